@@ -1,0 +1,7 @@
+namespace HiPortal.Core.Inference;
+
+public enum ExecutionProvider
+{
+    Cpu,
+    Cuda,
+}
