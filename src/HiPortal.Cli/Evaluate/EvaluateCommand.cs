@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using HiPortal.Cli.Common;
+using HiPortal.Core.Data;
+using HiPortal.Core.Evaluation;
+using HiPortal.Core.Savings;
+using Spectre.Console;
+
+namespace HiPortal.Cli.Evaluate;
+
+/// <summary><c>hiportal evaluate</c>: what HI buys on Fashion-MNIST, offline, with thresholds from calibration.</summary>
+public static class EvaluateCommand
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Fashion-MNIST directory (gzipped IDX files)", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
+        var models = new Option<string?>("--models") { Description = "Directory with tiny/large .onnx and .card.json (default: beside the program)" };
+        var output = new Option<string>("--out") { Description = "Where evaluation.json and the plots go", DefaultValueFactory = _ => "artifacts/evaluation" };
+        var profile = new Option<string>("--profile") { Description = "Device profile: " + string.Join(", ", DeviceProfiles.All.Select(p => p.Name)), DefaultValueFactory = _ => "esp32-wifi" };
+        var beta = new Option<double>("--beta") { Description = "Offload cost relative to a misclassification (min-cost rule, online learners)", DefaultValueFactory = _ => 0.3 };
+        var budget = new Option<double>("--budget") { Description = "Offload budget (fraction) for the budget rule", DefaultValueFactory = _ => 0.2 };
+        var gap = new Option<double>("--target-gap") { Description = "Target accuracy = large's calibration accuracy minus this many points", DefaultValueFactory = _ => 1.0 };
+        var samples = new Option<int?>("--samples") { Description = "Use only the first N test images" };
+        var online = new Option<bool>("--online") { Description = "Also stream the shuffled test set through HIL-F and HIL-N" };
+        var feedback = new Option<string>("--feedback") { Description = "Online truth: 'large' (the L-ML's answer, as deployed) or 'labels'", DefaultValueFactory = _ => "large" };
+        feedback.AcceptOnlyFromAmong("large", "labels");
+        var seed = new Option<int>("--seed") { Description = "Shuffle and learner seed", DefaultValueFactory = _ => 42 };
+
+        var command = new Command("evaluate", "Run both models over Fashion-MNIST and print the HI trade-off table")
+        {
+            data, models, output, profile, beta, budget, gap, samples, online, feedback, seed,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                return Run(new EvaluateArguments(
+                    parse.GetValue(data)!, parse.GetValue(models), parse.GetValue(output)!, parse.GetValue(profile)!,
+                    parse.GetValue(beta), parse.GetValue(budget), parse.GetValue(gap), parse.GetValue(samples),
+                    parse.GetValue(online), parse.GetValue(feedback) == "labels", parse.GetValue(seed)));
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or ArgumentException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static int Run(EvaluateArguments args)
+    {
+        var profile = DeviceProfiles.Get(args.Profile);
+        using var pair = ModelPair.Load(args.Models);
+        var calibration = FashionMnist.Load(FashionMnistSplit.Calibration, args.Data);
+        var test = FashionMnist.Load(FashionMnistSplit.Test, args.Data);
+        if (args.Samples is { } n)
+        {
+            test = test.Take(n);
+        }
+
+        AnsiConsole.MarkupLineInterpolated(
+            $"tiny  [bold]{pair.TinyCard.Name} {pair.TinyCard.Version}[/]: {pair.TinyCard.Parameters:N0} params, {pair.TinyCard.FlopsPerSample / 1e6:0.00} MFLOPs/sample");
+        AnsiConsole.MarkupLineInterpolated(
+            $"large [bold]{pair.LargeCard.Name} {pair.LargeCard.Version}[/]: {pair.LargeCard.Parameters:N0} params, {pair.LargeCard.FlopsPerSample / 1e6:0.00} MFLOPs/sample");
+        var outputs = pair.RunWithProgress(("calibration", calibration), ("test", test));
+        var largeSeconds = pair.MeasureLargeBatchOneSeconds(test);
+
+        var settings = new EvaluationSettings
+        {
+            TargetGapPoints = args.TargetGap,
+            OffloadBudget = args.Budget,
+            Beta = args.Beta,
+            Profile = profile,
+            ServerInferenceSeconds = largeSeconds,
+        };
+        var report = HiEvaluator.Run(outputs[0].Tiny, outputs[0].Large, outputs[1].Tiny, outputs[1].Large, settings);
+        EvaluationTable.Write(report);
+
+        OnlineReport? onlineReport = null;
+        if (args.Online)
+        {
+            onlineReport = OnlineEvaluation.Run(outputs[1].Tiny, outputs[1].Large, args.Beta, args.Seed, args.LabelsAsFeedback);
+            EvaluationTable.Write(onlineReport);
+        }
+
+        Directory.CreateDirectory(args.Output);
+        var jsonPath = Path.Combine(args.Output, "evaluation.json");
+        File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { report, online = onlineReport }, Json));
+        var plots = EvaluationPlot.Write(report, onlineReport, args.Output);
+        AnsiConsole.MarkupLineInterpolated($"wrote {jsonPath}, {string.Join(", ", plots)}");
+        return 0;
+    }
+
+    private sealed record EvaluateArguments(string Data, string? Models, string Output, string Profile, double Beta,
+        double Budget, double TargetGap, int? Samples, bool Online, bool LabelsAsFeedback, int Seed);
+}

@@ -1,0 +1,139 @@
+using System.Buffers.Binary;
+using System.Globalization;
+
+namespace HiPortal.Core.Codec;
+
+/// <summary>
+/// The wire format of one Fashion-MNIST sample: 28×28 grey pixels as UINT8 (0..255) or little-endian FP32
+/// in [0, 1], decoded to the models' float input (pixel / 255).
+/// </summary>
+/// <remarks>Decoding allocates nothing unless the sample is rejected, so it can run per request.</remarks>
+public static class SampleCodec
+{
+    public const int Width = 28;
+    public const int Height = 28;
+    public const int PixelCount = Width * Height;
+    public const int Uint8Bytes = PixelCount;
+    public const int Float32Bytes = PixelCount * sizeof(float);
+
+    public const string Uint8Datatype = "UINT8";
+    public const string Float32Datatype = "FP32";
+
+    public const string DataField = "input.data";
+    public const string ShapeField = "input.shape";
+    public const string DatatypeField = "input.datatype";
+
+    private static readonly int[][] AcceptedShapes = [[PixelCount], [Height, Width], [1, Height, Width], [1, 1, Height, Width]];
+
+    /// <summary>Decodes UINT8 pixels to floats in [0, 1].</summary>
+    /// <exception cref="SampleFormatException">The data is not exactly 784 bytes.</exception>
+    public static void DecodeUint8(ReadOnlySpan<byte> pixels, Span<float> destination) =>
+        ThrowIfError(TryDecodeUint8(pixels, destination));
+
+    /// <summary>Decodes little-endian FP32 pixels, which must be finite and within [0, 1].</summary>
+    /// <exception cref="SampleFormatException">Wrong length, a NaN or infinity, or a value outside [0, 1].</exception>
+    public static void DecodeFloat32(ReadOnlySpan<byte> littleEndianFloats, Span<float> destination) =>
+        ThrowIfError(TryDecodeFloat32(littleEndianFloats, destination));
+
+    /// <summary>Decodes <paramref name="data"/> as <paramref name="datatype"/> ("UINT8" or "FP32", any case) without throwing.</summary>
+    public static bool TryDecode(string? datatype, ReadOnlySpan<byte> data, Span<float> destination, out SampleFormatError? error)
+    {
+        if (string.Equals(datatype, Uint8Datatype, StringComparison.OrdinalIgnoreCase))
+            error = TryDecodeUint8(data, destination);
+        else if (string.Equals(datatype, Float32Datatype, StringComparison.OrdinalIgnoreCase))
+            error = TryDecodeFloat32(data, destination);
+        else
+            error = new SampleFormatError(DatatypeField, $"unsupported datatype '{datatype}'; expected {Uint8Datatype} or {Float32Datatype}");
+        return error is null;
+    }
+
+    /// <summary>Encodes floats in [0, 1] as UINT8 pixels: rounded to the nearest level and clamped to 0..255.</summary>
+    public static void EncodeUint8(ReadOnlySpan<float> pixels, Span<byte> destination)
+    {
+        RequireLengths(pixels.Length, destination.Length, Uint8Bytes);
+        for (var i = 0; i < PixelCount; i++)
+        {
+            if (float.IsNaN(pixels[i]))
+                throw new ArgumentException($"Pixel {i} is NaN.", nameof(pixels));
+            destination[i] = (byte)Math.Clamp(MathF.Round(pixels[i] * 255f, MidpointRounding.AwayFromZero), 0f, 255f);
+        }
+    }
+
+    /// <summary>Encodes floats as little-endian FP32; values are written as given.</summary>
+    public static void EncodeFloat32(ReadOnlySpan<float> pixels, Span<byte> destination)
+    {
+        RequireLengths(pixels.Length, destination.Length, Float32Bytes);
+        for (var i = 0; i < PixelCount; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(destination[(i * sizeof(float))..], pixels[i]);
+    }
+
+    /// <summary>Accepts [784], [28, 28], [1, 28, 28] and [1, 1, 28, 28].</summary>
+    /// <exception cref="SampleFormatException">Any other shape, or none.</exception>
+    public static void ValidateShape(IReadOnlyList<int>? shape) => ThrowIfError(TryValidateShape(shape));
+
+    /// <summary>The non-throwing form of <see cref="ValidateShape"/>: null when the shape is accepted.</summary>
+    public static SampleFormatError? TryValidateShape(IReadOnlyList<int>? shape)
+    {
+        if (shape is not null && AcceptedShapes.Any(accepted => accepted.SequenceEqual(shape)))
+            return null;
+        var got = shape is null ? "none" : Format(shape);
+        return new SampleFormatError(ShapeField, $"expected one of {string.Join(", ", AcceptedShapes.Select(Format))}, got {got}");
+    }
+
+    private static SampleFormatError? TryDecodeUint8(ReadOnlySpan<byte> pixels, Span<float> destination)
+    {
+        if (pixels.Length != Uint8Bytes)
+            return LengthError(Uint8Bytes, Uint8Datatype, pixels.Length);
+        RequireDestination(destination);
+        for (var i = 0; i < PixelCount; i++)
+            destination[i] = pixels[i] / 255f;
+        return null;
+    }
+
+    private static SampleFormatError? TryDecodeFloat32(ReadOnlySpan<byte> data, Span<float> destination)
+    {
+        if (data.Length != Float32Bytes)
+            return LengthError(Float32Bytes, Float32Datatype, data.Length);
+        RequireDestination(destination);
+        for (var i = 0; i < PixelCount; i++)
+        {
+            var value = BinaryPrimitives.ReadSingleLittleEndian(data[(i * sizeof(float))..]);
+            if (!float.IsFinite(value))
+                return new SampleFormatError(DataField, $"value at index {i} is {Describe(value)}; pixels must be finite");
+            if (value is < 0f or > 1f)
+                return new SampleFormatError(DataField, $"value {value.ToString(CultureInfo.InvariantCulture)} at index {i} is outside [0, 1]");
+            destination[i] = value;
+        }
+
+        return null;
+    }
+
+    private static SampleFormatError LengthError(int expected, string datatype, int got) =>
+        new(DataField, $"expected {expected} bytes for {datatype} {Height}x{Width}, got {got}");
+
+    private static string Describe(float value) =>
+        float.IsNaN(value) ? "NaN" : float.IsPositiveInfinity(value) ? "+Infinity" : "-Infinity";
+
+    private static string Format(IEnumerable<int> shape) => $"[{string.Join(",", shape)}]";
+
+    private static void ThrowIfError(SampleFormatError? error)
+    {
+        if (error is not null)
+            throw new SampleFormatException(error.Field, error.Message);
+    }
+
+    // A short destination is the caller's bug, not the client's, so it is an ArgumentException.
+    private static void RequireDestination(Span<float> destination)
+    {
+        if (destination.Length < PixelCount)
+            throw new ArgumentException($"Destination holds {destination.Length} floats; {PixelCount} are needed.", nameof(destination));
+    }
+
+    private static void RequireLengths(int pixels, int destination, int destinationNeeded)
+    {
+        if (pixels != PixelCount)
+            throw new ArgumentException($"Expected {PixelCount} pixels, got {pixels}.", nameof(pixels));
+        if (destination < destinationNeeded)
+            throw new ArgumentException($"Destination holds {destination} bytes; {destinationNeeded} are needed.", nameof(destination));
+    }
+}

@@ -1,0 +1,77 @@
+using System.Security.Claims;
+using HiPortal.Server.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace HiPortal.Server.Devices;
+
+/// <summary>An edge device that offloads samples. It authenticates with one of its <see cref="DeviceKey"/>s.</summary>
+public sealed class Device
+{
+    public required string Id { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string Fleet { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public List<DeviceKey> Keys { get; set; } = [];
+}
+
+/// <summary>A device credential. Only the SHA-256 of its 256-bit random secret is stored.</summary>
+public sealed class DeviceKey
+{
+    public int Id { get; set; }
+
+    public required string DeviceId { get; set; }
+
+    /// <summary>Public lookup part of the key (not secret), so verification needs no table scan.</summary>
+    public required string KeyId { get; set; }
+
+    public required string SecretHash { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime? RevokedAt { get; set; }
+}
+
+/// <summary>What an authenticated device is, as the request pipeline sees it.</summary>
+public sealed record DeviceIdentity(string DeviceId, string Fleet)
+{
+    public ClaimsPrincipal ToPrincipal(string scheme) => new(new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, DeviceId),
+            new Claim(HiPortalClaims.DeviceId, DeviceId),
+            new Claim(HiPortalClaims.Fleet, Fleet),
+            new Claim(ClaimTypes.Role, Roles.Device),
+        ],
+        scheme));
+
+    public static DeviceIdentity? From(ClaimsPrincipal user) =>
+        user.FindFirstValue(HiPortalClaims.DeviceId) is { } id
+            ? new DeviceIdentity(id, user.FindFirstValue(HiPortalClaims.Fleet) ?? "")
+            : null;
+}
+
+internal sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
+{
+    public void Configure(EntityTypeBuilder<Device> builder)
+    {
+        builder.Property(d => d.Id).HasMaxLength(32);
+        builder.Property(d => d.Name).HasMaxLength(128);
+        builder.Property(d => d.Fleet).HasMaxLength(64);
+        builder.HasIndex(d => d.Fleet);
+        builder.HasMany(d => d.Keys).WithOne().HasForeignKey(k => k.DeviceId);
+    }
+}
+
+internal sealed class DeviceKeyConfiguration : IEntityTypeConfiguration<DeviceKey>
+{
+    public void Configure(EntityTypeBuilder<DeviceKey> builder)
+    {
+        builder.HasIndex(k => k.KeyId).IsUnique();
+        builder.Property(k => k.KeyId).HasMaxLength(32);
+        builder.Property(k => k.SecretHash).HasMaxLength(64);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using HiPortal.Server.Identity;
+using HiPortal.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace HiPortal.Server.Devices;
+
+/// <summary>
+/// Checks device keys against their stored hashes. Verified keys are remembered for a short while (keyed by the
+/// key's hash, never the key) so the ingest hot path does not hit the database for every request.
+/// </summary>
+public sealed class DeviceKeyVerifier(IDbContextFactory<HiPortalDb> dbFactory, IOptions<IdentityOptions> options, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, (DeviceIdentity Device, DateTimeOffset Until)> _cache = new();
+
+    public async Task<DeviceIdentity?> VerifyAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!DeviceKeyFormat.TryParse(key, out var keyId, out var secret))
+        {
+            return null;
+        }
+
+        var cacheKey = DeviceKeyFormat.Hash(key);
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(cacheKey, out var cached) && cached.Until > now)
+        {
+            return cached.Device;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var match = await db.DeviceKeys.AsNoTracking()
+            .Where(k => k.KeyId == keyId && k.RevokedAt == null)
+            .Join(db.Devices, k => k.DeviceId, d => d.Id, (k, d) => new { k.SecretHash, d.Id, d.Fleet })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (match is null || !DeviceKeyFormat.Matches(secret, match.SecretHash))
+        {
+            _cache.TryRemove(cacheKey, out _);
+            return null;
+        }
+
+        var device = new DeviceIdentity(match.Id, match.Fleet);
+        _cache[cacheKey] = (device, now.Add(options.Value.DeviceKeyCacheLifetime));
+        return device;
+    }
+
+    /// <summary>Forget every cached verification (a key was revoked or rotated): takes effect at once.</summary>
+    public void Invalidate() => _cache.Clear();
+}

@@ -1,0 +1,31 @@
+using HiPortal.Server.Problems;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace HiPortal.Server;
+
+/// <summary>Where the host finds its settings, web root and data, and the cross-cutting services.</summary>
+public static class HostSetup
+{
+    /// <summary>
+    /// appsettings.json and wwwroot/ live at the repo's top level and are copied beside the program at build, so
+    /// the content root is the program's directory wherever it is started from.
+    /// </summary>
+    public static WebApplicationOptions Options(string[] args) => new()
+    {
+        Args = args,
+        ContentRootPath = AppContext.BaseDirectory,
+        WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+    };
+
+    public static IHostApplicationBuilder AddHosting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ClientErrorExceptionHandler>();
+        var dataDirectory = Path.Combine(builder.Environment.ContentRootPath, "data");
+        builder.Services.AddDataProtection()
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        return builder;
+    }
+}

@@ -1,0 +1,45 @@
+using HiPortal.Server.Persistence;
+using HiPortal.Server.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace HiPortal.Server.Identity;
+
+public sealed record TokenRequest(string? Username, string? Password);
+
+public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt, string Role);
+
+public static class AuthApi
+{
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/auth/token", IssueToken).WithTags("Auth").AllowAnonymous();
+        return app;
+    }
+
+    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueToken(
+        TokenRequest? request, IDbContextFactory<HiPortalDb> dbFactory, IPasswordHasher<User> hasher, TokenService tokens,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(request?.Username))
+        {
+            return ProblemResults.Validation("username", "username is required");
+        }
+
+        if (string.IsNullOrEmpty(request.Password))
+        {
+            return ProblemResults.Validation("password", "password is required");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Username == request.Username, cancellationToken);
+        if (user is null || hasher.VerifyHashedPassword(user, user.PasswordHash, request.Password) == PasswordVerificationResult.Failed)
+        {
+            return ProblemResults.Status(StatusCodes.Status401Unauthorized, "Sign-in failed.", "unknown user or wrong password");
+        }
+
+        var (token, expiresAt) = tokens.Issue(user);
+        return TypedResults.Ok(new TokenResponse(token, expiresAt, user.Role));
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Encodings.Web;
+using HiPortal.Server.Devices;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace HiPortal.Server.Identity;
+
+/// <summary>
+/// One bearer scheme for both kinds of caller: <c>hpk_…</c> device keys (checked against their stored hash) and
+/// <c>hpt_…</c> user tokens (issued by <see cref="TokenService"/>).
+/// </summary>
+public sealed class BearerAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    TokenService tokens,
+    DeviceKeyVerifier deviceKeys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "HiPortalBearer";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(header) || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var token = header["Bearer ".Length..].Trim();
+        if (token.StartsWith(DeviceKeyFormat.Prefix, StringComparison.Ordinal))
+        {
+            var device = await deviceKeys.VerifyAsync(token, Context.RequestAborted);
+            return device is null
+                ? AuthenticateResult.Fail("unknown or revoked device key")
+                : Success(device.ToPrincipal(SchemeName));
+        }
+
+        if (token.StartsWith(TokenService.Prefix, StringComparison.Ordinal))
+        {
+            var principal = tokens.Validate(token, SchemeName);
+            return principal is null ? AuthenticateResult.Fail("invalid or expired token") : Success(principal);
+        }
+
+        return AuthenticateResult.Fail("unrecognised bearer token");
+    }
+
+    private AuthenticateResult Success(System.Security.Claims.ClaimsPrincipal principal) =>
+        AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+}

@@ -1,0 +1,52 @@
+using System.ComponentModel.DataAnnotations;
+using HiPortal.Core.Inference;
+
+namespace HiPortal.Server.Inference;
+
+/// <summary>Which model the server runs and where.</summary>
+public sealed class InferenceOptions
+{
+    public const string Section = "Inference";
+
+    /// <summary>Directory holding {Model}.onnx and {Model}.card.json; empty = models/ beside the program.</summary>
+    public string? ModelsDirectory { get; set; }
+
+    [Required]
+    public string Model { get; set; } = "large";
+
+    public ExecutionProvider Provider { get; set; } = ExecutionProvider.Cpu;
+
+    [Range(0, 64)]
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>ONNX Runtime intra-op threads; 0 lets it use every core.</summary>
+    [Range(0, 256)]
+    public int IntraOpThreads { get; set; }
+}
+
+/// <summary>The dynamic batcher: when a batch runs, how much may wait, and for how long.</summary>
+public sealed class BatchingOptions
+{
+    public const string Section = "Batching";
+
+    [Range(1, 1024)]
+    public int MaxBatchSize { get; set; } = 32;
+
+    /// <summary>A batch runs when full or when its oldest request has waited this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan MaxQueueDelay { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    [Range(1, 1_000_000)]
+    public int QueueCapacity { get; set; } = 4096;
+
+    /// <summary>Bound on the input bytes held by queued requests.</summary>
+    [Range(4096, long.MaxValue)]
+    public long QueueCapacityBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Requests not started by then are answered 503 and never run; a client may lower it per request.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan DefaultDeadline { get; set; } = TimeSpan.FromSeconds(5);
+
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 1;
+}

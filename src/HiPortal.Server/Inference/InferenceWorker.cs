@@ -1,0 +1,188 @@
+using HiPortal.Core.Decisions;
+using HiPortal.Core.Inference;
+using HiPortal.Server.Ingest;
+using HiPortal.Server.Observability;
+using Microsoft.Extensions.Options;
+
+namespace HiPortal.Server.Inference;
+
+/// <summary>
+/// The dynamic batcher. A batch runs as soon as it holds <see cref="BatchingOptions.MaxBatchSize"/> requests or its
+/// oldest request has waited <see cref="BatchingOptions.MaxQueueDelay"/>; expired requests are answered and dropped
+/// before the model runs. Inputs are copied into one pinned buffer per batch; ingest decisions then go to the
+/// <see cref="DecisionWriter"/>, which stores them before anyone is answered.
+/// </summary>
+public sealed class InferenceWorker(
+    BatchingQueue queue,
+    ModelHost model,
+    DecisionWriter writer,
+    IOptions<BatchingOptions> options,
+    HiPortalMetrics metrics,
+    TimeProvider time,
+    ILogger<InferenceWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await model.WhenReady.WaitAsync(stoppingToken);
+        }
+        catch (Exception) when (!model.IsReady)
+        {
+            // Not ready (load failed or shutting down): answer whatever is queued instead of leaving it hanging.
+            await DrainUnready();
+            return;
+        }
+
+        var max = options.Value.MaxBatchSize;
+        var delayTicks = (long)(options.Value.MaxQueueDelay.TotalSeconds * time.TimestampFrequency);
+        var input = GC.AllocateArray<float>(max * OnnxClassifier.InputLength, pinned: true);
+        var logits = GC.AllocateArray<float>(max * OnnxClassifier.ClassCount, pinned: true);
+        var reader = queue.Reader;
+
+        // The loop ignores stoppingToken on purpose: shutdown closes the queue and the loop drains what is queued.
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            var batch = new List<InferenceRequest>(max);
+            try
+            {
+                await Collect(batch, max, delayTicks);
+                RunBatch(batch, input, logits);
+                await HandOver(batch);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Inference batch of {Count} failed", batch.Count);
+                foreach (var request in batch)
+                {
+                    request.Complete(new InferenceOutcome(InferenceStatus.Failed, Error: "inference failed"));
+                }
+            }
+        }
+
+        writer.Complete();
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        queue.Close();
+        await base.StopAsync(cancellationToken);
+    }
+
+    private async Task Collect(List<InferenceRequest> batch, int max, long delayTicks)
+    {
+        var reader = queue.Reader;
+        var until = long.MaxValue;
+        while (batch.Count < max)
+        {
+            if (reader.TryRead(out var request))
+            {
+                queue.Dequeued();
+                if (time.GetTimestamp() > request.Deadline)
+                {
+                    metrics.RequestExpired();
+                    request.Complete(new InferenceOutcome(InferenceStatus.Expired, Error: "deadline exceeded before the model ran"));
+                    continue;
+                }
+
+                batch.Add(request);
+                until = Math.Min(until, request.EnqueuedAt + delayTicks);
+                continue;
+            }
+
+            var remaining = until == long.MaxValue ? 0 : until - time.GetTimestamp();
+            if (batch.Count > 0 && remaining <= 0)
+            {
+                break;
+            }
+
+            if (batch.Count == 0)
+            {
+                if (!await reader.WaitToReadAsync(CancellationToken.None))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds((double)remaining / time.TimestampFrequency), time);
+            try
+            {
+                if (!await reader.WaitToReadAsync(timeout.Token))
+                {
+                    break;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private void RunBatch(List<InferenceRequest> batch, float[] input, float[] logits)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var started = time.GetTimestamp();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Input.AsSpan(0, OnnxClassifier.InputLength).CopyTo(input.AsSpan(i * OnnxClassifier.InputLength));
+            batch[i].ReturnInput();
+        }
+
+        model.Classifier.Run(input, batch.Count, logits);
+        var finished = time.GetTimestamp();
+        var inferenceMicros = (long)time.GetElapsedTime(started, finished).TotalMicroseconds;
+        metrics.BatchExecuted(batch.Count, inferenceMicros);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var sampleLogits = logits.AsSpan(i * OnnxClassifier.ClassCount, OnnxClassifier.ClassCount).ToArray();
+            var probabilities = new float[OnnxClassifier.ClassCount];
+            Probabilities.Softmax(sampleLogits, probabilities);
+            var top = Probabilities.Top2(probabilities);
+            var queueMicros = (long)time.GetElapsedTime(batch[i].EnqueuedAt, started).TotalMicroseconds;
+            metrics.QueueWait(queueMicros);
+            var result = new InferenceResult(probabilities, sampleLogits, top.Class, top.P1, batch.Count, queueMicros, inferenceMicros);
+            batch[i].Decision?.Resolve(result, model.Card.Version);
+            batch[i].Result = result;
+        }
+    }
+
+    private async Task HandOver(List<InferenceRequest> batch)
+    {
+        List<InferenceRequest>? toStore = null;
+        foreach (var request in batch)
+        {
+            if (request.Decision is null)
+            {
+                request.Complete(new InferenceOutcome(InferenceStatus.Completed, request.Result));
+            }
+            else
+            {
+                (toStore ??= new List<InferenceRequest>(batch.Count)).Add(request);
+            }
+        }
+
+        if (toStore is not null)
+        {
+            await writer.EnqueueAsync(toStore);
+        }
+    }
+
+    private async Task DrainUnready()
+    {
+        queue.Close();
+        await foreach (var request in queue.Reader.ReadAllAsync())
+        {
+            queue.Dequeued();
+            request.Complete(new InferenceOutcome(InferenceStatus.Failed, Error: "model not ready"));
+        }
+
+        writer.Complete();
+    }
+}

@@ -1,0 +1,179 @@
+using System.Buffers;
+using System.Globalization;
+using HiPortal.Server.Devices;
+using HiPortal.Server.Identity;
+using HiPortal.Server.Inference;
+using HiPortal.Server.Observability;
+using HiPortal.Server.Problems;
+using Microsoft.Extensions.Options;
+
+namespace HiPortal.Server.Ingest;
+
+/// <summary><c>POST /api/v1/offloads</c>: a device's unsure sample in, the large model's stored answer out.</summary>
+public static class IngestApi
+{
+    public const int MaxBodyBytes = 64 * 1024;
+    public const string DeadlineHeader = "X-HiPortal-Deadline-Ms";
+
+    public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/offloads", PostOffload).RequireAuthorization(Policies.Device).WithTags("Ingest");
+        return app;
+    }
+
+    public static async Task<IResult> PostOffload(
+        HttpContext context,
+        BatchingQueue queue,
+        DecisionStore store,
+        ModelHost model,
+        IOptions<BatchingOptions> options,
+        TimeProvider time,
+        HiPortalMetrics metrics)
+    {
+        var started = time.GetTimestamp();
+        var device = DeviceIdentity.From(context.User)!;
+        var result = await Handle(context, device, queue, store, model, options.Value, time, metrics);
+        metrics.EndToEnd((long)time.GetElapsedTime(started).TotalMicroseconds);
+        return result;
+    }
+
+    private static async Task<IResult> Handle(HttpContext context, DeviceIdentity device, BatchingQueue queue,
+        DecisionStore store, ModelHost model, BatchingOptions options, TimeProvider time, HiPortalMetrics metrics)
+    {
+        var (body, length) = await RequestBody.ReadAsync(context, MaxBodyBytes);
+        if (body is null)
+        {
+            metrics.Request("rejected", "too_large");
+            return ProblemResults.Status(StatusCodes.Status413PayloadTooLarge, "The request body is too large.",
+                $"at most {MaxBodyBytes} bytes", "body");
+        }
+
+        var input = InferenceRequest.RentInput();
+        FieldError? error;
+        ParsedOffload? offload;
+        try
+        {
+            error = IsBinary(context.Request.ContentType)
+                ? OffloadParser.ParseBinary(body.AsSpan(0, length), context.Request.Headers, input, out offload)
+                : OffloadParser.ParseJson(body.AsSpan(0, length), input, out offload);
+        }
+        finally
+        {
+            RequestBody.Return(body);
+        }
+
+        var deadlineError = ReadDeadline(context, options.DefaultDeadline, out var deadline);
+        error ??= deadlineError;
+        if (error is not null)
+        {
+            ArrayPool<float>.Shared.Return(input);
+            metrics.Request("rejected", "invalid");
+            return ProblemResults.Validation(error.Field, error.Message);
+        }
+
+        var existing = await store.FindAsync(device.DeviceId, offload!.SampleId, context.RequestAborted);
+        if (existing is not null)
+        {
+            ArrayPool<float>.Shared.Return(input);
+            return Replay(existing, offload, metrics);
+        }
+
+        if (!model.IsReady)
+        {
+            ArrayPool<float>.Shared.Return(input);
+            metrics.Request("overloaded", "not_ready");
+            return Unavailable(context, options, "the model is still loading");
+        }
+
+        var pending = new PendingDecision
+        {
+            DeviceId = device.DeviceId,
+            Fleet = device.Fleet,
+            SampleId = offload.SampleId,
+            PayloadHash = offload.PayloadHash,
+            ReceivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            CapturedAtMs = offload.CapturedAt?.ToUnixTimeMilliseconds(),
+            LocalClass = offload.LocalClass,
+            LocalConfidence = offload.LocalConfidence,
+            LocalInferenceMicros = offload.LocalInferenceMicros,
+            Label = offload.Label,
+            InputBytes = offload.InputBytes,
+        };
+        var request = InferenceRequest.Create(input, time, deadline, pending);
+        if (!queue.TryEnqueue(request))
+        {
+            request.ReturnInput();
+            metrics.Request("overloaded", "queue_full");
+            return Unavailable(context, options, "the inference queue is full");
+        }
+
+        var outcome = await request.Completion;
+        switch (outcome.Status)
+        {
+            case InferenceStatus.Completed:
+                metrics.Request("ok", "inferred");
+                return Respond(offload.SampleId, offload.LocalClass, outcome.Result!, model.Card, replayed: false);
+            case InferenceStatus.AlreadyStored:
+                var stored = await store.FindAsync(device.DeviceId, offload.SampleId, CancellationToken.None);
+                return stored is null
+                    ? Unavailable(context, options, "the decision could not be stored")
+                    : Replay(stored, offload, metrics);
+            case InferenceStatus.Expired:
+                metrics.Request("overloaded", "deadline");
+                return Unavailable(context, options, outcome.Error ?? "deadline exceeded");
+            default:
+                metrics.Request("failed", "server");
+                return Unavailable(context, options, outcome.Error ?? "inference failed");
+        }
+    }
+
+    private static IResult Replay(StoredDecision stored, ParsedOffload offload, HiPortalMetrics metrics)
+    {
+        if (stored.PayloadHash != offload.PayloadHash)
+        {
+            metrics.Request("rejected", "conflict");
+            return ProblemResults.Status(StatusCodes.Status409Conflict, "This sample id was already used.",
+                "a decision with this sampleId exists for a different payload; use a new sampleId", "sampleId");
+        }
+
+        metrics.Request("ok", "replayed");
+        var result = new InferenceResult(stored.Probabilities, [], stored.ServerClass, stored.ServerConfidence,
+            stored.BatchSize, stored.QueueMicros, stored.InferenceMicros);
+        return TypedResults.Json(new OffloadResponse(offload.SampleId, result.PredictedClass, result.Confidence,
+            result.Probabilities, result.PredictedClass == stored.LocalClass, "large", stored.ModelVersion,
+            result.BatchSize, result.QueueMicros, result.InferenceMicros, Replayed: true), IngestJson.Default.OffloadResponse);
+    }
+
+    private static IResult Respond(string sampleId, int localClass, InferenceResult result, Core.Inference.ModelCard card, bool replayed) =>
+        TypedResults.Json(new OffloadResponse(sampleId, result.PredictedClass, result.Confidence, result.Probabilities,
+            result.PredictedClass == localClass, card.Name, card.Version, result.BatchSize, result.QueueMicros,
+            result.InferenceMicros, replayed), IngestJson.Default.OffloadResponse);
+
+    public static IResult Unavailable(HttpContext context, BatchingOptions options, string detail)
+    {
+        context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return ProblemResults.Status(StatusCodes.Status503ServiceUnavailable, "The server is busy; retry later.", detail);
+    }
+
+    private static FieldError? ReadDeadline(HttpContext context, TimeSpan defaultDeadline, out TimeSpan deadline)
+    {
+        deadline = defaultDeadline;
+        var text = context.Request.Headers[DeadlineHeader].ToString();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) || ms <= 0)
+        {
+            return new FieldError(DeadlineHeader, "must be a positive number of milliseconds");
+        }
+
+        // A client may only shorten the server's deadline, never extend it.
+        deadline = TimeSpan.FromMilliseconds(Math.Min(ms, defaultDeadline.TotalMilliseconds));
+        return null;
+    }
+
+    private static bool IsBinary(string? contentType) =>
+        contentType is not null && contentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase);
+}

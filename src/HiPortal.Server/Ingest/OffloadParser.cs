@@ -1,0 +1,247 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using HiPortal.Core.Codec;
+using HiPortal.Core.Inference;
+
+namespace HiPortal.Server.Ingest;
+
+/// <summary>A validated offload: the decoded sample in a pooled buffer plus the facts to store.</summary>
+public sealed record ParsedOffload(
+    string SampleId,
+    DateTimeOffset? CapturedAt,
+    int LocalClass,
+    double LocalConfidence,
+    long? LocalInferenceMicros,
+    int? Label,
+    int InputBytes,
+    string PayloadHash);
+
+public sealed record FieldError(string Field, string Message);
+
+/// <summary>
+/// Reads both wire forms of an offload: JSON (base64 sample) and the compact binary form for constrained devices
+/// (the raw 784 bytes as the body, metadata in X-HiPortal-* headers). Every rejection names its field.
+/// </summary>
+public static class OffloadParser
+{
+    public const int MaxSampleIdLength = 128;
+
+    public static FieldError? ParseJson(ReadOnlySpan<byte> body, float[] destination, out ParsedOffload? offload)
+    {
+        offload = null;
+        OffloadRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize(body, IngestJson.Default.OffloadRequest);
+        }
+        catch (JsonException ex)
+        {
+            return new FieldError(FieldFromPath(ex.Path), $"malformed JSON: {ex.Message}");
+        }
+
+        if (request is null)
+        {
+            return new FieldError("body", "a JSON object is required");
+        }
+
+        if (request.Input is null)
+        {
+            return new FieldError("input", "input is required");
+        }
+
+        if (SampleCodec.TryValidateShape(request.Input.Shape) is { } shapeError)
+        {
+            return new FieldError(shapeError.Field, shapeError.Message);
+        }
+
+        if (string.IsNullOrEmpty(request.Input.Data))
+        {
+            return new FieldError("input.data", "input.data (base64 of the sample) is required");
+        }
+
+        var maxBytes = SampleCodec.Float32Bytes;
+        Span<byte> raw = stackalloc byte[maxBytes + 3];
+        if (!Convert.TryFromBase64String(request.Input.Data, raw, out var rawLength))
+        {
+            return request.Input.Data.Length > ((maxBytes + 2) / 3 * 4) + 8
+                ? new FieldError("input.data", $"decodes to more than the {maxBytes} bytes of an FP32 sample")
+                : new FieldError("input.data", "is not valid base64");
+        }
+
+        if (!SampleCodec.TryDecode(request.Input.Datatype, raw[..rawLength], destination, out var codecError))
+        {
+            return new FieldError(codecError!.Field, codecError.Message);
+        }
+
+        var local = request.Local;
+        if (local?.PredictedClass is not { } localClass)
+        {
+            return new FieldError("local.predictedClass", "local.predictedClass is required");
+        }
+
+        if (ValidateCommon(request.SampleId, localClass, local.Confidence, local.InferenceMicros, request.Label) is { } error)
+        {
+            return error;
+        }
+
+        offload = new ParsedOffload(request.SampleId!, request.CapturedAt, localClass, local.Confidence!.Value,
+            local.InferenceMicros, request.Label, rawLength, Hash(raw[..rawLength], localClass, local.Confidence.Value, request.Label));
+        return null;
+    }
+
+    public static FieldError? ParseBinary(ReadOnlySpan<byte> body, IHeaderDictionary headers, float[] destination, out ParsedOffload? offload)
+    {
+        offload = null;
+        var datatype = headers["X-HiPortal-Datatype"].ToString();
+        if (!SampleCodec.TryDecode(string.IsNullOrEmpty(datatype) ? "UINT8" : datatype, body, destination, out var codecError))
+        {
+            return new FieldError(codecError!.Field.Replace("input.data", "body", StringComparison.Ordinal), codecError.Message);
+        }
+
+        var sampleId = headers["X-HiPortal-Sample-Id"].ToString();
+        if (!TryInt("X-HiPortal-Local-Class", headers, out var localClass, required: true, out var error) ||
+            !TryDouble("X-HiPortal-Local-Confidence", headers, out var confidence, out error) ||
+            !TryLong("X-HiPortal-Local-Micros", headers, out var micros, out error) ||
+            !TryInt("X-HiPortal-Label", headers, out var label, required: false, out error) ||
+            !TryDate("X-HiPortal-Captured-At", headers, out var capturedAt, out error))
+        {
+            return error;
+        }
+
+        if (ValidateCommon(sampleId, localClass, confidence, micros, label, headerNames: true) is { } invalid)
+        {
+            return invalid;
+        }
+
+        offload = new ParsedOffload(sampleId, capturedAt, localClass!.Value, confidence!.Value, micros, label,
+            body.Length, Hash(body, localClass.Value, confidence.Value, label));
+        return null;
+    }
+
+    private static FieldError? ValidateCommon(string? sampleId, int? localClass, double? confidence, long? micros, int? label,
+        bool headerNames = false)
+    {
+        string Name(string json, string header) => headerNames ? header : json;
+        if (string.IsNullOrEmpty(sampleId) || sampleId.Length > MaxSampleIdLength || sampleId.Any(c => c < 0x21 || c > 0x7e))
+        {
+            return new FieldError(Name("sampleId", "X-HiPortal-Sample-Id"),
+                $"is required: 1 to {MaxSampleIdLength} printable ASCII characters without spaces");
+        }
+
+        if (localClass is < 0 or >= OnnxClassifier.ClassCount)
+        {
+            return new FieldError(Name("local.predictedClass", "X-HiPortal-Local-Class"), $"must be a class index 0..{OnnxClassifier.ClassCount - 1}");
+        }
+
+        if (confidence is not { } c || !double.IsFinite(c) || c < 0 || c > 1)
+        {
+            return new FieldError(Name("local.confidence", "X-HiPortal-Local-Confidence"), "is required and must be a number in [0, 1]");
+        }
+
+        if (micros is < 0)
+        {
+            return new FieldError(Name("local.inferenceMicros", "X-HiPortal-Local-Micros"), "must not be negative");
+        }
+
+        if (label is < 0 or >= OnnxClassifier.ClassCount)
+        {
+            return new FieldError(Name("label", "X-HiPortal-Label"), $"must be a class index 0..{OnnxClassifier.ClassCount - 1}");
+        }
+
+        return null;
+    }
+
+    private static string Hash(ReadOnlySpan<byte> sample, int localClass, double confidence, int? label)
+    {
+        var meta = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"|{localClass}|{confidence:R}|{label}"));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(sample);
+        hash.AppendData(meta);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static string FieldFromPath(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "body" : path.TrimStart('$', '.');
+
+    private static bool TryInt(string header, IHeaderDictionary headers, out int? value, bool required, out FieldError? error)
+    {
+        value = null;
+        error = null;
+        var text = headers[header].ToString();
+        if (text.Length == 0)
+        {
+            if (required)
+            {
+                error = new FieldError(header, "header is required");
+            }
+
+            return !required;
+        }
+
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
+        {
+            value = v;
+            return true;
+        }
+
+        error = new FieldError(header, "must be an integer");
+        return false;
+    }
+
+    private static bool TryDouble(string header, IHeaderDictionary headers, out double? value, out FieldError? error)
+    {
+        value = null;
+        error = null;
+        var text = headers[header].ToString();
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+        {
+            value = v;
+            return true;
+        }
+
+        error = new FieldError(header, text.Length == 0 ? "header is required" : "must be a number");
+        return false;
+    }
+
+    private static bool TryLong(string header, IHeaderDictionary headers, out long? value, out FieldError? error)
+    {
+        value = null;
+        error = null;
+        var text = headers[header].ToString();
+        if (text.Length == 0)
+        {
+            return true;
+        }
+
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
+        {
+            value = v;
+            return true;
+        }
+
+        error = new FieldError(header, "must be an integer");
+        return false;
+    }
+
+    private static bool TryDate(string header, IHeaderDictionary headers, out DateTimeOffset? value, out FieldError? error)
+    {
+        value = null;
+        error = null;
+        var text = headers[header].ToString();
+        if (text.Length == 0)
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v))
+        {
+            value = v;
+            return true;
+        }
+
+        error = new FieldError(header, "must be an ISO 8601 timestamp");
+        return false;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+using HiPortal.Server.Inference;
+
+namespace HiPortal.Server.Ingest;
+
+/// <summary>An ingest request's decision on its way to the database: filled in by the worker, stored by the writer.</summary>
+public sealed class PendingDecision
+{
+    public required string DeviceId { get; init; }
+
+    public required string Fleet { get; init; }
+
+    public required string SampleId { get; init; }
+
+    public required string PayloadHash { get; init; }
+
+    public long ReceivedAtMs { get; init; }
+
+    public long? CapturedAtMs { get; init; }
+
+    public int LocalClass { get; init; }
+
+    public double LocalConfidence { get; init; }
+
+    public long? LocalInferenceMicros { get; init; }
+
+    public int? Label { get; init; }
+
+    public int InputBytes { get; init; }
+
+    public InferenceResult? Result { get; private set; }
+
+    public string ModelVersion { get; private set; } = "";
+
+    public void Resolve(InferenceResult result, string modelVersion)
+    {
+        Result = result;
+        ModelVersion = modelVersion;
+    }
+
+    public static byte[] ProbabilityBytes(float[] probabilities) => MemoryMarshal.AsBytes(probabilities.AsSpan()).ToArray();
+
+    public static float[] ProbabilitiesFrom(byte[] bytes) => MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+}

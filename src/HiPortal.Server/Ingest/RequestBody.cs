@@ -1,0 +1,57 @@
+using System.Buffers;
+
+namespace HiPortal.Server.Ingest;
+
+/// <summary>Reads a request body into a pooled buffer, refusing anything over the endpoint's limit with 413.</summary>
+public static class RequestBody
+{
+    public static async Task<(byte[]? Buffer, int Length)> ReadAsync(HttpContext context, int limit)
+    {
+        if (context.Request.ContentLength > limit)
+        {
+            return (null, -1);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, (int)(context.Request.ContentLength ?? 16 * 1024) + 1));
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (buffer.Length > limit)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (null, -1);
+                }
+
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
+                buffer.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+
+            var read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
+            if (read == 0)
+            {
+                break;
+            }
+
+            length += read;
+            if (length > limit)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return (null, -1);
+            }
+        }
+
+        return (buffer, length);
+    }
+
+    public static void Return(byte[]? buffer)
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

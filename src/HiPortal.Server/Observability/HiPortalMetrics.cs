@@ -1,0 +1,66 @@
+using System.Diagnostics.Metrics;
+using HiPortal.Server.Inference;
+
+namespace HiPortal.Server.Observability;
+
+/// <summary>
+/// The server's own instruments (exported on /metrics): requests by outcome and reason, queue depth, batch sizes,
+/// and inferences vs executions so anyone can see batching happen.
+/// </summary>
+public sealed class HiPortalMetrics
+{
+    public const string MeterName = "HiPortal";
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _inferences;
+    private readonly Counter<long> _executions;
+    private readonly Counter<long> _decisionsStored;
+    private readonly Histogram<int> _batchSize;
+    private readonly Histogram<double> _queueWait;
+    private readonly Histogram<double> _inferenceTime;
+    private readonly Histogram<double> _endToEnd;
+    private readonly Histogram<double> _storeTime;
+
+    public HiPortalMetrics(IMeterFactory meterFactory, BatchingQueue queue)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("hiportal.requests", "{request}", "Offload and inference requests by outcome and reason");
+        _inferences = meter.CreateCounter<long>("hiportal.inferences", "{sample}", "Samples run through the large model");
+        _executions = meter.CreateCounter<long>("hiportal.executions", "{batch}", "Model executions (batches)");
+        _decisionsStored = meter.CreateCounter<long>("hiportal.decisions.stored", "{decision}", "Decisions written to SQLite");
+        _batchSize = meter.CreateHistogram<int>("hiportal.batch.size", "{sample}", "Samples per model execution",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+        var secondsAdvice = new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        };
+        _queueWait = meter.CreateHistogram("hiportal.queue.wait", "s", "Time from enqueue to batch start", advice: secondsAdvice);
+        _inferenceTime = meter.CreateHistogram("hiportal.inference.duration", "s", "Model execution time per batch", advice: secondsAdvice);
+        _endToEnd = meter.CreateHistogram("hiportal.offload.duration", "s", "Ingest request time, body read to response", advice: secondsAdvice);
+        _storeTime = meter.CreateHistogram("hiportal.store.duration", "s", "SQLite transaction time per stored batch", advice: secondsAdvice);
+        meter.CreateObservableGauge("hiportal.queue.depth", () => queue.Depth, "{request}", "Requests waiting for the model");
+        meter.CreateObservableGauge("hiportal.queue.bytes", () => queue.Bytes, "By", "Input bytes waiting for the model");
+    }
+
+    public void Request(string outcome, string reason) =>
+        _requests.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("reason", reason));
+
+    public void RequestExpired() => Request("overloaded", "deadline_in_queue");
+
+    public void BatchExecuted(int size, long micros)
+    {
+        _executions.Add(1);
+        _inferences.Add(size);
+        _batchSize.Record(size);
+        _inferenceTime.Record(micros / 1e6);
+    }
+
+    public void QueueWait(long micros) => _queueWait.Record(micros / 1e6);
+
+    public void EndToEnd(long micros) => _endToEnd.Record(micros / 1e6);
+
+    public void DecisionsStored(int count, long micros)
+    {
+        _decisionsStored.Add(count);
+        _storeTime.Record(micros / 1e6);
+    }
+}

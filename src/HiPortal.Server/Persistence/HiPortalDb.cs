@@ -1,0 +1,20 @@
+using HiPortal.Server.Devices;
+using HiPortal.Server.Identity;
+using HiPortal.Server.Ingest;
+using Microsoft.EntityFrameworkCore;
+
+namespace HiPortal.Server.Persistence;
+
+public sealed class HiPortalDb(DbContextOptions<HiPortalDb> options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<Device> Devices => Set<Device>();
+
+    public DbSet<DeviceKey> DeviceKeys => Set<DeviceKey>();
+
+    public DbSet<Decision> Decisions => Set<Decision>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(HiPortalDb).Assembly);
+}
