@@ -19,10 +19,10 @@ internal static class EvaluationPlot
             report.LogisticCurve.Select(p => p.OffloadFraction * 100).ToArray(),
             report.LogisticCurve.Select(p => p.Accuracy * 100).ToArray());
         lr.LegendText = "HI, top-2 LR cut";
-        lr.LinePattern = LinePattern.Dashed;
+        lr.LineWidth = 2;
         var large = plot.Add.HorizontalLine(report.LargeAccuracy * 100);
         large.LegendText = $"large alone {report.LargeAccuracy:P2}";
-        large.LinePattern = LinePattern.Dotted;
+        large.Color = Colors.Gray;
         var shapes = new[] { MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledDiamond, MarkerShape.FilledTriangleUp, MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.Cross };
         var i = 0;
         foreach (var p in report.Points)

@@ -32,14 +32,15 @@ public sealed record OnlineReport(
 public static class OnlineEvaluation
 {
     public static OnlineReport Run(ModelOutputs tiny, ModelOutputs large, double beta, int seed,
-        bool labelsAsFeedback = false, double epsilon = 0.05, int checkpoints = 20, Action<int>? progress = null)
+        bool labelsAsFeedback = false, double? epsilon = null, int checkpoints = 20, Action<int>? progress = null)
     {
         var order = Enumerable.Range(0, tiny.Count).ToArray();
         new Random(seed).Shuffle(order);
         var rounds = order.Length;
         var eta = HilF.DefaultEta(rounds);
         var hilF = new HilF(beta, eta, seed);
-        var hilN = new HilN(beta, eta, epsilon, seed);
+        var explore = epsilon ?? HilN.DefaultEpsilon(rounds);
+        var hilN = new HilN(beta, eta, explore, seed);
         int fOffloads = 0, nOffloads = 0, fCorrect = 0, nCorrect = 0;
         var curve = new List<RegretCheckpoint>();
         var every = Math.Max(1, rounds / checkpoints);
@@ -68,7 +69,7 @@ public static class OnlineEvaluation
             new(name, s.CurrentThreshold, s.CumulativeCost, s.BestFixedThreshold, s.BestFixedCost, s.Regret,
                 s.RegretPerRound, (double)offloads / rounds, (double)correct / rounds);
 
-        return new OnlineReport(rounds, beta, eta, epsilon, labelsAsFeedback ? "labels" : "large-model answer",
+        return new OnlineReport(rounds, beta, eta, explore, labelsAsFeedback ? "labels" : "large-model answer",
             [Result("HIL-F (full feedback)", hilF.Summary(), fOffloads, fCorrect),
              Result("HIL-N (no local feedback)", hilN.Summary(), nOffloads, nCorrect)],
             curve);

@@ -71,8 +71,8 @@ public sealed class HilF
     public OnlineDecision Decide(double confidence)
     {
         CostLedger.ValidateConfidence(confidence);
-        var offloadProbability = _intervals.MassAbove(confidence);
-        var threshold = _intervals.Sample(_random);
+        var offloadProbability = _intervals.MassAbove(confidence, out var total);
+        var threshold = _intervals.Sample(_random, total);
         var decision = new OnlineDecision(confidence < threshold, offloadProbability, threshold);
         _open = (confidence, decision);
         return decision;

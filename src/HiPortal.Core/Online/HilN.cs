@@ -90,8 +90,8 @@ public sealed class HilN
     public OnlineDecision Decide(double confidence)
     {
         CostLedger.ValidateConfidence(confidence);
-        var q = _estimated.MassAbove(confidence);
-        var threshold = _estimated.Sample(_random);
+        var q = _estimated.MassAbove(confidence, out var total);
+        var threshold = _estimated.Sample(_random, total);
         var explore = _random.NextDouble() < Epsilon;
         var decision = new OnlineDecision(explore || confidence < threshold, Epsilon + ((1 - Epsilon) * q), threshold);
         _open = (confidence, decision);

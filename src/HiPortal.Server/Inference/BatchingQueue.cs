@@ -4,26 +4,22 @@ using Microsoft.Extensions.Options;
 namespace HiPortal.Server.Inference;
 
 /// <summary>
-/// The bounded queue in front of the worker, bounded by count and by bytes. Enqueueing never waits: a full queue
-/// says so at once and the endpoint answers 503 with Retry-After.
+/// The bounded queue in front of the worker. Its bounds (count and input bytes) cover every request that has not
+/// started running, including those the worker is still collecting into a batch. Enqueueing never waits: a full
+/// queue says so at once and the endpoint answers 503 with Retry-After.
 /// </summary>
-public sealed class BatchingQueue
+public sealed class BatchingQueue(IOptions<BatchingOptions> options)
 {
-    private readonly Channel<InferenceRequest> _channel;
-    private readonly long _capacityBytes;
+    private readonly Channel<InferenceRequest> _channel = Channel.CreateUnbounded<InferenceRequest>(
+        new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly int _capacity = options.Value.QueueCapacity;
+    private readonly long _capacityBytes = options.Value.QueueCapacityBytes;
+    private int _waiting;
     private long _bytes;
 
-    public BatchingQueue(IOptions<BatchingOptions> options)
-    {
-        _capacityBytes = options.Value.QueueCapacityBytes;
-        _channel = Channel.CreateBounded<InferenceRequest>(new BoundedChannelOptions(options.Value.QueueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-    }
-
-    public int Depth => _channel.Reader.Count;
+    /// <summary>Requests accepted but not yet running.</summary>
+    public int Depth => Volatile.Read(ref _waiting);
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
@@ -31,23 +27,27 @@ public sealed class BatchingQueue
 
     public bool TryEnqueue(InferenceRequest request)
     {
-        if (Interlocked.Add(ref _bytes, InferenceRequest.InputBytes) > _capacityBytes)
+        if (Interlocked.Increment(ref _waiting) > _capacity)
         {
-            Interlocked.Add(ref _bytes, -InferenceRequest.InputBytes);
+            Interlocked.Decrement(ref _waiting);
             return false;
         }
 
-        if (_channel.Writer.TryWrite(request))
+        if (Interlocked.Add(ref _bytes, InferenceRequest.InputBytes) > _capacityBytes || !_channel.Writer.TryWrite(request))
         {
-            return true;
+            Left(1);
+            return false;
         }
 
-        Interlocked.Add(ref _bytes, -InferenceRequest.InputBytes);
-        return false;
+        return true;
     }
 
-    /// <summary>Called by the worker for each request it takes off the queue.</summary>
-    public void Dequeued() => Interlocked.Add(ref _bytes, -InferenceRequest.InputBytes);
+    /// <summary>The worker started running (or dropped) <paramref name="count"/> requests: they no longer wait.</summary>
+    public void Left(int count)
+    {
+        Interlocked.Add(ref _waiting, -count);
+        Interlocked.Add(ref _bytes, -count * (long)InferenceRequest.InputBytes);
+    }
 
     /// <summary>Stop taking requests (shutdown); queued ones still run.</summary>
     public void Close() => _channel.Writer.TryComplete();

@@ -77,11 +77,8 @@ public sealed class InferenceWorker(
         {
             if (reader.TryRead(out var request))
             {
-                queue.Dequeued();
-                if (time.GetTimestamp() > request.Deadline)
+                if (Expire(request, time.GetTimestamp()))
                 {
-                    metrics.RequestExpired();
-                    request.Complete(new InferenceOutcome(InferenceStatus.Expired, Error: "deadline exceeded before the model ran"));
                     continue;
                 }
 
@@ -121,14 +118,31 @@ public sealed class InferenceWorker(
         }
     }
 
+    /// <summary>Answers and drops a request whose deadline has passed; it never reaches the model.</summary>
+    private bool Expire(InferenceRequest request, long now)
+    {
+        if (now <= request.Deadline)
+        {
+            return false;
+        }
+
+        queue.Left(1);
+        metrics.RequestExpired();
+        request.Complete(new InferenceOutcome(InferenceStatus.Expired, Error: "deadline exceeded before the model ran"));
+        return true;
+    }
+
     private void RunBatch(List<InferenceRequest> batch, float[] input, float[] logits)
     {
+        var started = time.GetTimestamp();
+        // Requests can expire while a batch is being collected: check again just before the model runs.
+        batch.RemoveAll(r => Expire(r, started));
         if (batch.Count == 0)
         {
             return;
         }
 
-        var started = time.GetTimestamp();
+        queue.Left(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Input.AsSpan(0, OnnxClassifier.InputLength).CopyTo(input.AsSpan(i * OnnxClassifier.InputLength));
@@ -179,7 +193,7 @@ public sealed class InferenceWorker(
         queue.Close();
         await foreach (var request in queue.Reader.ReadAllAsync())
         {
-            queue.Dequeued();
+            queue.Left(1);
             request.Complete(new InferenceOutcome(InferenceStatus.Failed, Error: "model not ready"));
         }
 
