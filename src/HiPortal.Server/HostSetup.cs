@@ -17,8 +17,18 @@ public static class HostSetup
         WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
     };
 
-    public static IHostApplicationBuilder AddHosting(this IHostApplicationBuilder builder)
+    public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder)
     {
+        if (!builder.Configuration.GetSection("Kestrel:Certificates:Default").Exists())
+        {
+            var tlsDirectory = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["Tls:Directory"] ?? "data/tls");
+            var certificate = new Lazy<System.Security.Cryptography.X509Certificates.X509Certificate2>(() =>
+                SelfSignedCertificate.LoadOrCreate(tlsDirectory,
+                    LoggerFactory.Create(l => l.AddConsole()).CreateLogger(typeof(SelfSignedCertificate))));
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
+                https.ServerCertificate ??= certificate.Value));
+        }
+
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ClientErrorExceptionHandler>();

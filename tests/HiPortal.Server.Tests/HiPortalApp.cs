@@ -31,6 +31,8 @@ public sealed class HiPortalApp : WebApplicationFactory<Program>
         builder.UseSetting("Database:Path", DatabasePath);
         builder.UseSetting("Admin:Password", AdminPassword);
         builder.UseSetting("Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0");
+        builder.UseSetting("Kestrel:Endpoints:Https:Url", "https://127.0.0.1:0");
+        builder.UseSetting("Tls:Directory", Path.Combine(_directory, "tls"));
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

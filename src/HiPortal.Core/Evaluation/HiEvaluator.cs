@@ -40,10 +40,19 @@ public static class HiEvaluator
             return Point(name, rule, chosenBy, threshold, p.Accuracy, p.OffloadFraction);
         }
 
+        // Full offload never runs the tiny model: its latency and energy are the radio's and the server's only.
+        var fullOffload = Cost(1, settings);
+        fullOffload = fullOffload with
+        {
+            LatencyHiSeconds = fullOffload.LatencyFullOffloadSeconds,
+            LatencySavedFraction = 0,
+            EnergyHiJoules = fullOffload.EnergyFullOffloadJoules,
+            EnergySavedFraction = 0,
+        };
         var points = new List<OperatingPoint>
         {
             Point("S-ML only (tiny on device)", "none", "-", null, testCurve.TinyAccuracy, 0),
-            Point("L-ML only (full offload)", "none", "-", null, testCurve.LargeAccuracy, 1),
+            new("L-ML only (full offload)", "none", "-", null, testCurve.LargeAccuracy, 1, fullOffload),
             Apply("HI max-softmax, target accuracy", maxSoftmax.Name,
                 $"calibration acc >= large - {settings.TargetGapPoints:0.##} pt", testCurve, byTarget.Threshold),
             Apply("HI max-softmax, offload budget", maxSoftmax.Name,

@@ -33,7 +33,7 @@ public sealed class OnnxClassifier : IDisposable
     public ExecutionProvider Provider { get; }
 
     public static OnnxClassifier Load(string path, ExecutionProvider provider = ExecutionProvider.Cpu,
-        int deviceId = 0, int intraOpThreads = 0)
+        int deviceId = 0, int intraOpThreads = 0, bool allowSpinning = true)
     {
         if (!File.Exists(path))
         {
@@ -45,6 +45,9 @@ public sealed class OnnxClassifier : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        // Spinning intra-op threads cut latency when the model owns the CPU, but steal cycles from request
+        // handling when it shares the cores with a web server.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
         if (intraOpThreads > 0)
         {
             options.IntraOpNumThreads = intraOpThreads;

@@ -22,6 +22,9 @@ public sealed class InferenceOptions
     /// <summary>ONNX Runtime intra-op threads; 0 lets it use every core.</summary>
     [Range(0, 256)]
     public int IntraOpThreads { get; set; }
+
+    /// <summary>Let ONNX Runtime's idle threads spin; off by default because they share cores with Kestrel.</summary>
+    public bool AllowSpinning { get; set; }
 }
 
 /// <summary>The dynamic batcher: when a batch runs, how much may wait, and for how long.</summary>

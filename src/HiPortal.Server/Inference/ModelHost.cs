@@ -36,7 +36,7 @@ public sealed class ModelHost(IOptions<InferenceOptions> options, IOptions<Batch
             }
 
             var started = Stopwatch.GetTimestamp();
-            _classifier = OnnxClassifier.Load(path, o.Provider, o.CudaDeviceId, o.IntraOpThreads);
+            _classifier = OnnxClassifier.Load(path, o.Provider, o.CudaDeviceId, o.IntraOpThreads, o.AllowSpinning);
             Warm(_classifier, batching.Value.MaxBatchSize);
             logger.LogInformation("Model {Model} {Version} loaded on {Provider} and warmed for batches up to {Max} in {Ms:0} ms",
                 Card.Name, Card.Version, o.Provider, batching.Value.MaxBatchSize, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

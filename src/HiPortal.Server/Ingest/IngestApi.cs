@@ -82,7 +82,7 @@ public static class IngestApi
         {
             ArrayPool<float>.Shared.Return(input);
             metrics.Request("overloaded", "not_ready");
-            return Unavailable(context, options, "the model is still loading");
+            return Unavailable(context, options, model.WhenReady.IsFaulted ? "the model failed to load" : "the model is still loading");
         }
 
         var pending = new PendingDecision

@@ -97,7 +97,9 @@ public static class OffloadParser
         var datatype = headers["X-HiPortal-Datatype"].ToString();
         if (!SampleCodec.TryDecode(string.IsNullOrEmpty(datatype) ? "UINT8" : datatype, body, destination, out var codecError))
         {
-            return new FieldError(codecError!.Field.Replace("input.data", "body", StringComparison.Ordinal), codecError.Message);
+            // The binary form has no input.* fields: the sample is the body and its datatype a header.
+            var field = codecError!.Field == SampleCodec.DatatypeField ? "X-HiPortal-Datatype" : "body";
+            return new FieldError(field, codecError.Message);
         }
 
         var sampleId = headers["X-HiPortal-Sample-Id"].ToString();

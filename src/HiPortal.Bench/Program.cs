@@ -1,0 +1,38 @@
+using System.CommandLine;
+using System.Text.Json;
+using HiPortal.Bench;
+using HiPortal.Core.Data;
+using HiPortal.Core.Inference;
+using Spectre.Console;
+
+if (Console.IsOutputRedirected)
+{
+    AnsiConsole.Profile.Width = 160;
+}
+
+var devicesOption = new Option<int[]>("--devices") { Description = "Concurrent devices per served run", DefaultValueFactory = _ => [1, 8, 64, 256], AllowMultipleArgumentsPerToken = true };
+var windowOption = new Option<double>("--seconds") { Description = "Measured seconds per served run (after a warm-up)", DefaultValueFactory = _ => 5 };
+var maxBatchOption = new Option<int>("--max-batch") { Description = "MaxBatchSize of the dynamic-batching server", DefaultValueFactory = _ => 32 };
+var delayOption = new Option<double>("--max-delay-ms") { Description = "MaxQueueDelay of the dynamic-batching server", DefaultValueFactory = _ => 2 };
+var providerOption = new Option<string>("--provider") { Description = "Cpu or Cuda", DefaultValueFactory = _ => "Cpu" };
+var spinOption = new Option<bool>("--spin") { Description = "Let ONNX Runtime threads spin (raw and served alike)" };
+var jsonOption = new Option<bool>("--json-body") { Description = "Post JSON (base64) instead of the compact binary form" };
+var outOption = new Option<string>("--out") { Description = "Where bench.json goes", DefaultValueFactory = _ => "artifacts/bench" };
+var dataOption = new Option<string>("--data") { Description = "Fashion-MNIST directory", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
+var root = new RootCommand("HiPortal benchmark: raw ONNX Runtime vs served, dynamic batching vs batch 1, in one run")
+{
+    devicesOption, windowOption, maxBatchOption, delayOption, providerOption, spinOption, jsonOption, outOption, dataOption,
+};
+root.SetAction(async parse =>
+{
+    var options = new BenchOptions(parse.GetValue(devicesOption)!, TimeSpan.FromSeconds(parse.GetValue(windowOption)),
+        parse.GetValue(maxBatchOption), parse.GetValue(delayOption), Enum.Parse<ExecutionProvider>(parse.GetValue(providerOption)!, ignoreCase: true),
+        parse.GetValue(spinOption), parse.GetValue(jsonOption), parse.GetValue(outOption)!, parse.GetValue(dataOption)!);
+    var report = await BenchRun.RunAsync(options);
+    Directory.CreateDirectory(options.Output);
+    var path = Path.Combine(options.Output, "bench.json");
+    await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+    AnsiConsole.MarkupLineInterpolated($"wrote {path}");
+    return 0;
+});
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using HiPortal.Core.Data;
+using HiPortal.Core.Inference;
+
+namespace HiPortal.Bench;
+
+public sealed record RawResult(int BatchSize, double SamplesPerSecond, double MillisecondsPerBatch, double CpuMsPerSample);
+
+/// <summary>(a) The large model alone: ONNX Runtime throughput at fixed batch sizes, no server in the way.</summary>
+public static class RawBenchmark
+{
+    public static List<RawResult> Run(OnnxClassifier model, LabelledImages images, IReadOnlyList<int> batchSizes, TimeSpan duration)
+    {
+        var results = new List<RawResult>();
+        var max = batchSizes.Max();
+        var input = GC.AllocateArray<float>(max * OnnxClassifier.InputLength, pinned: true);
+        var output = GC.AllocateArray<float>(max * OnnxClassifier.ClassCount, pinned: true);
+        for (var i = 0; i < max; i++)
+        {
+            var image = images.Image(i % images.Count);
+            for (var p = 0; p < OnnxClassifier.InputLength; p++)
+            {
+                input[(i * OnnxClassifier.InputLength) + p] = image[p] / 255f;
+            }
+        }
+
+        foreach (var batch in batchSizes)
+        {
+            for (var w = 0; w < 20; w++)
+            {
+                model.Run(input, batch, output);
+            }
+
+            var runs = 0;
+            using var self = Process.GetCurrentProcess();
+            var cpuBefore = self.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < duration)
+            {
+                model.Run(input, batch, output);
+                runs++;
+            }
+
+            var seconds = clock.Elapsed.TotalSeconds;
+            self.Refresh();
+            var cpu = (self.TotalProcessorTime - cpuBefore).TotalMilliseconds / (runs * batch);
+            results.Add(new RawResult(batch, runs * batch / seconds, seconds * 1000 / runs, cpu));
+        }
+
+        return results;
+    }
+}

@@ -1,0 +1,162 @@
+using HiPortal.Core.Data;
+using HiPortal.Core.Evaluation;
+using HiPortal.Core.Inference;
+
+namespace HiPortal.Cli.Tests;
+
+/// <summary>
+/// The committed models (as copied beside the binaries) run once, at batch 64, over the calibration and test
+/// splits of Fashion-MNIST; shared by every test class in <see cref="RealModelsCollection"/>.
+/// </summary>
+public sealed class RealModelsFixture : IDisposable
+{
+    public const int BatchSize = 64;
+
+    /// <summary>The β of the online acceptance criteria.</summary>
+    public const double OnlineBeta = 0.3;
+
+    private readonly Dictionary<int, OnlineReport> _online = [];
+
+    public RealModelsFixture()
+    {
+        TinyCard = ModelCard.LoadNamed("tiny");
+        LargeCard = ModelCard.LoadNamed("large");
+        Tiny = OnnxClassifier.Load(TinyCard.OnnxPath());
+        Large = OnnxClassifier.Load(LargeCard.OnnxPath());
+        Calibration = FashionMnist.Load(FashionMnistSplit.Calibration);
+        Test = FashionMnist.Load(FashionMnistSplit.Test);
+
+        var calibrationInputs = ToModelInput(Calibration);
+        var testInputs = ToModelInput(Test);
+        TinyCalibrationLogits = Tiny.RunAll(calibrationInputs, BatchSize);
+        LargeCalibrationLogits = Large.RunAll(calibrationInputs, BatchSize);
+        TinyTestLogits = Tiny.RunAll(testInputs, BatchSize);
+        LargeTestLogits = Large.RunAll(testInputs, BatchSize);
+
+        TinyCalibration = ModelOutputs.FromLogits(TinyCalibrationLogits, Calibration.Labels);
+        LargeCalibration = ModelOutputs.FromLogits(LargeCalibrationLogits, Calibration.Labels);
+        TinyTest = ModelOutputs.FromLogits(TinyTestLogits, Test.Labels);
+        LargeTest = ModelOutputs.FromLogits(LargeTestLogits, Test.Labels);
+    }
+
+    public ModelCard TinyCard { get; }
+
+    public ModelCard LargeCard { get; }
+
+    public OnnxClassifier Tiny { get; }
+
+    public OnnxClassifier Large { get; }
+
+    public LabelledImages Calibration { get; }
+
+    public LabelledImages Test { get; }
+
+    public float[] TinyCalibrationLogits { get; }
+
+    public float[] LargeCalibrationLogits { get; }
+
+    public float[] TinyTestLogits { get; }
+
+    public float[] LargeTestLogits { get; }
+
+    public ModelOutputs TinyCalibration { get; }
+
+    public ModelOutputs LargeCalibration { get; }
+
+    public ModelOutputs TinyTest { get; }
+
+    public ModelOutputs LargeTest { get; }
+
+    /// <summary>HIL-F and HIL-N streamed over the shuffled test set at <see cref="OnlineBeta"/>, once per seed.</summary>
+    public OnlineReport Online(int seed)
+    {
+        lock (_online)
+        {
+            if (!_online.TryGetValue(seed, out var report))
+            {
+                report = OnlineEvaluation.Run(TinyTest, LargeTest, OnlineBeta, seed);
+                _online.Add(seed, report);
+            }
+
+            return report;
+        }
+    }
+
+    public ModelCard Card(string model) => model == "tiny" ? TinyCard : LargeCard;
+
+    public OnnxClassifier Classifier(string model) => model == "tiny" ? Tiny : Large;
+
+    public LabelledImages Images(FashionMnistSplit split) => split == FashionMnistSplit.Test ? Test : Calibration;
+
+    public float[] Logits(string model, FashionMnistSplit split) => (model, split) switch
+    {
+        ("tiny", FashionMnistSplit.Test) => TinyTestLogits,
+        ("large", FashionMnistSplit.Test) => LargeTestLogits,
+        ("tiny", FashionMnistSplit.Calibration) => TinyCalibrationLogits,
+        ("large", FashionMnistSplit.Calibration) => LargeCalibrationLogits,
+        _ => throw new ArgumentException($"no logits for {model} on {split}"),
+    };
+
+    /// <summary>The card's preprocessing, "uint8 pixel / 255", written out here rather than borrowed from the CLI.</summary>
+    public static float[] ToModelInput(LabelledImages images, int count = int.MaxValue)
+    {
+        count = Math.Min(count, images.Count);
+        var input = new float[count * OnnxClassifier.InputLength];
+        for (var i = 0; i < count; i++)
+        {
+            var image = images.Image(i);
+            for (var p = 0; p < image.Length; p++)
+            {
+                input[(i * OnnxClassifier.InputLength) + p] = image[p] / 255f;
+            }
+        }
+
+        return input;
+    }
+
+    /// <summary>The index of the largest logit of each sample (first one on ties, as torch.argmax).</summary>
+    public static int[] ArgMax(ReadOnlySpan<float> logits)
+    {
+        var predictions = new int[logits.Length / OnnxClassifier.ClassCount];
+        for (var i = 0; i < predictions.Length; i++)
+        {
+            var row = logits.Slice(i * OnnxClassifier.ClassCount, OnnxClassifier.ClassCount);
+            var best = 0;
+            for (var c = 1; c < row.Length; c++)
+            {
+                if (row[c] > row[best])
+                {
+                    best = c;
+                }
+            }
+
+            predictions[i] = best;
+        }
+
+        return predictions;
+    }
+
+    /// <summary>Fraction of the first <c>predictions.Length</c> labels that the predictions match.</summary>
+    public static double Accuracy(int[] predictions, ReadOnlySpan<byte> labels)
+    {
+        var correct = 0;
+        for (var i = 0; i < predictions.Length; i++)
+        {
+            correct += predictions[i] == labels[i] ? 1 : 0;
+        }
+
+        return (double)correct / predictions.Length;
+    }
+
+    public void Dispose()
+    {
+        Tiny.Dispose();
+        Large.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RealModelsCollection : ICollectionFixture<RealModelsFixture>
+{
+    public const string Name = "Real models on Fashion-MNIST";
+}

@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HiPortal.Server.Inference;
+using HiPortal.Server.Ingest;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HiPortal.Server.Tests;
+
+/// <summary>A server that waits up to 100 ms to fill a batch, so concurrent requests reliably share one.</summary>
+public sealed class BatchingServerFixture : ServerFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Batching:MaxQueueDelay"] = "00:00:00.100",
+    };
+}
+
+// Reads /metrics: runs alone so no other test's server adds to the process-wide HiPortal meter.
+[Collection(MetricsCollection.Name)]
+public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<BatchingServerFixture>
+{
+    [Fact]
+    public async Task ConcurrentOffloads_ShareModelExecutions_AndEachGetsItsOwnAnswer()
+    {
+        const int count = 64;
+        var posts = Enumerable.Range(0, count).Select(i =>
+            server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(i, $"batched-{i}"))).ToArray();
+        var responses = await Task.WhenAll(posts);
+        var answers = new OffloadResponse[count];
+        for (var i = 0; i < count; i++)
+        {
+            using var response = responses[i];
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            answers[i] = (await response.Content.ReadFromJsonAsync<OffloadResponse>())!;
+        }
+
+        Assert.Contains(answers, a => a.BatchSize > 1);
+        for (var i = 0; i < count; i++)
+        {
+            // Each answer is for its own image: a batch never mixes up which row belongs to which request.
+            Assert.Equal($"batched-{i}", answers[i].SampleId);
+            var expected = LargeModel.Probabilities(Samples.Test.Image(i));
+            Assert.Equal(LargeModel.ArgMax(expected), answers[i].PredictedClass);
+            for (var c = 0; c < expected.Length; c++)
+            {
+                Assert.Equal(expected[c], answers[i].Probabilities[c], 1e-5f);
+            }
+        }
+
+        var page = await Prometheus.ScrapeAsync(server.Anonymous);
+        var inferences = Prometheus.Sum(page, "hiportal_inferences_total");
+        var executions = Prometheus.Sum(page, "hiportal_executions_total");
+        Assert.NotNull(inferences);
+        Assert.NotNull(executions);
+        Assert.True(inferences >= count, $"inferences {inferences}");
+        Assert.True(inferences > executions, $"inferences {inferences} should exceed executions {executions}");
+    }
+
+    [Fact]
+    public async Task PostOffload_Returns503WithRetryAfter_WhenQueueIsFull()
+    {
+        await using var app = new HiPortalApp(new Dictionary<string, string?>
+        {
+            ["Batching:QueueCapacity"] = "1",
+            ["Batching:MaxQueueDelay"] = "00:00:00.500",
+            ["Batching:MaxBatchSize"] = "8",
+        });
+        using var _ = await app.StartAsync();
+        using var device = app.CreateDeviceClient(await app.CreateDeviceAsync());
+        var queue = app.Services.GetRequiredService<BatchingQueue>();
+
+        var first = device.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(0, "fills-the-queue"));
+        // The worker holds the first request for up to 500 ms while it waits for a fuller batch; it still counts.
+        await Until(() => queue.Depth == 1 || first.IsCompleted);
+        Assert.False(first.IsCompleted, "the first request should still be waiting in the batch");
+        using var second = await device.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(1, "finds-it-full"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), second.Headers.RetryAfter?.Delta);
+        Assert.Equal("application/problem+json", second.Content.Headers.ContentType?.MediaType);
+        using (var problem = JsonDocument.Parse(await second.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal(503, problem.RootElement.GetProperty("status").GetInt32());
+        }
+
+        using var firstResponse = await first;
+        Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
+        Assert.Equal(0L, await Database.CountAsync(app.DatabasePath, "SELECT COUNT(*) FROM Decisions WHERE SampleId = 'finds-it-full'"));
+        Assert.Equal(1L, await Database.CountAsync(app.DatabasePath, "SELECT COUNT(*) FROM Decisions WHERE SampleId = 'fills-the-queue'"));
+        Assert.Equal(1, Prometheus.Sum(await Prometheus.ScrapeAsync(device), "hiportal_requests_total", "reason=\"queue_full\""));
+    }
+
+    [Fact]
+    public async Task PostOffload_Returns503AndNeverRunsTheModel_WhenTheDeadlinePassesInTheQueue()
+    {
+        await using var app = new HiPortalApp(new Dictionary<string, string?>
+        {
+            ["Batching:MaxQueueDelay"] = "00:00:00.500",
+            ["Batching:MaxBatchSize"] = "8",
+        });
+        using var client = await app.StartAsync();
+        using var device = app.CreateDeviceClient(await app.CreateDeviceAsync());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/offloads")
+        {
+            Content = JsonContent.Create(Samples.OffloadBody(0, "too-late")),
+        };
+        request.Headers.Add(IngestApi.DeadlineHeader, "50");
+
+        using var response = await device.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0L, await Database.CountAsync(app.DatabasePath, "SELECT COUNT(*) FROM Decisions"));
+        var page = await Prometheus.ScrapeAsync(client);
+        Assert.True(Prometheus.Sum(page, "hiportal_executions_total") is null or 0, "the model must not have run");
+        Assert.True(Prometheus.Sum(page, "hiportal_inferences_total") is null or 0, "the model must not have run");
+        Assert.Equal(1, Prometheus.Sum(page, "hiportal_requests_total", "reason=\"deadline_in_queue\""));
+    }
+
+    /// <summary>
+    /// Waits for a condition on the server's state. The queue raises no event when it changes, so this polls it;
+    /// the timeout only bounds a broken run.
+    /// </summary>
+    private static async Task Until(Func<bool> condition)
+    {
+        var giveUp = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < giveUp, "condition not met within 10 s");
+            await Task.Delay(1);
+        }
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics";
+}

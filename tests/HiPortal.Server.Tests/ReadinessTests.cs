@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HiPortal.Server.Inference;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HiPortal.Server.Tests;
+
+/// <summary>A server whose model cannot load stays up, says it is not ready, and answers 503 rather than 500.</summary>
+public sealed class ReadinessTests
+{
+    [Fact]
+    public async Task Server_ReportsNotReadyAndAnswers503_WhenTheModelCannotLoad()
+    {
+        await using var app = new HiPortalApp(new Dictionary<string, string?> { ["Inference:Model"] = "no-such-model" });
+        app.StartServer();
+        using var anonymous = app.CreateClient();
+        var model = app.Services.GetRequiredService<ModelHost>();
+        await Assert.ThrowsAnyAsync<Exception>(() => model.WhenReady.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(model.WhenReady.IsFaulted);
+        using var device = app.CreateDeviceClient(await app.CreateDeviceAsync());
+
+        using var live = await anonymous.GetAsync("/health/live");
+        using var ready = await anonymous.GetAsync("/health/ready");
+        using var oipReady = await anonymous.GetAsync("/v2/health/ready");
+        using var offload = await device.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(0, "no-model"));
+        using var infer = await device.PostAsJsonAsync("/v2/models/large/infer",
+            new { inputs = new[] { new { name = "input", shape = new[] { 1, 784 }, datatype = "UINT8", data = new int[784] } } });
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, oipReady.StatusCode);
+        using (var body = JsonDocument.Parse(await oipReady.Content.ReadAsStringAsync()))
+        {
+            Assert.False(body.RootElement.GetProperty("ready").GetBoolean());
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, offload.StatusCode);
+        Assert.NotNull(offload.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", offload.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, infer.StatusCode);
+        Assert.NotNull(infer.Headers.RetryAfter);
+        Assert.Equal(0L, await Database.CountAsync(app.DatabasePath, "SELECT COUNT(*) FROM Decisions"));
+    }
+}
