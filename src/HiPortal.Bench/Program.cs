@@ -5,6 +5,20 @@ using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
 using Spectre.Console;
 
+if (args.Length > 0 && args[0] == ServerProcess.ServeVerb)
+{
+    // The bench starts the server as a child process of its own executable, so a self-contained publish needs no
+    // `dotnet` on the machine (the GPU box has none).
+    var entry = typeof(HiPortal.Server.HostSetup).Assembly.EntryPoint!;
+    var result = entry.Invoke(null, [args[1..]]);
+    if (result is Task task)
+    {
+        await task;
+    }
+
+    return 0;
+}
+
 if (Console.IsOutputRedirected)
 {
     AnsiConsole.Profile.Width = 160;

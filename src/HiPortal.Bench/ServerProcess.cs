@@ -8,6 +8,7 @@ namespace HiPortal.Bench;
 /// <summary>The real server, started as its own process on a loopback port with a fresh SQLite file.</summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
+    public const string ServeVerb = "serve-internal";
     private const string Password = "bench-admin-password";
     private readonly Process _process;
     private readonly string _directory;
@@ -33,16 +34,16 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "HiPortal.Server.dll");
         var directory = Path.Combine(Path.GetTempPath(), "hiportal-bench", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(directory);
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet", [dll])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var self = Environment.ProcessPath!;
+        var info = Path.GetFileNameWithoutExtension(self) == "dotnet"
+            ? new ProcessStartInfo(self, [typeof(ServerProcess).Assembly.Location, ServeVerb])
+            : new ProcessStartInfo(self, [ServeVerb]);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
         info.Environment["Database__Path"] = Path.Combine(directory, "bench.db");
         info.Environment["Admin__Password"] = Password;
         info.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{port}";

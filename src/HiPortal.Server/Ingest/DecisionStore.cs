@@ -18,8 +18,8 @@ public sealed class DecisionStore(SqliteConnectionFactory connections)
 {
     public async Task<StoredDecision?> FindAsync(string deviceId, string sampleId, CancellationToken cancellationToken)
     {
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
+        await using var lease = await connections.OpenAsync(cancellationToken);
+        await using var command = lease.Connection.CreateCommand();
         command.CommandText = """
             SELECT PayloadHash, LocalClass, ServerClass, ServerConfidence, Probabilities, ModelVersion, BatchSize,
                    QueueMicros, InferenceMicros

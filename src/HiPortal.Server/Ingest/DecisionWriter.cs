@@ -75,7 +75,9 @@ public sealed class DecisionWriter(SqliteConnectionFactory connections, HiPortal
     private async Task<bool[]> WriteAsync(List<InferenceRequest> requests)
     {
         var started = TimeProvider.System.GetTimestamp();
-        await using var connection = await connections.OpenAsync();
+        await using var lease = await connections.OpenAsync();
+        var connection = lease.Connection;
+        lease.Broken = true; // until the commit succeeds
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -115,6 +117,7 @@ public sealed class DecisionWriter(SqliteConnectionFactory connections, HiPortal
         }
 
         await transaction.CommitAsync();
+        lease.Broken = false;
         metrics.DecisionsStored(requests.Count, (long)TimeProvider.System.GetElapsedTime(started).TotalMicroseconds);
         return inserted;
     }

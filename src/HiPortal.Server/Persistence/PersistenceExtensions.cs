@@ -25,5 +25,6 @@ public static class PersistenceExtensions
         var factory = app.Services.GetRequiredService<IDbContextFactory<HiPortalDb>>();
         await using var db = await factory.CreateDbContextAsync();
         await db.Database.MigrateAsync();
+        await db.Database.ExecuteSqlRawAsync(SqlitePragmas.DatabaseSql);
     }
 }

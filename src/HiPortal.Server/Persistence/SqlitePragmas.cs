@@ -4,27 +4,30 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace HiPortal.Server.Persistence;
 
 /// <summary>
-/// WAL lets the dashboard read while the worker writes; a busy timeout makes concurrent writers wait instead of
-/// failing with SQLITE_BUSY. Both are set on every connection (Jellyfin does the same under load).
+/// WAL lets the dashboard read while the worker writes; it is a property of the database file, set once at
+/// start-up. A busy timeout (per connection) makes concurrent writers wait inside SQLite instead of failing;
+/// Jellyfin does the same under load. <c>synchronous=NORMAL</c> in WAL mode keeps every commit across a process
+/// crash and skips an fsync per commit (a power loss can drop the last commits; FULL would not).
 /// </summary>
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
-    public const string Sql = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    public const string PerConnectionSql = "PRAGMA busy_timeout=10000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    public const string DatabaseSql = "PRAGMA journal_mode=WAL;";
 
-    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => ApplyPerConnection(connection);
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData,
         CancellationToken cancellationToken = default)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = Sql;
+        command.CommandText = PerConnectionSql;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public static void Apply(DbConnection connection)
+    public static void ApplyPerConnection(DbConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = Sql;
+        command.CommandText = PerConnectionSql;
         command.ExecuteNonQuery();
     }
 }
