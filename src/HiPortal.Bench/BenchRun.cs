@@ -52,6 +52,11 @@ public static class BenchRun
                     $"{name,-8} {devices,4} devices: {result.SamplesPerSecond,8:0} samples/s  p50 {result.P50Ms,7:0.00} ms  p99 {result.P99Ms,7:0.00} ms  mean batch {result.MeanBatchSize:0.0}");
                 served.Add(result);
             }
+
+            // The server's own histograms (queue wait, inference, store, end to end) say where the time went.
+            using var metricsClient = new HttpClient();
+            Directory.CreateDirectory(options.Output);
+            await File.WriteAllTextAsync(Path.Combine(options.Output, $"metrics-{name}.txt"), await server.MetricsAsync(metricsClient));
         }
 
         var goals = Goals(raw, served, options);

@@ -31,6 +31,10 @@ public static class EvaluateCommand
         var online = new Option<bool>("--online") { Description = "Also stream the shuffled test set through HIL-F and HIL-N" };
         var feedback = new Option<string>("--feedback") { Description = "Online truth: 'large' (the L-ML's answer, as deployed) or 'labels'", DefaultValueFactory = _ => "large" };
         feedback.AcceptOnlyFromAmong("large", "labels");
+        samples.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) { r.AddError("--samples must be at least 1"); } });
+        beta.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 1 or double.NaN) { r.AddError("--beta must be in [0, 1]"); } });
+        budget.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 1 or double.NaN) { r.AddError("--budget must be in [0, 1]"); } });
+        gap.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 100 or double.NaN) { r.AddError("--target-gap must be in [0, 100] points"); } });
         var seed = new Option<int>("--seed") { Description = "Shuffle and learner seed", DefaultValueFactory = _ => 42 };
 
         var command = new Command("evaluate", "Run both models over Fashion-MNIST and print the HI trade-off table")
@@ -46,7 +50,7 @@ public static class EvaluateCommand
                     parse.GetValue(beta), parse.GetValue(budget), parse.GetValue(gap), parse.GetValue(samples),
                     parse.GetValue(online), parse.GetValue(feedback) == "labels", parse.GetValue(seed)));
             }
-            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or ArgumentException)
+            catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
                 return 2;
@@ -58,6 +62,8 @@ public static class EvaluateCommand
     private static int Run(EvaluateArguments args)
     {
         var profile = DeviceProfiles.Get(args.Profile);
+        // Fail on an unusable output folder before minutes of inference, not after.
+        Directory.CreateDirectory(args.Output);
         using var pair = ModelPair.Load(args.Models);
         var calibration = FashionMnist.Load(FashionMnistSplit.Calibration, args.Data);
         var test = FashionMnist.Load(FashionMnistSplit.Test, args.Data);

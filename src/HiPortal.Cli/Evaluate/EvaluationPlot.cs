@@ -60,7 +60,8 @@ internal static class EvaluationPlot
     {
         var png = Path.Combine(directory, name + ".png");
         plot.SavePng(png, 1000, 650);
-        plot.SaveSvg(Path.Combine(directory, name + ".svg"), 1000, 650);
-        return png;
+        var svg = Path.Combine(directory, name + ".svg");
+        plot.SaveSvg(svg, 1000, 650);
+        return $"{png}, {svg}";
     }
 }

@@ -27,9 +27,23 @@ public sealed record ModelCard(
     /// <summary>Where models live beside the running program (copied from the repo's models/ at build).</summary>
     public static string DefaultDirectory => System.IO.Path.Combine(AppContext.BaseDirectory, "models");
 
-    public static ModelCard Load(string cardPath) =>
-        JsonSerializer.Deserialize<ModelCard>(System.IO.File.ReadAllText(cardPath), s_json)
-        ?? throw new InvalidDataException($"{cardPath}: empty model card");
+    public static ModelCard Load(string cardPath)
+    {
+        if (!System.IO.File.Exists(cardPath))
+        {
+            throw new FileNotFoundException($"model card not found: {cardPath}", cardPath);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ModelCard>(System.IO.File.ReadAllText(cardPath), s_json)
+                ?? throw new InvalidDataException($"{cardPath}: empty model card");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{cardPath}: not a valid model card ({ex.Message})", ex);
+        }
+    }
 
     /// <summary>Loads the card <c>{name}.card.json</c> in <paramref name="directory"/>.</summary>
     public static ModelCard LoadNamed(string name, string? directory = null) =>

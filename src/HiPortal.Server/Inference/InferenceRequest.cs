@@ -22,7 +22,11 @@ public sealed record InferenceResult(
     long QueueMicros,
     long InferenceMicros);
 
-public sealed record InferenceOutcome(InferenceStatus Status, InferenceResult? Result = null, string? Error = null);
+public sealed record InferenceOutcome(
+    InferenceStatus Status,
+    InferenceResult? Result = null,
+    string? Error = null,
+    StoredDecision? Stored = null);
 
 /// <summary>
 /// One sample waiting for the large model. Its input is a pooled buffer the worker returns after copying it into

@@ -16,6 +16,7 @@ public sealed class InferenceWorker(
     BatchingQueue queue,
     ModelHost model,
     DecisionWriter writer,
+    DecisionStore store,
     IOptions<BatchingOptions> options,
     HiPortalMetrics metrics,
     TimeProvider time,
@@ -47,6 +48,7 @@ public sealed class InferenceWorker(
             try
             {
                 await Collect(batch, max, delayTicks);
+                await AnswerAlreadyStored(batch);
                 RunBatch(batch, input, logits);
                 await HandOver(batch);
             }
@@ -116,6 +118,45 @@ public sealed class InferenceWorker(
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// Idempotency, once per batch: a (device, sample id) already in the database is answered from there and never
+    /// reaches the model. A duplicate racing inside one batch is caught by the unique index at insert instead.
+    /// </summary>
+    private async Task AnswerAlreadyStored(List<InferenceRequest> batch)
+    {
+        var keys = new List<(string, string)>(batch.Count);
+        foreach (var request in batch)
+        {
+            if (request.Decision is { } d)
+            {
+                keys.Add((d.DeviceId, d.SampleId));
+            }
+        }
+
+        if (keys.Count == 0)
+        {
+            return;
+        }
+
+        var stored = await store.FindManyAsync(keys, CancellationToken.None);
+        if (stored.Count == 0)
+        {
+            return;
+        }
+
+        batch.RemoveAll(request =>
+        {
+            if (request.Decision is not { } d || !stored.TryGetValue((d.DeviceId, d.SampleId), out var existing))
+            {
+                return false;
+            }
+
+            queue.Left(1);
+            request.Complete(new InferenceOutcome(InferenceStatus.AlreadyStored, Stored: existing));
+            return true;
+        });
     }
 
     /// <summary>Answers and drops a request whose deadline has passed; it never reaches the model.</summary>

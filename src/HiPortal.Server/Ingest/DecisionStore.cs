@@ -1,4 +1,6 @@
+using System.Text;
 using HiPortal.Server.Persistence;
+using Microsoft.Data.Sqlite;
 
 namespace HiPortal.Server.Ingest;
 
@@ -13,29 +15,52 @@ public sealed record StoredDecision(
     long QueueMicros,
     long InferenceMicros);
 
-/// <summary>Reads a stored decision by device and sample id: the idempotency check before any inference.</summary>
+/// <summary>
+/// Reads stored decisions by device and sample id: the idempotency check. The worker asks once per batch (one
+/// query for the whole batch, not one per request), so concurrent devices do not each hold a read transaction.
+/// </summary>
 public sealed class DecisionStore(SqliteConnectionFactory connections)
 {
+    private const string Columns = """
+        DeviceId, SampleId, PayloadHash, LocalClass, ServerClass, ServerConfidence, Probabilities, ModelVersion,
+        BatchSize, QueueMicros, InferenceMicros
+        """;
+
     public async Task<StoredDecision?> FindAsync(string deviceId, string sampleId, CancellationToken cancellationToken)
     {
-        await using var lease = await connections.OpenAsync(cancellationToken);
-        await using var command = lease.Connection.CreateCommand();
-        command.CommandText = """
-            SELECT PayloadHash, LocalClass, ServerClass, ServerConfidence, Probabilities, ModelVersion, BatchSize,
-                   QueueMicros, InferenceMicros
-            FROM Decisions WHERE DeviceId = $device AND SampleId = $sample
-            """;
-        command.Parameters.AddWithValue("$device", deviceId);
-        command.Parameters.AddWithValue("$sample", sampleId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        var found = await FindManyAsync([(deviceId, sampleId)], cancellationToken);
+        return found.GetValueOrDefault((deviceId, sampleId));
+    }
+
+    public async Task<Dictionary<(string DeviceId, string SampleId), StoredDecision>> FindManyAsync(
+        IReadOnlyList<(string DeviceId, string SampleId)> keys, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<(string, string), StoredDecision>();
+        if (keys.Count == 0)
         {
-            return null;
+            return found;
         }
 
-        return new StoredDecision(
-            reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), (float)reader.GetDouble(3),
-            PendingDecision.ProbabilitiesFrom((byte[])reader.GetValue(4)), reader.GetString(5), reader.GetInt32(6),
-            reader.GetInt64(7), reader.GetInt64(8));
+        await using var lease = await connections.OpenAsync(cancellationToken);
+        await using var command = lease.Connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {Columns} FROM Decisions WHERE ");
+        for (var i = 0; i < keys.Count; i++)
+        {
+            sql.Append(i == 0 ? "" : " OR ").Append($"(DeviceId = $d{i} AND SampleId = $s{i})");
+            command.Parameters.Add(new SqliteParameter($"$d{i}", keys[i].DeviceId));
+            command.Parameters.Add(new SqliteParameter($"$s{i}", keys[i].SampleId));
+        }
+
+        command.CommandText = sql.ToString();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            found[(reader.GetString(0), reader.GetString(1))] = new StoredDecision(
+                reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4), (float)reader.GetDouble(5),
+                PendingDecision.ProbabilitiesFrom((byte[])reader.GetValue(6)), reader.GetString(7), reader.GetInt32(8),
+                reader.GetInt64(9), reader.GetInt64(10));
+        }
+
+        return found;
     }
 }

@@ -71,13 +71,6 @@ public static class IngestApi
             return ProblemResults.Validation(error.Field, error.Message);
         }
 
-        var existing = await store.FindAsync(device.DeviceId, offload!.SampleId, context.RequestAborted);
-        if (existing is not null)
-        {
-            ArrayPool<float>.Shared.Return(input);
-            return Replay(existing, offload, metrics);
-        }
-
         if (!model.IsReady)
         {
             ArrayPool<float>.Shared.Return(input);
@@ -89,7 +82,7 @@ public static class IngestApi
         {
             DeviceId = device.DeviceId,
             Fleet = device.Fleet,
-            SampleId = offload.SampleId,
+            SampleId = offload!.SampleId,
             PayloadHash = offload.PayloadHash,
             ReceivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
             CapturedAtMs = offload.CapturedAt?.ToUnixTimeMilliseconds(),
@@ -114,7 +107,7 @@ public static class IngestApi
                 metrics.Request("ok", "inferred");
                 return Respond(offload.SampleId, offload.LocalClass, outcome.Result!, model.Card, replayed: false);
             case InferenceStatus.AlreadyStored:
-                var stored = await store.FindAsync(device.DeviceId, offload.SampleId, CancellationToken.None);
+                var stored = outcome.Stored ?? await store.FindAsync(device.DeviceId, offload.SampleId, CancellationToken.None);
                 return stored is null
                     ? Unavailable(context, options, "the decision could not be stored")
                     : Replay(stored, offload, metrics);
