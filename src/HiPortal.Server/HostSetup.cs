@@ -7,14 +7,13 @@ namespace HiPortal.Server;
 public static class HostSetup
 {
     /// <summary>
-    /// appsettings.json and wwwroot/ live at the repo's top level and are copied beside the program at build, so
-    /// the content root is the program's directory wherever it is started from.
+    /// appsettings.json lives at the repo's top level and is copied beside the program at build, so the content root
+    /// is the program's directory wherever it is started from (wwwroot/ comes through static web assets).
     /// </summary>
     public static WebApplicationOptions Options(string[] args) => new()
     {
         Args = args,
         ContentRootPath = AppContext.BaseDirectory,
-        WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
     };
 
     public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder)
