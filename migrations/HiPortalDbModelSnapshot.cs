@@ -17,11 +17,62 @@ namespace HiPortal.Server.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("HiPortal.Server.Audit.AuditEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NewValue")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OldValue")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Scope", "Target");
+
+                    b.ToTable("Audit");
+                });
+
             modelBuilder.Entity("HiPortal.Server.Devices.Device", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("ConfigVersion")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
@@ -31,14 +82,64 @@ namespace HiPortal.Server.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("LastSeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastTelemetrySequence")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("OverrideLrBias")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("OverrideLrW1")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("OverrideLrW2")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("OverrideRule")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("OverrideTelemetryIntervalSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("OverrideThreshold")
+                        .HasColumnType("REAL");
+
+                    b.Property<DateTime?>("ReportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReportedMessage")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReportedStatus")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReportedVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("TelemetryDuplicates")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TelemetryGaps")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Fleet");
+
+                    b.HasIndex("Name");
 
                     b.ToTable("Devices");
                 });
@@ -77,6 +178,76 @@ namespace HiPortal.Server.Migrations
                         .IsUnique();
 
                     b.ToTable("DeviceKeys");
+                });
+
+            modelBuilder.Entity("HiPortal.Server.Fleets.Fleet", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AutoThreshold")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("AutoThresholdMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("AutoThresholdMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceProfile")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("LrBias")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("LrW1")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("LrW2")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("RateLimitBurst")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("RateLimitPerSecond")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Rule")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TelemetryIntervalSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Threshold")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Fleets");
+
+                    b.HasData(
+                        new
+                        {
+                            Name = "default",
+                            AutoThreshold = false,
+                            AutoThresholdMax = 0.94999999999999996,
+                            AutoThresholdMin = 0.29999999999999999,
+                            CreatedAt = new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Utc),
+                            DeviceProfile = "esp32-wifi",
+                            RateLimitBurst = 100,
+                            RateLimitPerSecond = 50.0,
+                            Rule = "max-softmax",
+                            TelemetryIntervalSeconds = 10,
+                            Threshold = 0.65000000000000002
+                        });
                 });
 
             modelBuilder.Entity("HiPortal.Server.Identity.User", b =>
@@ -194,6 +365,115 @@ namespace HiPortal.Server.Migrations
                     b.HasIndex("Fleet", "ReceivedAtMs");
 
                     b.ToTable("Decisions");
+                });
+
+            modelBuilder.Entity("HiPortal.Server.RemoteConfig.ConfigEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeviceId", "Version");
+
+                    b.ToTable("ConfigEvents");
+                });
+
+            modelBuilder.Entity("HiPortal.Server.Telemetry.TelemetryReport", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BytesSent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DecidedLocally")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeviceId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Dropped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("EnergyJoules")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Fleet")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LocalInferenceMicros")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OffloadRttCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OffloadRttMicrosSum")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Offloaded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PeriodEndMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PeriodStartMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReceivedAtMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Samples")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PeriodEndMs");
+
+                    b.HasIndex("DeviceId", "Sequence")
+                        .IsUnique();
+
+                    b.HasIndex("Fleet", "PeriodEndMs");
+
+                    b.ToTable("Telemetry");
+                });
+
+            modelBuilder.Entity("HiPortal.Server.Devices.Device", b =>
+                {
+                    b.HasOne("HiPortal.Server.Fleets.Fleet", null)
+                        .WithMany()
+                        .HasForeignKey("Fleet")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("HiPortal.Server.Devices.DeviceKey", b =>

@@ -76,6 +76,7 @@ public sealed class ServerProcess : IAsyncDisposable
                 using var ready = await client.GetAsync("/health/ready");
                 if (ready.IsSuccessStatusCode)
                 {
+                    await server.LiftRateLimitAsync(client);
                     return server;
                 }
             }
@@ -95,13 +96,30 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException("the server did not become ready");
     }
 
-    public async Task<string> CreateDeviceKeyAsync(HttpClient client, string name)
+    /// <summary>The bench measures the server, not the per-device limiter: give the fleet a limit it never reaches.</summary>
+    private async Task LiftRateLimitAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(Address, "/api/v1/admin/fleets/default/settings"))
+        {
+            Content = JsonContent.Create(new { rateLimitPerSecond = 100_000, rateLimitBurst = 1_000_000, reason = "benchmark" }),
+        };
+        request.Headers.Authorization = new("Bearer", await AdminTokenAsync(client));
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private async Task<string> AdminTokenAsync(HttpClient client)
     {
         using var tokenResponse = await client.PostAsJsonAsync(new Uri(Address, "/api/v1/auth/token"), new { username = "admin", password = Password });
-        var token = (await tokenResponse.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<TokenBody>())!.Token;
+        return (await tokenResponse.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<TokenBody>())!.Token;
+    }
+
+    public async Task<string> CreateDeviceKeyAsync(HttpClient client, string name)
+    {
+        var token = await AdminTokenAsync(client);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Address, "/api/v1/admin/devices"))
         {
-            Content = JsonContent.Create(new { name, fleet = "bench" }),
+            Content = JsonContent.Create(new { name, fleet = "default" }),
         };
         request.Headers.Authorization = new("Bearer", token);
         using var response = await client.SendAsync(request);

@@ -1,18 +1,27 @@
 using HiPortal.Server;
+using HiPortal.Server.Advice;
+using HiPortal.Server.Audit;
 using HiPortal.Server.Devices;
+using HiPortal.Server.Fleets;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Inference;
 using HiPortal.Server.Ingest;
 using HiPortal.Server.Observability;
 using HiPortal.Server.OpenInference;
 using HiPortal.Server.Persistence;
+using HiPortal.Server.RemoteConfig;
+using HiPortal.Server.Stats;
+using HiPortal.Server.Telemetry;
 
 var builder = WebApplication.CreateBuilder(HostSetup.Options(args));
 builder.AddHosting();
 builder.AddPersistence();
 builder.AddIdentityFeature();
+builder.AddFleetManagement();
 builder.AddInference();
 builder.AddObservability();
+builder.AddTelemetry();
+builder.AddStats();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
@@ -25,8 +34,15 @@ app.UseAuthorization();
 
 app.MapObservability();
 app.MapAuthApi();
+app.MapUsersApi();
+app.MapFleetsApi();
 app.MapDevicesApi();
+app.MapConfigApi();
+app.MapAdviceApi();
+app.MapAuditApi();
 app.MapIngestApi();
+app.MapTelemetryApi();
+app.MapStatsApi();
 app.MapOpenInference();
 
 app.Run();

@@ -98,7 +98,7 @@ public sealed class CrashTests
         var admin = (await token.Content.ReadFromJsonAsync<HiPortalApp.TokenBody>())!;
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/admin/devices")
         {
-            Content = JsonContent.Create(new { name = "crash-sensor", fleet = "lab" }),
+            Content = JsonContent.Create(new { name = "crash-sensor", fleet = "default" }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin.Token);
         using var created = await client.SendAsync(request);

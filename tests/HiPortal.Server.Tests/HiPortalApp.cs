@@ -71,9 +71,25 @@ public sealed class HiPortalApp : WebApplicationFactory<Program>
     public async Task<DeviceCredentials> CreateDeviceAsync(string name = "sensor", string fleet = "lab")
     {
         using var admin = await CreateAdminClientAsync();
+        await EnsureFleetAsync(admin, fleet);
         using var response = await admin.PostAsJsonAsync("/api/v1/admin/devices", new { name, fleet });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<DeviceCredentials>())!;
+    }
+
+    /// <summary>Creates the fleet unless it exists (409 is fine: another test made it).</summary>
+    public static async Task EnsureFleetAsync(HttpClient admin, string fleet)
+    {
+        if (fleet == "default")
+        {
+            return;
+        }
+
+        using var response = await admin.PostAsJsonAsync("/api/v1/admin/fleets", new { name = fleet });
+        if (response.StatusCode != System.Net.HttpStatusCode.Conflict)
+        {
+            response.EnsureSuccessStatusCode();
+        }
     }
 
     public HttpClient CreateDeviceClient(DeviceCredentials device)

@@ -16,7 +16,45 @@ public sealed class Device
 
     public DateTime CreatedAt { get; set; }
 
+    public DateTime? RevokedAt { get; set; }
+
     public List<DeviceKey> Keys { get; set; } = [];
+
+    // Per-device overrides of the fleet's desired configuration (null = inherit).
+    public string? OverrideRule { get; set; }
+
+    public double? OverrideThreshold { get; set; }
+
+    public double? OverrideLrBias { get; set; }
+
+    public double? OverrideLrW1 { get; set; }
+
+    public double? OverrideLrW2 { get; set; }
+
+    public int? OverrideTelemetryIntervalSeconds { get; set; }
+
+    /// <summary>Desired version: bumped whenever the effective configuration changes.</summary>
+    public long ConfigVersion { get; set; } = 1;
+
+    /// <summary>The last version the device reported, and how.</summary>
+    public long? ReportedVersion { get; set; }
+
+    public string? ReportedStatus { get; set; }
+
+    public string? ReportedMessage { get; set; }
+
+    public DateTime? ReportedAt { get; set; }
+
+    public DateTime? LastSeenAt { get; set; }
+
+    public long? LastTelemetrySequence { get; set; }
+
+    public long TelemetryGaps { get; set; }
+
+    public long TelemetryDuplicates { get; set; }
+
+    public bool HasOverride => OverrideRule is not null || OverrideThreshold is not null || OverrideLrBias is not null ||
+        OverrideTelemetryIntervalSeconds is not null;
 }
 
 /// <summary>A device credential. Only the SHA-256 of its 256-bit random secret is stored.</summary>
@@ -54,7 +92,7 @@ public sealed record DeviceIdentity(string DeviceId, string Fleet)
             : null;
 }
 
-internal sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
+internal sealed class DeviceEntityConfiguration : IEntityTypeConfiguration<Device>
 {
     public void Configure(EntityTypeBuilder<Device> builder)
     {
@@ -62,6 +100,12 @@ internal sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
         builder.Property(d => d.Name).HasMaxLength(128);
         builder.Property(d => d.Fleet).HasMaxLength(64);
         builder.HasIndex(d => d.Fleet);
+        builder.HasIndex(d => d.Name);
+        builder.HasOne<Fleets.Fleet>().WithMany().HasForeignKey(d => d.Fleet);
+        builder.Property(d => d.OverrideRule).HasMaxLength(32);
+        builder.Property(d => d.ReportedStatus).HasMaxLength(16);
+        builder.Property(d => d.ReportedMessage).HasMaxLength(500);
+        builder.Ignore(d => d.HasOverride);
         builder.HasMany(d => d.Keys).WithOne().HasForeignKey(k => k.DeviceId);
     }
 }

@@ -31,7 +31,7 @@ public sealed class DeviceKeyVerifier(IDbContextFactory<HiPortalDb> dbFactory, I
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var match = await db.DeviceKeys.AsNoTracking()
             .Where(k => k.KeyId == keyId && k.RevokedAt == null)
-            .Join(db.Devices, k => k.DeviceId, d => d.Id, (k, d) => new { k.SecretHash, d.Id, d.Fleet })
+            .Join(db.Devices.Where(d => d.RevokedAt == null), k => k.DeviceId, d => d.Id, (k, d) => new { k.SecretHash, d.Id, d.Fleet })
             .FirstOrDefaultAsync(cancellationToken);
         if (match is null || !DeviceKeyFormat.Matches(secret, match.SecretHash))
         {

@@ -4,6 +4,9 @@ using HiPortal.Server.Devices;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Inference;
 using HiPortal.Server.Observability;
+using HiPortal.Server.Presence;
+using HiPortal.Server.RateLimiting;
+using HiPortal.Server.RemoteConfig;
 using HiPortal.Server.Problems;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +20,8 @@ public static class IngestApi
 
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/offloads", PostOffload).RequireAuthorization(Policies.Device).WithTags("Ingest");
+        app.MapPost("/api/v1/offloads", PostOffload).RequireAuthorization(Policies.Device)
+            .AddEndpointFilter<DeviceRateLimitFilter>().WithTags("Ingest");
         return app;
     }
 
@@ -28,17 +32,22 @@ public static class IngestApi
         ModelHost model,
         IOptions<BatchingOptions> options,
         TimeProvider time,
-        HiPortalMetrics metrics)
+        HiPortalMetrics metrics,
+        DevicePresence presence,
+        ConfigService configs)
     {
         var started = time.GetTimestamp();
         var device = DeviceIdentity.From(context.User)!;
-        var result = await Handle(context, device, queue, store, model, options.Value, time, metrics);
+        presence.Seen(device.DeviceId);
+        // Every answer carries the device's configuration version, so a device learns of a change without polling.
+        var version = await configs.GetVersionAsync(device.DeviceId, context.RequestAborted);
+        var result = await Handle(context, device, queue, store, model, options.Value, time, metrics, version);
         metrics.EndToEnd((long)time.GetElapsedTime(started).TotalMicroseconds);
         return result;
     }
 
     private static async Task<IResult> Handle(HttpContext context, DeviceIdentity device, BatchingQueue queue,
-        DecisionStore store, ModelHost model, BatchingOptions options, TimeProvider time, HiPortalMetrics metrics)
+        DecisionStore store, ModelHost model, BatchingOptions options, TimeProvider time, HiPortalMetrics metrics, long configVersion)
     {
         var (body, length) = await RequestBody.ReadAsync(context, MaxBodyBytes);
         if (body is null)
@@ -105,12 +114,12 @@ public static class IngestApi
         {
             case InferenceStatus.Completed:
                 metrics.Request("ok", "inferred");
-                return Respond(offload.SampleId, offload.LocalClass, outcome.Result!, model.Card, replayed: false);
+                return Respond(offload.SampleId, offload.LocalClass, outcome.Result!, model.Card, configVersion);
             case InferenceStatus.AlreadyStored:
                 var stored = outcome.Stored ?? await store.FindAsync(device.DeviceId, offload.SampleId, CancellationToken.None);
                 return stored is null
                     ? Unavailable(context, options, "the decision could not be stored")
-                    : Replay(stored, offload, metrics);
+                    : Replay(stored, offload, metrics, configVersion);
             case InferenceStatus.Expired:
                 metrics.Request("overloaded", "deadline");
                 return Unavailable(context, options, outcome.Error ?? "deadline exceeded");
@@ -120,7 +129,7 @@ public static class IngestApi
         }
     }
 
-    private static IResult Replay(StoredDecision stored, ParsedOffload offload, HiPortalMetrics metrics)
+    private static IResult Replay(StoredDecision stored, ParsedOffload offload, HiPortalMetrics metrics, long configVersion)
     {
         if (stored.PayloadHash != offload.PayloadHash)
         {
@@ -134,13 +143,13 @@ public static class IngestApi
             stored.BatchSize, stored.QueueMicros, stored.InferenceMicros);
         return TypedResults.Json(new OffloadResponse(offload.SampleId, result.PredictedClass, result.Confidence,
             result.Probabilities, result.PredictedClass == stored.LocalClass, "large", stored.ModelVersion,
-            result.BatchSize, result.QueueMicros, result.InferenceMicros, Replayed: true), IngestJson.Default.OffloadResponse);
+            result.BatchSize, result.QueueMicros, result.InferenceMicros, Replayed: true, configVersion), IngestJson.Default.OffloadResponse);
     }
 
-    private static IResult Respond(string sampleId, int localClass, InferenceResult result, Core.Inference.ModelCard card, bool replayed) =>
+    private static IResult Respond(string sampleId, int localClass, InferenceResult result, Core.Inference.ModelCard card, long configVersion) =>
         TypedResults.Json(new OffloadResponse(sampleId, result.PredictedClass, result.Confidence, result.Probabilities,
             result.PredictedClass == localClass, card.Name, card.Version, result.BatchSize, result.QueueMicros,
-            result.InferenceMicros, replayed), IngestJson.Default.OffloadResponse);
+            result.InferenceMicros, Replayed: false, configVersion), IngestJson.Default.OffloadResponse);
 
     public static IResult Unavailable(HttpContext context, BatchingOptions options, string detail)
     {

@@ -47,7 +47,8 @@ public sealed record OffloadResponse(
     int BatchSize,
     long QueueMicros,
     long InferenceMicros,
-    bool Replayed);
+    bool Replayed,
+    long ConfigVersion);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, AllowTrailingCommas = false, UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip)]
 [JsonSerializable(typeof(OffloadRequest))]

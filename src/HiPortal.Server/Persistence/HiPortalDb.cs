@@ -15,6 +15,14 @@ public sealed class HiPortalDb(DbContextOptions<HiPortalDb> options) : DbContext
 
     public DbSet<Decision> Decisions => Set<Decision>();
 
+    public DbSet<Fleets.Fleet> Fleets => Set<Fleets.Fleet>();
+
+    public DbSet<Audit.AuditEntry> Audit => Set<Audit.AuditEntry>();
+
+    public DbSet<Telemetry.TelemetryReport> Telemetry => Set<Telemetry.TelemetryReport>();
+
+    public DbSet<RemoteConfig.ConfigEvent> ConfigEvents => Set<RemoteConfig.ConfigEvent>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HiPortalDb).Assembly);
 }

@@ -1,0 +1,89 @@
+using System.Security.Claims;
+using HiPortal.Server.Fleets;
+using HiPortal.Server.Identity;
+using HiPortal.Server.Problems;
+using HiPortal.Server.RemoteConfig;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace HiPortal.Server.Advice;
+
+public sealed record ApplyAdviceRequest(string? Fleet, string? DeviceId, string? Source, double? Beta, double? TargetGapPoints, string? Reason);
+
+public static class AdviceApi
+{
+    public static IEndpointRouteBuilder MapAdviceApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/admin/advice").WithTags("Advice");
+        group.MapGet("/", Get).RequireAuthorization(Policies.Reader);
+        group.MapPost("/apply", Apply).RequireAuthorization(Policies.Admin);
+        return app;
+    }
+
+    public static async Task<Results<Ok<ThresholdAdvice>, ProblemHttpResult>> Get(string? fleet, string? deviceId, double? beta,
+        double? targetGapPoints, ThresholdAdvisor advisor, CancellationToken cancellationToken)
+    {
+        if (Check(fleet, deviceId, beta, targetGapPoints) is { } problem)
+        {
+            return problem;
+        }
+
+        var advice = await advisor.AdviseAsync(fleet, deviceId, beta ?? 0.3, targetGapPoints ?? 1.0, cancellationToken);
+        return advice is null ? NotFound(fleet, deviceId) : TypedResults.Ok(advice);
+    }
+
+    /// <summary>Applies one recommendation as a normal, audited configuration change.</summary>
+    public static async Task<Results<Ok<ConfigChangeResult>, ProblemHttpResult>> Apply(ApplyAdviceRequest? request, ThresholdAdvisor advisor,
+        ConfigService configs, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (request is null)
+        {
+            return ProblemResults.Validation("body", "a JSON object is required");
+        }
+
+        if (Check(request.Fleet, request.DeviceId, request.Beta, request.TargetGapPoints) is { } problem)
+        {
+            return problem;
+        }
+
+        var advice = await advisor.AdviseAsync(request.Fleet, request.DeviceId, request.Beta ?? 0.3, request.TargetGapPoints ?? 1.0, cancellationToken);
+        if (advice is null)
+        {
+            return NotFound(request.Fleet, request.DeviceId);
+        }
+
+        double? threshold = (request.Source ?? "online") switch
+        {
+            "online" => advice.Online?.Threshold,
+            "min-cost" => advice.Curve?.MinCostThreshold,
+            "target" => advice.Curve?.TargetThreshold,
+            _ => double.NaN,
+        };
+        if (threshold is double.NaN)
+        {
+            return ProblemResults.Validation("source", "one of online, min-cost, target");
+        }
+
+        if (threshold is null)
+        {
+            return ProblemResults.Status(StatusCodes.Status409Conflict, "No recommendation yet.",
+                "not enough offloads (or labelled offloads) to recommend a threshold", "source");
+        }
+
+        var reason = request.Reason ?? $"advice ({request.Source ?? "online"}) over {advice.Offloads} offloads";
+        var change = new ConfigChange(Math.Round(threshold.Value, 4), null, null, null, reason);
+        var result = request.DeviceId is not null
+            ? await configs.ChangeDeviceAsync(request.DeviceId, change, clear: false, FleetsApi.Actor(user), "advice.apply", cancellationToken)
+            : await configs.ChangeFleetAsync(request.Fleet!, change, FleetsApi.Actor(user), "advice.apply", cancellationToken);
+        return result.Error is { } e ? ProblemResults.Validation(e.Field, e.Message) : TypedResults.Ok(result);
+    }
+
+    private static ProblemHttpResult? Check(string? fleet, string? deviceId, double? beta, double? gap) =>
+        (fleet is null) == (deviceId is null) ? ProblemResults.Validation("fleet", "give exactly one of fleet or deviceId")
+        : beta is { } b && (!double.IsFinite(b) || b < 0 || b > 1) ? ProblemResults.Validation("beta", "must be in [0, 1]")
+        : gap is { } g && (!double.IsFinite(g) || g < 0 || g > 100) ? ProblemResults.Validation("targetGapPoints", "must be in [0, 100]")
+        : null;
+
+    private static ProblemHttpResult NotFound(string? fleet, string? deviceId) => deviceId is not null
+        ? ProblemResults.Status(StatusCodes.Status404NotFound, "Unknown device.", $"no device '{deviceId}'", "deviceId")
+        : ProblemResults.Status(StatusCodes.Status404NotFound, "Unknown fleet.", $"no fleet '{fleet}'", "fleet");
+}

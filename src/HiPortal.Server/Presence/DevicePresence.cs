@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.ComponentModel.DataAnnotations;
+using HiPortal.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace HiPortal.Server.Presence;
+
+public sealed class PresenceOptions
+{
+    public const string Section = "Presence";
+
+    /// <summary>A device not heard from for this long is offline.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often last-seen times are written to the database.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// When each device was last heard from. Every device request calls <see cref="Seen"/>, which only touches memory;
+/// <see cref="PresenceFlusher"/> writes the times to the database in one batch per interval, so the ingest hot path
+/// never waits for a last-seen UPDATE.
+/// </summary>
+public sealed class DevicePresence(TimeProvider time, IOptions<PresenceOptions> options)
+{
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _seen = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _unflushed = new();
+
+    public TimeSpan OfflineAfter => options.Value.OfflineAfter;
+
+    public void Seen(string deviceId)
+    {
+        var now = time.GetUtcNow();
+        _seen[deviceId] = now;
+        _unflushed[deviceId] = now;
+    }
+
+    /// <summary>The later of the in-memory and stored last-seen times.</summary>
+    public DateTimeOffset? LastSeen(string deviceId, DateTime? stored)
+    {
+        DateTimeOffset? fromDb = stored is { } s ? new DateTimeOffset(DateTime.SpecifyKind(s, DateTimeKind.Utc)) : null;
+        return _seen.TryGetValue(deviceId, out var inMemory) && (fromDb is null || inMemory > fromDb) ? inMemory : fromDb;
+    }
+
+    public bool IsOnline(DateTimeOffset? lastSeen) => lastSeen is { } seen && time.GetUtcNow() - seen <= options.Value.OfflineAfter;
+
+    /// <summary>Devices whose last-seen time is newer than the database's, drained.</summary>
+    public List<KeyValuePair<string, DateTimeOffset>> DrainUnflushed()
+    {
+        var drained = new List<KeyValuePair<string, DateTimeOffset>>(_unflushed.Count);
+        foreach (var key in _unflushed.Keys)
+        {
+            if (_unflushed.TryRemove(key, out var at))
+            {
+                drained.Add(new(key, at));
+            }
+        }
+
+        return drained;
+    }
+
+    /// <summary>Puts back times that could not be written, unless a newer one arrived meanwhile.</summary>
+    public void Requeue(IEnumerable<KeyValuePair<string, DateTimeOffset>> entries)
+    {
+        foreach (var (deviceId, at) in entries)
+        {
+            _unflushed.AddOrUpdate(deviceId, at, (_, current) => current > at ? current : at);
+        }
+    }
+
+    /// <summary>Device ids seen within the timeout (for live counts).</summary>
+    public int OnlineCount(Func<string, bool>? filter = null)
+    {
+        var now = time.GetUtcNow();
+        return _seen.Count(kv => now - kv.Value <= options.Value.OfflineAfter && (filter is null || filter(kv.Key)));
+    }
+}
+
+public sealed class PresenceFlusher(DevicePresence presence, IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time,
+    IOptions<PresenceOptions> options, ILogger<PresenceFlusher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.FlushInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await FlushAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down: fall through to the last flush.
+        }
+
+        await FlushAsync(CancellationToken.None);
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var pending = presence.DrainUnflushed();
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            foreach (var (deviceId, at) in pending)
+            {
+                var utc = at.UtcDateTime;
+                await db.Devices.Where(d => d.Id == deviceId && (d.LastSeenAt == null || d.LastSeenAt < utc))
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.LastSeenAt, utc), cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            presence.Requeue(pending);
+            logger.LogError(ex, "Writing last-seen times failed; they stay in memory and are retried");
+        }
+    }
+}

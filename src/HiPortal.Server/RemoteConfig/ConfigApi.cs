@@ -1,0 +1,124 @@
+using System.Globalization;
+using HiPortal.Server.Devices;
+using HiPortal.Server.Identity;
+using HiPortal.Server.Presence;
+using HiPortal.Server.Problems;
+using HiPortal.Server.RateLimiting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+
+namespace HiPortal.Server.RemoteConfig;
+
+public sealed record ConfigAck(long? Version, string? Status, string? Message);
+
+/// <summary>
+/// The device side of the twin: read the effective configuration (ETag = version, 304 when unchanged, optional
+/// long-poll), and report what was applied.
+/// </summary>
+public static class ConfigApi
+{
+    public const int MaxWaitSeconds = 60;
+
+    public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/config").RequireAuthorization(Policies.Device).AddEndpointFilter<DeviceRateLimitFilter>()
+            .WithTags("Configuration");
+        group.MapGet("/", GetConfig);
+        group.MapPost("/ack", Acknowledge);
+        return app;
+    }
+
+    public static async Task<IResult> GetConfig(HttpContext context, int? waitSeconds, ConfigService configs, ConfigNotifier notifier,
+        DevicePresence presence, TimeProvider time)
+    {
+        var device = DeviceIdentity.From(context.User)!;
+        presence.Seen(device.DeviceId);
+        if (waitSeconds is < 0 or > MaxWaitSeconds)
+        {
+            return ProblemResults.Validation("waitSeconds", $"must be between 0 and {MaxWaitSeconds}");
+        }
+
+        var known = KnownVersion(context.Request.Headers.IfNoneMatch);
+        // Subscribe before reading, so a change between the read and the wait is not missed.
+        var changed = notifier.NextChange(device.DeviceId);
+        var config = await configs.GetEffectiveAsync(device.DeviceId, context.RequestAborted);
+        if (config is null)
+        {
+            return ProblemResults.Status(StatusCodes.Status404NotFound, "Unknown device.", "this device no longer exists");
+        }
+
+        if (waitSeconds is > 0 && config.Version == (known ?? config.Version))
+        {
+            try
+            {
+                await changed.WaitAsync(TimeSpan.FromSeconds(waitSeconds.Value), time, context.RequestAborted);
+                config = await configs.GetEffectiveAsync(device.DeviceId, context.RequestAborted) ?? config;
+            }
+            catch (TimeoutException)
+            {
+                // Nothing changed within the wait: answer with what the device has (304) or the current config.
+            }
+        }
+
+        var etag = ETag(config.Version);
+        context.Response.Headers.ETag = etag;
+        context.Response.Headers.CacheControl = "no-cache";
+        if (known == config.Version)
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return TypedResults.Ok(config);
+    }
+
+    public static async Task<Results<Ok<AckResponse>, ProblemHttpResult>> Acknowledge(HttpContext context, ConfigAck? ack,
+        ConfigService configs, DevicePresence presence)
+    {
+        var device = DeviceIdentity.From(context.User)!;
+        presence.Seen(device.DeviceId);
+        if (ack?.Version is not { } version)
+        {
+            return ProblemResults.Validation("version", "version is required");
+        }
+
+        if (ack.Status is not ("applied" or "rejected"))
+        {
+            return ProblemResults.Validation("status", "must be 'applied' or 'rejected'");
+        }
+
+        if (ack.Message is { Length: > 500 })
+        {
+            return ProblemResults.Validation("message", "at most 500 characters");
+        }
+
+        if (await configs.AcknowledgeAsync(device.DeviceId, version, ack.Status, ack.Message, context.RequestAborted) is { } error)
+        {
+            return ProblemResults.Validation(error.Field, error.Message);
+        }
+
+        return TypedResults.Ok(new AckResponse(version, ack.Status, await configs.GetVersionAsync(device.DeviceId, context.RequestAborted)));
+    }
+
+    public static string ETag(long version) => $"\"v{version.ToString(CultureInfo.InvariantCulture)}\"";
+
+    private static long? KnownVersion(Microsoft.Extensions.Primitives.StringValues ifNoneMatch)
+    {
+        if (ifNoneMatch.Count == 0 || !EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags))
+        {
+            return null;
+        }
+
+        foreach (var tag in tags)
+        {
+            var text = tag.Tag.Value?.Trim('"') ?? "";
+            if (text.StartsWith('v') && long.TryParse(text.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+            {
+                return v;
+            }
+        }
+
+        return null;
+    }
+}
+
+public sealed record AckResponse(long Version, string Status, long ConfigVersion);

@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+
+namespace HiPortal.Server.RemoteConfig;
+
+/// <summary>
+/// Tells waiting long-polls that a device's desired version changed, and keeps each device's current version in
+/// memory so every ingest and telemetry response can carry <c>configVersion</c> without a query.
+/// </summary>
+public sealed class ConfigNotifier
+{
+    private readonly ConcurrentDictionary<string, long> _versions = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new();
+
+    public bool TryGetVersion(string deviceId, out long version) => _versions.TryGetValue(deviceId, out version);
+
+    /// <summary>Records a version read from the database (never moves a version backwards).</summary>
+    public void Remember(string deviceId, long version) =>
+        _versions.AddOrUpdate(deviceId, version, (_, current) => Math.Max(current, version));
+
+    public void Changed(string deviceId, long version)
+    {
+        Remember(deviceId, version);
+        if (_waiters.TryRemove(deviceId, out var waiter))
+        {
+            waiter.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes when the device's version changes next (or never, if it does not).</summary>
+    public Task NextChange(string deviceId) =>
+        _waiters.GetOrAdd(deviceId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+}

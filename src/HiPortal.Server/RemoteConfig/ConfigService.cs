@@ -1,0 +1,229 @@
+using System.Text.Json;
+using HiPortal.Core.Decisions;
+using HiPortal.Server.Audit;
+using HiPortal.Server.Devices;
+using HiPortal.Server.Fleets;
+using HiPortal.Server.Ingest;
+using HiPortal.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace HiPortal.Server.RemoteConfig;
+
+public sealed record ConfigChangeResult(FieldError? Error, bool NotFound, DeviceConfiguration? Before, DeviceConfiguration? After, int DevicesBumped);
+
+/// <summary>
+/// Every change of desired configuration goes through here: it is validated, applied in one transaction with its
+/// audit row, and every device whose <em>effective</em> configuration changed gets a new version (and a history
+/// event); then waiting long-polls are woken.
+/// </summary>
+public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, ConfigNotifier notifier, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+
+    public async Task<ConfigChangeResult> ChangeFleetAsync(string fleetName, ConfigChange change, string actor, string action,
+        CancellationToken cancellationToken)
+    {
+        if (ConfigValidation.Validate(change) is { } invalid)
+        {
+            return new ConfigChangeResult(invalid, false, null, null, 0);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var fleet = await db.Fleets.FirstOrDefaultAsync(f => f.Name == fleetName, cancellationToken);
+        if (fleet is null)
+        {
+            return new ConfigChangeResult(null, true, null, null, 0);
+        }
+
+        var before = DeviceConfiguration.Desired(fleet);
+        var devices = await db.Devices.Where(d => d.Fleet == fleetName).ToListAsync(cancellationToken);
+        var effectiveBefore = devices.ToDictionary(d => d.Id, d => DeviceConfiguration.Effective(fleet, d));
+        Apply(fleet, change);
+        var after = DeviceConfiguration.Desired(fleet);
+        if (ConfigValidation.ValidateResult(after) is { } unrunnable)
+        {
+            return new ConfigChangeResult(unrunnable, false, before, null, 0);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var bumped = new List<Device>();
+        foreach (var device in devices)
+        {
+            var effective = DeviceConfiguration.Effective(fleet, device);
+            if (!effective.SameAs(effectiveBefore[device.Id]))
+            {
+                device.ConfigVersion++;
+                bumped.Add(device);
+                db.ConfigEvents.Add(Desired(device, effective, now));
+            }
+        }
+
+        AuditLog.Record(db, now, actor, action, "fleet", fleetName, before, after, change.Reason);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var device in bumped)
+        {
+            notifier.Changed(device.Id, device.ConfigVersion);
+        }
+
+        return new ConfigChangeResult(null, false, before, after, bumped.Count);
+    }
+
+    /// <summary>Sets (or, with <paramref name="clear"/>, removes) a device's overrides.</summary>
+    public async Task<ConfigChangeResult> ChangeDeviceAsync(string deviceId, ConfigChange change, bool clear, string actor,
+        string action, CancellationToken cancellationToken)
+    {
+        if (!clear && ConfigValidation.Validate(change) is { } invalid)
+        {
+            return new ConfigChangeResult(invalid, false, null, null, 0);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
+        if (device is null)
+        {
+            return new ConfigChangeResult(null, true, null, null, 0);
+        }
+
+        var fleet = await db.Fleets.FirstAsync(f => f.Name == device.Fleet, cancellationToken);
+        var before = DeviceConfiguration.Effective(fleet, device);
+        var overridesBefore = Overrides(device);
+        if (clear)
+        {
+            device.OverrideRule = null;
+            device.OverrideThreshold = null;
+            device.OverrideLrBias = device.OverrideLrW1 = device.OverrideLrW2 = null;
+            device.OverrideTelemetryIntervalSeconds = null;
+        }
+        else
+        {
+            Apply(device, change);
+        }
+
+        var after = DeviceConfiguration.Effective(fleet, device);
+        if (ConfigValidation.ValidateResult(after) is { } unrunnable)
+        {
+            return new ConfigChangeResult(unrunnable, false, before, null, 0);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var changed = !after.SameAs(before);
+        if (changed)
+        {
+            device.ConfigVersion++;
+            db.ConfigEvents.Add(Desired(device, after, now));
+        }
+
+        AuditLog.Record(db, now, actor, action, "device", deviceId, overridesBefore, Overrides(device), change.Reason);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (changed)
+        {
+            notifier.Changed(device.Id, device.ConfigVersion);
+        }
+
+        return new ConfigChangeResult(null, false, before, after, changed ? 1 : 0);
+    }
+
+    public async Task<EffectiveConfigResponse?> GetEffectiveAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var row = await db.Devices.AsNoTracking().Where(d => d.Id == deviceId)
+            .Join(db.Fleets.AsNoTracking(), d => d.Fleet, f => f.Name, (d, f) => new { Device = d, Fleet = f })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        notifier.Remember(deviceId, row.Device.ConfigVersion);
+        var c = DeviceConfiguration.Effective(row.Fleet, row.Device);
+        return new EffectiveConfigResponse(row.Device.ConfigVersion, c.Rule, c.Threshold, c.Coefficients, c.TelemetryIntervalSeconds, row.Fleet.Name);
+    }
+
+    /// <summary>The device's current desired version, from memory when known.</summary>
+    public async Task<long> GetVersionAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        if (notifier.TryGetVersion(deviceId, out var version))
+        {
+            return version;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        version = await db.Devices.Where(d => d.Id == deviceId).Select(d => d.ConfigVersion).FirstOrDefaultAsync(cancellationToken);
+        notifier.Remember(deviceId, version);
+        return version;
+    }
+
+    /// <summary>A device reports what it did with a version. Unknown (future) versions are refused.</summary>
+    public async Task<FieldError?> AcknowledgeAsync(string deviceId, long version, string status, string? message,
+        CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var device = await db.Devices.FirstAsync(d => d.Id == deviceId, cancellationToken);
+        if (version < 1 || version > device.ConfigVersion)
+        {
+            return new FieldError("version", $"must be a version this device was given (1..{device.ConfigVersion})");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        // A late ack for an older version is kept in the history but does not move the reported state backwards.
+        if (device.ReportedVersion is null || version >= device.ReportedVersion)
+        {
+            device.ReportedVersion = version;
+            device.ReportedStatus = status;
+            device.ReportedMessage = message;
+            device.ReportedAt = now;
+        }
+
+        db.ConfigEvents.Add(new ConfigEvent { DeviceId = deviceId, Version = version, At = now, Kind = status, Detail = message });
+        await db.SaveChangesAsync(cancellationToken);
+        return null;
+    }
+
+    private static ConfigEvent Desired(Device device, DeviceConfiguration effective, DateTime at) => new()
+    {
+        DeviceId = device.Id,
+        Version = device.ConfigVersion,
+        At = at,
+        Kind = "desired",
+        Detail = JsonSerializer.Serialize(effective, s_json),
+    };
+
+    private static object Overrides(Device d) => new
+    {
+        rule = d.OverrideRule,
+        threshold = d.OverrideThreshold,
+        coefficients = d.OverrideLrBias is { } b ? new[] { b, d.OverrideLrW1 ?? 0, d.OverrideLrW2 ?? 0 } : null,
+        telemetryIntervalSeconds = d.OverrideTelemetryIntervalSeconds,
+    };
+
+    private static string? NormaliseRule(string? rule) =>
+        rule is null ? null : OffloadRules.KnownNames.First(k => string.Equals(k, rule, StringComparison.OrdinalIgnoreCase));
+
+    private static void Apply(Fleet fleet, ConfigChange change)
+    {
+        fleet.Threshold = change.Threshold ?? fleet.Threshold;
+        fleet.Rule = NormaliseRule(change.Rule) ?? fleet.Rule;
+        if (change.Coefficients is { } c)
+        {
+            (fleet.LrBias, fleet.LrW1, fleet.LrW2) = (c[0], c[1], c[2]);
+        }
+
+        fleet.TelemetryIntervalSeconds = change.TelemetryIntervalSeconds ?? fleet.TelemetryIntervalSeconds;
+    }
+
+    private static void Apply(Device device, ConfigChange change)
+    {
+        device.OverrideThreshold = change.Threshold ?? device.OverrideThreshold;
+        device.OverrideRule = NormaliseRule(change.Rule) ?? device.OverrideRule;
+        if (change.Coefficients is { } c)
+        {
+            (device.OverrideLrBias, device.OverrideLrW1, device.OverrideLrW2) = (c[0], c[1], c[2]);
+        }
+
+        device.OverrideTelemetryIntervalSeconds = change.TelemetryIntervalSeconds ?? device.OverrideTelemetryIntervalSeconds;
+    }
+}

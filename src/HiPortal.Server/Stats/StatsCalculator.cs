@@ -1,0 +1,91 @@
+using HiPortal.Core.Codec;
+using HiPortal.Core.Evaluation;
+using HiPortal.Core.Savings;
+
+namespace HiPortal.Server.Stats;
+
+/// <summary>Turns additive counts into rates, means and the savings model's estimates.</summary>
+public static class StatsCalculator
+{
+    // Response size and the server time used when a fleet has no measured offloads: Core's costing defaults.
+    private static readonly EvaluationSettings s_defaults = new();
+
+    /// <param name="parts">Counts per fleet (one bucket or the whole window).</param>
+    /// <param name="profiles">Device profile of each fleet; a fleet without a known profile is not costed.</param>
+    /// <param name="serverTimeFallback">Per-fleet window totals, whose server times stand in for a bucket without offloads.</param>
+    public static StatsFigures Figures(IReadOnlyDictionary<string, StatsCounts> parts, IReadOnlyDictionary<string, DeviceProfile> profiles,
+        IReadOnlyDictionary<string, StatsCounts>? serverTimeFallback = null)
+    {
+        var c = new StatsCounts();
+        foreach (var part in parts.Values)
+        {
+            c.Add(part);
+        }
+
+        var fullOffloadBytes = c.Samples * (long)SampleCodec.Uint8Bytes;
+        var savings = Savings(parts, profiles, serverTimeFallback);
+        return new StatsFigures
+        {
+            Samples = c.Samples,
+            DecidedLocally = c.DecidedLocally,
+            Offloaded = c.Offloaded,
+            Dropped = c.Dropped,
+            OffloadRate = Ratio(c.Offloaded, c.Samples),
+            OffloadsReceived = c.OffloadsReceived,
+            AgreementRate = Ratio(c.Agreements, c.OffloadsReceived),
+            Labelled = c.Labelled,
+            ServerAccuracyOnOffloads = Ratio(c.ServerCorrect, c.Labelled),
+            LocalAccuracyOnOffloads = Ratio(c.LocalCorrect, c.Labelled),
+            BytesSent = c.BytesSent,
+            BytesFullOffload = fullOffloadBytes,
+            BandwidthSavedFraction = fullOffloadBytes > 0 ? 1 - ((double)c.BytesSent / fullOffloadBytes) : null,
+            MeanOffloadRttMs = Ratio(c.OffloadRttMicrosSum, c.OffloadRttCount * 1000.0),
+            MeanQueueMs = Ratio(c.QueueMicros, c.OffloadsReceived * 1000.0),
+            MeanInferenceMs = Ratio(c.InferenceMicros, c.OffloadsReceived * 1000.0),
+            MeanBatchSize = Ratio(c.BatchSizeSum, c.OffloadsReceived),
+            EnergyJoules = c.EnergyJoules,
+            LatencyHiMs = savings?.LatencyHiMs,
+            LatencyFullOffloadMs = savings?.LatencyFullOffloadMs,
+            EnergySavedFraction = savings?.EnergySavedFraction,
+        };
+    }
+
+    /// <summary>
+    /// Each fleet is costed with its own profile and offload rate; the results are weighted by samples (energy by
+    /// what full offload would have spent), which for a single fleet is the plain estimate.
+    /// </summary>
+    private static (double LatencyHiMs, double LatencyFullOffloadMs, double EnergySavedFraction)? Savings(
+        IReadOnlyDictionary<string, StatsCounts> parts, IReadOnlyDictionary<string, DeviceProfile> profiles,
+        IReadOnlyDictionary<string, StatsCounts>? serverTimeFallback)
+    {
+        double samples = 0, latencyHi = 0, latencyFull = 0, energyHi = 0, energyFull = 0;
+        foreach (var (fleet, part) in parts)
+        {
+            if (part.Samples <= 0 || !profiles.TryGetValue(fleet, out var profile))
+            {
+                continue;
+            }
+
+            var measured = part.OffloadsReceived > 0 ? part : serverTimeFallback?.GetValueOrDefault(fleet);
+            var (queue, inference) = measured is { OffloadsReceived: > 0 } m
+                ? (m.QueueMicros / 1e6 / m.OffloadsReceived, m.InferenceMicros / 1e6 / m.OffloadsReceived)
+                : (s_defaults.ServerQueueSeconds, s_defaults.ServerInferenceSeconds);
+            var f = Math.Min(1.0, (double)part.Offloaded / part.Samples);
+            var estimate = SavingsModel.Estimate(f, SampleCodec.Uint8Bytes, s_defaults.ResponseBytes, profile, queue, inference);
+            samples += part.Samples;
+            latencyHi += part.Samples * estimate.LatencyHiSeconds;
+            latencyFull += part.Samples * estimate.LatencyFullOffloadSeconds;
+            energyHi += part.Samples * estimate.EnergyHiJoules;
+            energyFull += part.Samples * estimate.EnergyFullOffloadJoules;
+        }
+
+        if (samples == 0)
+        {
+            return null;
+        }
+
+        return (latencyHi / samples * 1000, latencyFull / samples * 1000, energyFull > 0 ? 1 - (energyHi / energyFull) : 0);
+    }
+
+    private static double? Ratio(double numerator, double denominator) => denominator > 0 ? numerator / denominator : null;
+}

@@ -1,0 +1,160 @@
+using HiPortal.Core.Savings;
+using HiPortal.Server.Persistence;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace HiPortal.Server.Stats;
+
+/// <summary>
+/// HI's figures over a time range, aggregated by SQLite (GROUP BY bucket and fleet) so no row is loaded: a range
+/// scan of the (Fleet, PeriodEndMs) and (Fleet, ReceivedAtMs) indexes, or of the time indexes for all fleets.
+/// Telemetry counts by the end of its period, decisions by when the server received them.
+/// </summary>
+public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory)
+{
+    /// <summary>Totals over [from, to) for one fleet, or for all fleets when <paramref name="fleet"/> is null.</summary>
+    public Task<StatsFigures> FleetSummaryAsync(string? fleet, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        SummaryAsync(fleet is null ? StatsScope.AllFleets : StatsScope.ForFleet(fleet), from, to, cancellationToken);
+
+    public async Task<StatsFigures> SummaryAsync(StatsScope scope, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var (counts, profiles) = await LoadAsync(scope, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), null, cancellationToken);
+        return StatsCalculator.Figures(ByFleet(counts), profiles);
+    }
+
+    /// <summary>Every bucket of the window (empty ones included, so a chart has no holes) and the window's totals.</summary>
+    public async Task<StatsSeries> SeriesAsync(StatsScope scope, StatsWindow window, CancellationToken cancellationToken)
+    {
+        var (counts, profiles) = await LoadAsync(scope, window.FromMs, window.ToMs, window.BucketMs, cancellationToken);
+        var fleetTotals = ByFleet(counts);
+        var buckets = new List<StatsBucket>((int)window.BucketCount);
+        var empty = new Dictionary<string, StatsCounts>();
+        for (var i = 0L; i < window.BucketCount; i++)
+        {
+            var start = window.FirstBucketMs + (i * window.BucketMs);
+            var figures = StatsCalculator.Figures(counts.GetValueOrDefault(start, empty), profiles, fleetTotals);
+            buckets.Add(new StatsBucket(DateTimeOffset.FromUnixTimeMilliseconds(start), figures));
+        }
+
+        return new StatsSeries(StatsCalculator.Figures(fleetTotals, profiles), buckets);
+    }
+
+    /// <summary>Counts by bucket start, then fleet. Without a bucket size everything falls in bucket 0.</summary>
+    private async Task<(Dictionary<long, Dictionary<string, StatsCounts>> Counts, Dictionary<string, DeviceProfile> Profiles)> LoadAsync(
+        StatsScope scope, long fromMs, long toMs, long? bucketMs, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // One connection for the three queries (the per-connection pragmas run once).
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var profiles = await ProfilesAsync(db, cancellationToken);
+        var telemetry = await db.Database
+            .SqlQueryRaw<TelemetrySums>(TelemetrySql(scope, bucketMs is not null), Parameters(scope, fromMs, toMs, bucketMs))
+            .ToListAsync(cancellationToken);
+        var decisions = await db.Database
+            .SqlQueryRaw<DecisionSums>(DecisionSql(scope, bucketMs is not null), Parameters(scope, fromMs, toMs, bucketMs))
+            .ToListAsync(cancellationToken);
+
+        var counts = new Dictionary<long, Dictionary<string, StatsCounts>>();
+        StatsCounts At(long bucket, string fleet)
+        {
+            if (!counts.TryGetValue(bucket, out var fleets))
+            {
+                counts[bucket] = fleets = [];
+            }
+
+            if (!fleets.TryGetValue(fleet, out var c))
+            {
+                fleets[fleet] = c = new StatsCounts();
+            }
+
+            return c;
+        }
+
+        foreach (var row in telemetry)
+        {
+            row.AddTo(At(row.BucketStartMs, row.Fleet));
+        }
+
+        foreach (var row in decisions)
+        {
+            row.AddTo(At(row.BucketStartMs, row.Fleet));
+        }
+
+        return (counts, profiles);
+    }
+
+    private static async Task<Dictionary<string, DeviceProfile>> ProfilesAsync(HiPortalDb db, CancellationToken cancellationToken)
+    {
+        var fleets = await db.Fleets.AsNoTracking().Select(f => new { f.Name, f.DeviceProfile }).ToListAsync(cancellationToken);
+        var profiles = new Dictionary<string, DeviceProfile>();
+        foreach (var fleet in fleets)
+        {
+            // A profile name the core does not know leaves that fleet's savings uncosted rather than failing the query.
+            if (DeviceProfiles.All.FirstOrDefault(p => string.Equals(p.Name, fleet.DeviceProfile, StringComparison.OrdinalIgnoreCase)) is { } profile)
+            {
+                profiles[fleet.Name] = profile;
+            }
+        }
+
+        return profiles;
+    }
+
+    private static Dictionary<string, StatsCounts> ByFleet(Dictionary<long, Dictionary<string, StatsCounts>> counts)
+    {
+        var totals = new Dictionary<string, StatsCounts>();
+        foreach (var fleets in counts.Values)
+        {
+            foreach (var (fleet, c) in fleets)
+            {
+                if (!totals.TryGetValue(fleet, out var total))
+                {
+                    totals[fleet] = total = new StatsCounts();
+                }
+
+                total.Add(c);
+            }
+        }
+
+        return totals;
+    }
+
+    private static string Bucket(string column, bool bucketed) => bucketed ? $"({column} / $bucketMs) * $bucketMs" : "0";
+
+    // TOTAL() rather than SUM(): it never raises "integer overflow", so one absurd counter cannot break the dashboard.
+    private static string TelemetrySql(StatsScope scope, bool bucketed) => $"""
+        SELECT {Bucket("PeriodEndMs", bucketed)} AS BucketStartMs, Fleet,
+            TOTAL(Samples) AS Samples, TOTAL(DecidedLocally) AS DecidedLocally, TOTAL(Offloaded) AS Offloaded,
+            TOTAL(Dropped) AS Dropped, TOTAL(BytesSent) AS BytesSent, TOTAL(OffloadRttMicrosSum) AS OffloadRttMicrosSum,
+            TOTAL(OffloadRttCount) AS OffloadRttCount, TOTAL(EnergyJoules) AS EnergyJoules
+        FROM Telemetry
+        WHERE {scope.SqlFilter}PeriodEndMs >= $from AND PeriodEndMs < $to
+        GROUP BY 1, 2
+        """;
+
+    // A NULL label makes "ServerClass = Label" NULL, which TOTAL() skips: only labelled rows count as correct.
+    private static string DecisionSql(StatsScope scope, bool bucketed) => $"""
+        SELECT {Bucket("ReceivedAtMs", bucketed)} AS BucketStartMs, Fleet,
+            COUNT(*) AS OffloadsReceived, TOTAL(Agrees) AS Agreements, COUNT(Label) AS Labelled,
+            TOTAL(ServerClass = Label) AS ServerCorrect, TOTAL(LocalClass = Label) AS LocalCorrect,
+            TOTAL(QueueMicros) AS QueueMicros, TOTAL(InferenceMicros) AS InferenceMicros, TOTAL(BatchSize) AS BatchSizeSum
+        FROM Decisions
+        WHERE {scope.SqlFilter}ReceivedAtMs >= $from AND ReceivedAtMs < $to
+        GROUP BY 1, 2
+        """;
+
+    private static object[] Parameters(StatsScope scope, long fromMs, long toMs, long? bucketMs)
+    {
+        var parameters = new List<object> { new SqliteParameter("$from", fromMs), new SqliteParameter("$to", toMs) };
+        if (scope.SqlValue is { } value)
+        {
+            parameters.Add(new SqliteParameter("$scope", value));
+        }
+
+        if (bucketMs is { } b)
+        {
+            parameters.Add(new SqliteParameter("$bucketMs", b));
+        }
+
+        return [.. parameters];
+    }
+}
