@@ -1,6 +1,7 @@
 using HiPortal.Server;
 using HiPortal.Server.Advice;
 using HiPortal.Server.Audit;
+using HiPortal.Server.Dashboard;
 using HiPortal.Server.Devices;
 using HiPortal.Server.Fleets;
 using HiPortal.Server.Identity;
@@ -20,6 +21,7 @@ builder.AddIdentityFeature();
 builder.AddFleetManagement();
 builder.AddInference();
 builder.AddObservability();
+builder.AddDashboard();
 builder.AddTelemetry();
 builder.AddStats();
 
@@ -31,6 +33,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseAntiforgery();
 
 app.MapObservability();
 app.MapAuthApi();
@@ -44,5 +47,6 @@ app.MapIngestApi();
 app.MapTelemetryApi();
 app.MapStatsApi();
 app.MapOpenInference();
+app.MapDashboard();
 
 app.Run();

@@ -19,8 +19,7 @@ public static class AuthApi
     }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueToken(
-        TokenRequest? request, IDbContextFactory<HiPortalDb> dbFactory, IPasswordHasher<User> hasher, TokenService tokens,
-        CancellationToken cancellationToken)
+        TokenRequest? request, UserCredentials credentials, TokenService tokens, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(request?.Username))
         {
@@ -32,9 +31,8 @@ public static class AuthApi
             return ProblemResults.Validation("password", "password is required");
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Username == request.Username, cancellationToken);
-        if (user is null || hasher.VerifyHashedPassword(user, user.PasswordHash, request.Password) == PasswordVerificationResult.Failed)
+        var user = await credentials.CheckAsync(request.Username, request.Password, cancellationToken);
+        if (user is null)
         {
             return ProblemResults.Status(StatusCodes.Status401Unauthorized, "Sign-in failed.", "unknown user or wrong password");
         }

@@ -6,6 +6,16 @@ namespace HiPortal.Server.Identity;
 
 public static class IdentityExtensions
 {
+    public const string SmartScheme = "HiPortal";
+    public const string CookieScheme = "HiPortalCookie";
+
+    private static string UseBearer(HttpContext context) =>
+        context.Request.Headers.Authorization.Count > 0 ||
+        context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/v2") ||
+        (context.Request.Path.StartsWithSegments("/hubs") && context.Request.Query.ContainsKey("access_token"))
+            ? BearerAuthenticationHandler.SchemeName
+            : CookieScheme;
+
     public static IHostApplicationBuilder AddIdentityFeature(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<IdentityOptions>().BindConfiguration(IdentityOptions.Section)
@@ -15,9 +25,26 @@ public static class IdentityExtensions
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<DeviceKeyVerifier>();
-        builder.Services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+        builder.Services.AddSingleton<UserCredentials>();
+        builder.Services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = SmartScheme;
+                o.DefaultChallengeScheme = SmartScheme;
+            })
+            // APIs and hubs answer to bearer tokens (device keys, user tokens); the dashboard to its sign-in cookie.
+            // Cookies never authenticate /api or /v2, so a browser session cannot be used for cross-site writes.
+            .AddPolicyScheme(SmartScheme, "bearer or cookie", o => o.ForwardDefaultSelector = UseBearer)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(
-                BearerAuthenticationHandler.SchemeName, null);
+                BearerAuthenticationHandler.SchemeName, null)
+            .AddCookie(CookieScheme, o =>
+            {
+                o.LoginPath = "/login";
+                o.Cookie.Name = "hiportal";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Strict;
+                o.ExpireTimeSpan = TimeSpan.FromHours(12);
+                o.SlidingExpiration = true;
+            });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Policies.Reader, p => p.RequireRole(Roles.Admin, Roles.Operator))

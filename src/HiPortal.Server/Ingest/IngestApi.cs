@@ -38,7 +38,7 @@ public static class IngestApi
     {
         var started = time.GetTimestamp();
         var device = DeviceIdentity.From(context.User)!;
-        presence.Seen(device.DeviceId);
+        presence.Seen(device);
         // Every answer carries the device's configuration version, so a device learns of a change without polling.
         var version = await configs.GetVersionAsync(device.DeviceId, context.RequestAborted);
         var result = await Handle(context, device, queue, store, model, options.Value, time, metrics, version);

@@ -28,8 +28,15 @@ public sealed class DevicePresence(TimeProvider time, IOptions<PresenceOptions> 
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _seen = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _unflushed = new();
+    private readonly ConcurrentDictionary<string, string> _fleets = new();
 
     public TimeSpan OfflineAfter => options.Value.OfflineAfter;
+
+    public void Seen(Devices.DeviceIdentity device)
+    {
+        _fleets[device.DeviceId] = device.Fleet;
+        Seen(device.DeviceId);
+    }
 
     public void Seen(string deviceId)
     {
@@ -71,11 +78,33 @@ public sealed class DevicePresence(TimeProvider time, IOptions<PresenceOptions> 
         }
     }
 
-    /// <summary>Device ids seen within the timeout (for live counts).</summary>
-    public int OnlineCount(Func<string, bool>? filter = null)
+    /// <summary>Online devices per fleet (fleet "*" counts all), from memory: cheap enough for once a second.</summary>
+    public Dictionary<string, int> OnlineByFleet()
     {
         var now = time.GetUtcNow();
-        return _seen.Count(kv => now - kv.Value <= options.Value.OfflineAfter && (filter is null || filter(kv.Key)));
+        var counts = new Dictionary<string, int> { ["*"] = 0 };
+        foreach (var (deviceId, seen) in _seen)
+        {
+            if (now - seen > options.Value.OfflineAfter)
+            {
+                continue;
+            }
+
+            counts["*"]++;
+            if (_fleets.TryGetValue(deviceId, out var fleet))
+            {
+                counts[fleet] = counts.GetValueOrDefault(fleet) + 1;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>The ids of devices online now (for status-change events).</summary>
+    public HashSet<string> OnlineDevices()
+    {
+        var now = time.GetUtcNow();
+        return _seen.Where(kv => now - kv.Value <= options.Value.OfflineAfter).Select(kv => kv.Key).ToHashSet();
     }
 }
 

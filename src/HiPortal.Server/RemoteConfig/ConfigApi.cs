@@ -32,7 +32,7 @@ public static class ConfigApi
         DevicePresence presence, TimeProvider time)
     {
         var device = DeviceIdentity.From(context.User)!;
-        presence.Seen(device.DeviceId);
+        presence.Seen(device);
         if (waitSeconds is < 0 or > MaxWaitSeconds)
         {
             return ProblemResults.Validation("waitSeconds", $"must be between 0 and {MaxWaitSeconds}");
@@ -75,7 +75,7 @@ public static class ConfigApi
         ConfigService configs, DevicePresence presence)
     {
         var device = DeviceIdentity.From(context.User)!;
-        presence.Seen(device.DeviceId);
+        presence.Seen(device);
         if (ack?.Version is not { } version)
         {
             return ProblemResults.Validation("version", "version is required");

@@ -38,15 +38,13 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Tim
         await using var insert = (SqliteCommand)db.Database.GetDbConnection().CreateCommand();
         insert.Transaction = (SqliteTransaction)transaction.GetDbTransaction();
         insert.CommandText = InsertSql;
-        var parameters = insert.Parameters;
-        parameters.AddWithValue("$deviceId", deviceId);
-        parameters.AddWithValue("$fleet", device.Fleet);
-        parameters.AddWithValue("$receivedAtMs", time.GetUtcNow().ToUnixTimeMilliseconds());
+        var receivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var accepted = 0;
         var highestAccepted = 0L;
         foreach (var report in reports)
         {
-            Bind(parameters, report);
+            Bind(insert.Parameters, report, deviceId, device.Fleet, receivedAtMs);
+            // ON CONFLICT DO NOTHING changes no row for a sequence already stored.
             if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
                 accepted++;
@@ -69,32 +67,26 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Tim
         return new TelemetryOutcome(accepted, duplicates, device.TelemetryGaps, last);
     }
 
-    private static void Bind(SqliteParameterCollection parameters, TelemetryReportRequest report)
+    private static void Bind(SqliteParameterCollection parameters, TelemetryReportRequest report, string deviceId, string fleet,
+        long receivedAtMs)
     {
-        Set(parameters, "$sequence", report.Sequence!.Value);
-        Set(parameters, "$periodStartMs", report.PeriodStart!.Value.ToUnixTimeMilliseconds());
-        Set(parameters, "$periodEndMs", report.PeriodEnd!.Value.ToUnixTimeMilliseconds());
-        Set(parameters, "$samples", report.Samples!.Value);
-        Set(parameters, "$decidedLocally", report.DecidedLocally!.Value);
-        Set(parameters, "$offloaded", report.Offloaded!.Value);
-        // Optional counters a device may not measure are stored as 0.
-        Set(parameters, "$localInferenceMicros", report.LocalInferenceMicros ?? 0);
-        Set(parameters, "$bytesSent", report.BytesSent ?? 0);
-        Set(parameters, "$offloadRttMicrosSum", report.OffloadRttMicrosSum ?? 0);
-        Set(parameters, "$offloadRttCount", report.OffloadRttCount ?? 0);
-        Set(parameters, "$energyJoules", report.EnergyJoules ?? 0);
-        Set(parameters, "$dropped", report.Dropped ?? 0);
-    }
-
-    private static void Set(SqliteParameterCollection parameters, string name, object value)
-    {
-        if (parameters.Contains(name))
-        {
-            parameters[name].Value = value;
-        }
-        else
-        {
-            parameters.AddWithValue(name, value);
-        }
+        // The command keeps its prepared statement while its text is unchanged, so rebinding is cheap.
+        parameters.Clear();
+        parameters.AddWithValue("$deviceId", deviceId);
+        parameters.AddWithValue("$fleet", fleet);
+        parameters.AddWithValue("$receivedAtMs", receivedAtMs);
+        parameters.AddWithValue("$sequence", report.Sequence!.Value);
+        parameters.AddWithValue("$periodStartMs", report.PeriodStart!.Value.ToUnixTimeMilliseconds());
+        parameters.AddWithValue("$periodEndMs", report.PeriodEnd!.Value.ToUnixTimeMilliseconds());
+        parameters.AddWithValue("$samples", report.Samples!.Value);
+        parameters.AddWithValue("$decidedLocally", report.DecidedLocally!.Value);
+        parameters.AddWithValue("$offloaded", report.Offloaded!.Value);
+        // Counters a device does not measure may be left out; they are stored as 0.
+        parameters.AddWithValue("$localInferenceMicros", report.LocalInferenceMicros ?? 0);
+        parameters.AddWithValue("$bytesSent", report.BytesSent ?? 0);
+        parameters.AddWithValue("$offloadRttMicrosSum", report.OffloadRttMicrosSum ?? 0);
+        parameters.AddWithValue("$offloadRttCount", report.OffloadRttCount ?? 0);
+        parameters.AddWithValue("$energyJoules", report.EnergyJoules ?? 0);
+        parameters.AddWithValue("$dropped", report.Dropped ?? 0);
     }
 }

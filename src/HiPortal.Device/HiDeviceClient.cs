@@ -1,0 +1,240 @@
+using System.Security.Cryptography;
+using HiPortal.Device.Config;
+using HiPortal.Device.Local;
+using HiPortal.Device.Offload;
+using HiPortal.Device.Telemetry;
+using HiPortal.Device.Transport;
+
+namespace HiPortal.Device;
+
+/// <summary>
+/// A HiPortal edge device: classifies each sample with the tiny model, keeps confident answers local and offloads
+/// the rest to the server's large model, following the fleet's configuration and reporting telemetry.
+/// </summary>
+/// <remarks>
+/// Thread-safe. <see cref="ProcessAsync"/> works without <see cref="StartAsync"/> (with the initial rule from the
+/// options); <see cref="StartAsync"/> fetches the server's configuration and starts the background telemetry (and
+/// optional configuration long-poll). Dispose to stop them and send a last telemetry report.
+/// </remarks>
+public sealed class HiDeviceClient : IAsyncDisposable
+{
+    private readonly HiDeviceOptions _options;
+    private readonly TimeProvider _time;
+    private readonly DeviceCounters _counters = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly LocalModel _model;
+    private readonly DeviceHttp _http;
+    private readonly Backoff _backoff;
+    private readonly ConfigFollower _config;
+    private readonly OffloadSender _sender;
+    private readonly OfflineBuffer _buffer;
+    private readonly BufferDrainer _drainer;
+    private readonly TelemetryReporter _telemetry;
+    private readonly List<Task> _background = [];
+    private readonly string _idPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+    private long _nextId;
+    private int _disposed;
+
+    /// <summary>Creates the device and loads its tiny model; nothing is sent until a sample needs it or <see cref="StartAsync"/>.</summary>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public HiDeviceClient(HiDeviceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _time = options.TimeProvider;
+        var initial = DeviceConfiguration.Create(0, options.InitialRule, options.InitialThreshold, options.InitialCoefficients,
+            options.InitialTelemetryInterval);
+        _model = LocalModel.Load(options);
+        _http = new DeviceHttp(options);
+        _backoff = new Backoff(options.RetryBaseDelay, options.MaxRetryDelay, new Random());
+        _config = new ConfigFollower(_http, initial, _counters, RaiseConfigurationChanged, _stopping.Token);
+        _sender = new OffloadSender(_http, _backoff, _time, _counters, _config.Observe);
+        _buffer = new OfflineBuffer(options.OfflineBufferCapacity);
+        _drainer = new BufferDrainer(_buffer, _sender, _backoff, _time, _counters);
+        _telemetry = new TelemetryReporter(_http, _counters, options.Profile, _time, _config.Observe);
+    }
+
+    /// <summary>Raised (on a background thread) when a configuration version was applied or rejected.</summary>
+    public event EventHandler<DeviceConfigurationEventArgs>? ConfigurationChanged;
+
+    /// <summary>The configuration in force: its rule decides what is offloaded.</summary>
+    public DeviceConfiguration Configuration => _config.Current;
+
+    /// <summary>Offloads waiting in the offline buffer.</summary>
+    public int BufferedCount => _buffer.Count;
+
+    /// <summary>The sequence number of the last telemetry report (0 before the first).</summary>
+    public long TelemetrySequence => _telemetry.Sequence;
+
+    /// <summary>Counters since the device started.</summary>
+    public DeviceStatistics GetStatistics() => _counters.Snapshot();
+
+    /// <summary>Fetches the server's configuration (best effort) and starts background telemetry.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        await SyncConfigurationAsync(cancellationToken);
+        lock (_background)
+        {
+            _background.Add(_telemetry.RunAsync(() => Configuration.TelemetryInterval, _stopping.Token));
+            if (_options.LongPollConfiguration)
+                _background.Add(LongPollAsync(_stopping.Token));
+        }
+    }
+
+    /// <summary>Classifies one 28×28 UINT8 sample, offloading it when the rule says so.</summary>
+    /// <param name="pixels28x28">784 grey pixels, row by row.</param>
+    /// <param name="label">The true class when known (a labelled stream); sent with offloads for the server's statistics.</param>
+    /// <param name="sampleId">The offload's id; default: one unique to this client. Reusing an id for another sample is a conflict.</param>
+    /// <param name="cancellationToken">Cancels waiting; the sample may still have reached the server.</param>
+    /// <returns>The local answer, and the server's when offloaded and reachable; buffered otherwise.</returns>
+    /// <exception cref="HiDeviceException">The server refused the offload for good (conflict, invalid, unauthorised).</exception>
+    public async Task<SampleResult> ProcessAsync(ReadOnlyMemory<byte> pixels28x28, int? label = null, string? sampleId = null,
+        CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var started = _time.GetTimestamp();
+        var configuration = Configuration;
+        var local = _model.Predict(pixels28x28.Span, configuration.OffloadRule);
+        var micros = (long)local.Elapsed.TotalMicroseconds;
+        _counters.Update(s =>
+        {
+            s.Samples++;
+            s.LocalInferenceMicros += micros;
+            if (local.Offload)
+                s.Offloaded++;
+            else
+                s.DecidedLocally++;
+        });
+        var result = new SampleResult
+        {
+            LocalClass = local.Class,
+            LocalConfidence = local.Confidence,
+            Offloaded = local.Offload,
+            Status = OffloadStatus.Local,
+            Configuration = configuration,
+            LocalInferenceTime = local.Elapsed,
+            Latency = TimeSpan.Zero,
+            Deferred = Task.FromResult<ServerAnswer?>(null),
+        };
+        if (!local.Offload)
+            return result with { Latency = _time.GetElapsedTime(started) };
+
+        var offload = new PendingOffload(sampleId ?? NextSampleId(), pixels28x28.ToArray(), local.Class, local.Confidence, micros,
+            label, _time.GetUtcNow());
+        result = result with { SampleId = offload.SampleId };
+        if (_buffer.IsOffline)
+            return Buffer(offload, result, attempts: 0, started);
+
+        var outcome = await _sender.SendAsync(offload, _options.MaxRetries, cancellationToken);
+        var sent = result with { Attempts = outcome.Attempts, BytesSent = (long)outcome.Attempts * offload.Bytes };
+        if (outcome.Last.Value is { } answer)
+        {
+            return sent with
+            {
+                Status = OffloadStatus.Answered,
+                Server = answer,
+                OffloadRoundTrip = outcome.Last.Elapsed,
+                Latency = _time.GetElapsedTime(started),
+                Deferred = Task.FromResult<ServerAnswer?>(answer),
+            };
+        }
+
+        if (!outcome.Last.IsTransient)
+            throw OffloadSender.Refusal(offload, outcome.Last);
+        return Buffer(offload, sent, outcome.Attempts, started);
+    }
+
+    /// <summary>Fetches the configuration now; true when a new version was applied or rejected.</summary>
+    public async Task<bool> SyncConfigurationAsync(CancellationToken cancellationToken = default) =>
+        await _config.SyncAsync(cancellationToken) == SyncOutcome.Changed;
+
+    /// <summary>Closes the telemetry period and reports it now; true when the server confirmed it.</summary>
+    public Task<bool> FlushTelemetryAsync(CancellationToken cancellationToken = default) => _telemetry.ReportAsync(cancellationToken);
+
+    /// <summary>Stops background work, sends a last telemetry report (best effort) and abandons buffered offloads.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        await _stopping.CancelAsync();
+        Task[] background;
+        lock (_background)
+            background = [.. _background];
+        await Task.WhenAll(background);
+        if (background.Length > 0)
+        {
+            try
+            {
+                await _telemetry.ReportAsync(CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+            {
+                // Best effort: the next start resumes with new sequence numbers; the server counts the gap.
+            }
+        }
+
+        foreach (var offload in _buffer.Clear())
+            offload.Abandon();
+        _http.Dispose();
+        _model.Dispose();
+        _stopping.Dispose();
+    }
+
+    private SampleResult Buffer(PendingOffload offload, SampleResult result, int attempts, long started)
+    {
+        var (dropped, startDrainer) = _buffer.Add(offload);
+        _counters.Update(s => s.Buffered++);
+        _drainer.Drop(dropped);
+        if (startDrainer)
+        {
+            lock (_background)
+            {
+                _background.RemoveAll(t => t.IsCompleted);
+                _background.Add(_drainer.RunAsync(_stopping.Token));
+            }
+        }
+
+        return result with
+        {
+            Status = OffloadStatus.Buffered,
+            Attempts = attempts,
+            Latency = _time.GetElapsedTime(started),
+            Deferred = offload.Deferred,
+        };
+    }
+
+    private async Task LongPollAsync(CancellationToken stopping)
+    {
+        var failures = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var outcome = await _config.SyncAsync(stopping, ConfigFollower.LongPollSeconds);
+                failures = outcome == SyncOutcome.Failed ? failures + 1 : 0;
+                if (failures > 0)
+                    await Task.Delay(_backoff.Next(failures, null), _time, stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private void RaiseConfigurationChanged(DeviceConfigurationEventArgs change)
+    {
+        try
+        {
+            ConfigurationChanged?.Invoke(this, change);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A subscriber's failure must not stop the device from following its configuration.
+        }
+    }
+
+    private string NextSampleId() => $"{_idPrefix}-{Interlocked.Increment(ref _nextId)}";
+}

@@ -1,0 +1,38 @@
+using HiPortal.Server.Identity;
+using HiPortal.Server.Live;
+using Microsoft.AspNetCore.Authentication;
+using MudBlazor.Services;
+
+namespace HiPortal.Server.Dashboard;
+
+public static class DashboardExtensions
+{
+    /// <summary>Blazor (interactive server) with MudBlazor, the live hub and its snapshot publisher.</summary>
+    public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddMudServices();
+        builder.Services.AddSignalR();
+        builder.Services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<LiveNotifier>();
+        builder.Services.AddSingleton<SnapshotPublisher>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<SnapshotPublisher>());
+        builder.Services.AddScoped<DashboardData>();
+        return builder;
+    }
+
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapHub<LiveHub>(LiveHub.Path);
+        app.MapPost("/account/logout", async (HttpContext context) =>
+        {
+            await context.SignOutAsync(IdentityExtensions.CookieScheme);
+            return Results.LocalRedirect("/login");
+        });
+        app.MapGet("/export/decisions.csv", DecisionsExport.WriteAsync).RequireAuthorization(Policies.Reader);
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Globalization;
+using HiPortal.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace HiPortal.Server.Dashboard;
+
+/// <summary><c>GET /export/decisions.csv?fleet=&amp;deviceId=&amp;agrees=&amp;from=&amp;to=</c>: streamed, never buffered whole.</summary>
+public static class DecisionsExport
+{
+    public static async Task WriteAsync(HttpContext context, IDbContextFactory<HiPortalDb> dbFactory, string? fleet, string? deviceId,
+        bool? agrees, DateTimeOffset? from, DateTimeOffset? to)
+    {
+        context.Response.ContentType = "text/csv; charset=utf-8";
+        context.Response.Headers.ContentDisposition = "attachment; filename=\"decisions.csv\"";
+        await using var db = await dbFactory.CreateDbContextAsync(context.RequestAborted);
+        await using var writer = new StreamWriter(context.Response.Body);
+        await writer.WriteLineAsync("id,receivedAt,deviceId,fleet,sampleId,localClass,localConfidence,serverClass,serverConfidence,agrees,label,batchSize,queueMicros,inferenceMicros");
+        var rows = DashboardData.Filtered(db, new DecisionFilter(fleet, deviceId, agrees, from, to)).OrderBy(d => d.Id).AsAsyncEnumerable();
+        await foreach (var d in rows.WithCancellation(context.RequestAborted))
+        {
+            await writer.WriteLineAsync(string.Join(',',
+                d.Id.ToString(CultureInfo.InvariantCulture),
+                DateTimeOffset.FromUnixTimeMilliseconds(d.ReceivedAtMs).ToString("O", CultureInfo.InvariantCulture),
+                d.DeviceId, d.Fleet, Quote(d.SampleId),
+                d.LocalClass.ToString(CultureInfo.InvariantCulture), d.LocalConfidence.ToString("R", CultureInfo.InvariantCulture),
+                d.ServerClass.ToString(CultureInfo.InvariantCulture), d.ServerConfidence.ToString("R", CultureInfo.InvariantCulture),
+                d.Agrees ? "true" : "false", d.Label?.ToString(CultureInfo.InvariantCulture) ?? "",
+                d.BatchSize.ToString(CultureInfo.InvariantCulture), d.QueueMicros.ToString(CultureInfo.InvariantCulture),
+                d.InferenceMicros.ToString(CultureInfo.InvariantCulture)));
+        }
+    }
+
+    // Sample ids are printable ASCII chosen by devices: quote them, and defuse spreadsheet formulas.
+    private static string Quote(string value) =>
+        "\"" + (value.Length > 0 && "=+-@".Contains(value[0], StringComparison.Ordinal) ? "'" + value : value).Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

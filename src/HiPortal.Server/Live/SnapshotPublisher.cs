@@ -1,0 +1,129 @@
+using System.ComponentModel.DataAnnotations;
+using HiPortal.Server.Inference;
+using HiPortal.Server.Persistence;
+using HiPortal.Server.Presence;
+using HiPortal.Server.Stats;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace HiPortal.Server.Live;
+
+public sealed class LiveOptions
+{
+    public const string Section = "Live";
+
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Snapshots aggregate this much recent history (telemetry arrives every few seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// Once per interval: one aggregate query per fleet (plus all fleets), one snapshot per fleet to the in-process
+/// notifier and to the hub's fleet groups, and device online/offline transitions. Cost does not grow with the
+/// number of offloads per second or with connected browsers.
+/// </summary>
+public sealed class SnapshotPublisher(
+    StatsQueries stats,
+    IDbContextFactory<HiPortalDb> dbFactory,
+    DevicePresence presence,
+    BatchingQueue queue,
+    LiveNotifier notifier,
+    IHubContext<LiveHub> hub,
+    IOptions<LiveOptions> options,
+    TimeProvider time,
+    ILogger<SnapshotPublisher> logger) : BackgroundService
+{
+    private Dictionary<string, int> _totals = [];
+    private DateTimeOffset _totalsAt = DateTimeOffset.MinValue;
+    private HashSet<string> _online = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.Interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await PublishOnceAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+
+    public async Task PublishOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var now = time.GetUtcNow();
+            await RefreshTotalsAsync(now, cancellationToken);
+            var online = presence.OnlineByFleet();
+            foreach (var fleet in _totals.Keys)
+            {
+                var scope = fleet == "*" ? StatsScope.AllFleets : StatsScope.ForFleet(fleet);
+                var figures = await stats.SummaryAsync(scope, now - options.Value.Window, now, cancellationToken);
+                var snapshot = Snapshot(fleet, now, figures, online.GetValueOrDefault(fleet), _totals[fleet]);
+                await notifier.PublishAsync(snapshot);
+                await hub.Clients.Group(LiveHub.Group(fleet)).SendAsync("snapshot", snapshot, cancellationToken);
+            }
+
+            await PublishStatusChangesAsync(now, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Publishing live snapshots failed; the next tick retries");
+        }
+    }
+
+    private SavingsSnapshot Snapshot(string fleet, DateTimeOffset now, StatsFigures f, int online, int total)
+    {
+        var seconds = options.Value.Window.TotalSeconds;
+        return new SavingsSnapshot(fleet, now, (int)seconds, online, total, f.Samples / seconds, f.OffloadsReceived / seconds,
+            f.OffloadRate, f.BandwidthSavedFraction, Math.Max(0, f.BytesFullOffload - f.BytesSent), f.LatencyHiMs,
+            f.LatencyFullOffloadMs, f.EnergySavedFraction, f.AgreementRate, f.ServerAccuracyOnOffloads, f.Labelled, queue.Depth,
+            f.MeanBatchSize);
+    }
+
+    /// <summary>Device totals per fleet change rarely: counted every 10 s, not every tick.</summary>
+    private async Task RefreshTotalsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now - _totalsAt < TimeSpan.FromSeconds(10))
+        {
+            return;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var fleets = await db.Fleets.AsNoTracking().Select(f => f.Name).ToListAsync(cancellationToken);
+        var counts = await db.Devices.AsNoTracking().Where(d => d.RevokedAt == null).GroupBy(d => d.Fleet)
+            .Select(g => new { Fleet = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Fleet, g => g.Count, cancellationToken);
+        var totals = fleets.ToDictionary(f => f, f => counts.GetValueOrDefault(f));
+        totals["*"] = counts.Values.Sum();
+        _totals = totals;
+        _totalsAt = now;
+    }
+
+    private async Task PublishStatusChangesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var online = presence.OnlineDevices();
+        var changes = online.Except(_online).Select(id => new DeviceStatusChange(id, true, now))
+            .Concat(_online.Except(online).Select(id => new DeviceStatusChange(id, false, now)))
+            .Take(1000)
+            .ToList();
+        _online = online;
+        foreach (var change in changes)
+        {
+            await notifier.PublishAsync(change);
+        }
+
+        if (changes.Count > 0)
+        {
+            await hub.Clients.Group(LiveHub.Group("*")).SendAsync("deviceStatus", changes, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using HiPortal.Server.Presence;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HiPortal.Server.Tests;
+
+/// <summary>Online/offline from when a device was last heard, on a fake clock (Presence:OfflineAfter is 60 s).</summary>
+public sealed class PresenceTests(FakeClockServer server) : IClassFixture<FakeClockServer>
+{
+    private static readonly TimeSpan s_offlineAfter = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Device_IsOfflineUntilItsFirstRequest()
+    {
+        using var admin = await server.CreateAdminClientAsync();
+        var device = await server.CreateDeviceAsync(admin, "silent", FleetApi.Unique("presence"));
+
+        var row = (await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device");
+
+        Assert.False(row.GetProperty("online").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("lastSeenAt").ValueKind);
+    }
+
+    [Fact]
+    public async Task Device_GoesOffline_OnceOfflineAfterHasPassedSinceItsLastOffload()
+    {
+        using var admin = await server.CreateAdminClientAsync();
+        var device = await server.CreateDeviceAsync(admin, "sensor", FleetApi.Unique("presence"));
+        using var client = server.CreateDeviceClient(device);
+
+        await client.OffloadAsync(0, "presence-0");
+        var seenAt = server.Time.GetUtcNow();
+        var online = (await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device");
+        server.Time.Advance(s_offlineAfter);
+        var stillOnline = (await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device");
+        server.Time.Advance(TimeSpan.FromSeconds(1));
+        var offline = (await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device");
+
+        Assert.True(online.GetProperty("online").GetBoolean());
+        Assert.Equal(seenAt, online.GetProperty("lastSeenAt").GetDateTimeOffset());
+        Assert.True(stillOnline.GetProperty("online").GetBoolean(), "exactly OfflineAfter after the last request is still online");
+        Assert.False(offline.GetProperty("online").GetBoolean());
+        Assert.Equal(seenAt, offline.GetProperty("lastSeenAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task OfflineDevice_ComesBackOnline_WithItsNextRequest()
+    {
+        using var admin = await server.CreateAdminClientAsync();
+        var device = await server.CreateDeviceAsync(admin, "sensor", FleetApi.Unique("presence"));
+        using var client = server.CreateDeviceClient(device);
+        await client.GetConfigAsync();
+        server.Time.Advance(s_offlineAfter + TimeSpan.FromSeconds(5));
+        Assert.False((await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device").GetProperty("online").GetBoolean());
+
+        await client.GetConfigAsync();
+
+        Assert.True((await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device").GetProperty("online").GetBoolean());
+    }
+
+    [Fact]
+    public async Task DeviceList_FiltersByOnlineAndOffline_AfterLastSeenTimesAreWritten()
+    {
+        using var admin = await server.CreateAdminClientAsync();
+        var fleet = FleetApi.Unique("presence");
+        var early = await server.CreateDeviceAsync(admin, "early", fleet);
+        var late = await server.CreateDeviceAsync(admin, "late", fleet);
+        using var earlyClient = server.CreateDeviceClient(early);
+        using var lateClient = server.CreateDeviceClient(late);
+        var flusher = server.Services.GetRequiredService<PresenceFlusher>();
+
+        await earlyClient.OffloadAsync(1, "early-1");
+        server.Time.Advance(TimeSpan.FromSeconds(45));
+        await lateClient.OffloadAsync(2, "late-2");
+        server.Time.Advance(TimeSpan.FromSeconds(30));
+        // The list filters in SQL on the stored last-seen time, which the flusher writes every FlushInterval.
+        await flusher.FlushAsync(CancellationToken.None);
+
+        Assert.Equal([late.DeviceId], await admin.DeviceIdsAsync($"fleet={fleet}&status=online"));
+        Assert.Equal([early.DeviceId], await admin.DeviceIdsAsync($"fleet={fleet}&status=offline"));
+    }
+
+    [Fact]
+    public async Task RevokedDevice_IsNeverOnline()
+    {
+        using var admin = await server.CreateAdminClientAsync();
+        var device = await server.CreateDeviceAsync(admin, "revoked", FleetApi.Unique("presence"));
+        using var client = server.CreateDeviceClient(device);
+        await client.GetConfigAsync();
+
+        using var revoke = await admin.PostAsync($"/api/v1/admin/devices/{device.DeviceId}/revoke", null);
+        await revoke.JsonAsync(System.Net.HttpStatusCode.NoContent);
+
+        var row = (await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device");
+        Assert.False(row.GetProperty("online").GetBoolean());
+        Assert.True(row.GetProperty("revoked").GetBoolean());
+    }
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace HiPortal.Server.Tests;
+
+/// <summary>
+/// Per-device token buckets sized by the fleet. The clock is fake, so no token refills between two requests unless
+/// a test moves time: the counts below are exact, not "fast enough".
+/// </summary>
+public sealed class RateLimitTests(FakeClockServer server) : IClassFixture<FakeClockServer>
+{
+    [Fact]
+    public async Task ThirdQuickOffload_Gets429WithRetryAfterAndAProblem_WhenTheFleetAllowsBurst2()
+    {
+        var (first, _) = await LimitedFleetAsync();
+        using var client = server.CreateDeviceClient(first);
+
+        await client.OffloadAsync(0, "burst-0");
+        await client.OffloadAsync(1, "burst-1");
+        using var third = await client.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(2, "burst-2"));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), third.Headers.RetryAfter?.Delta);
+        Assert.Equal("application/problem+json", third.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await third.Content.ReadAsStringAsync());
+        Assert.Equal(429, problem.RootElement.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task RefusedOffload_IsNotStored()
+    {
+        var (first, _) = await LimitedFleetAsync();
+        using var client = server.CreateDeviceClient(first);
+        await client.OffloadAsync(0, "stored-0");
+        await client.OffloadAsync(1, "stored-1");
+
+        using var refused = await client.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(2, "refused-2"));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        var stored = await Database.CountAsync(server.DatabasePath, "SELECT COUNT(*) FROM Decisions WHERE DeviceId = $d", ("$d", first.DeviceId));
+        Assert.Equal(2, stored);
+    }
+
+    [Fact]
+    public async Task AnotherDeviceInTheSameFleet_IsUnaffected_WhenOneDeviceIsLimited()
+    {
+        var (first, second) = await LimitedFleetAsync();
+        using var limited = server.CreateDeviceClient(first);
+        using var other = server.CreateDeviceClient(second);
+        await limited.GetConfigAsync();
+        await limited.GetConfigAsync();
+        using var refused = await limited.GetAsync("/api/v1/config");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+
+        await other.OffloadAsync(3, "other-3");
+        await other.GetConfigAsync();
+    }
+
+    [Fact]
+    public async Task LimitedDevice_IsServedAgain_OnceATokenHasRefilled()
+    {
+        var (first, _) = await LimitedFleetAsync();
+        using var client = server.CreateDeviceClient(first);
+        await client.GetConfigAsync();
+        await client.GetConfigAsync();
+        using var refused = await client.GetAsync("/api/v1/config");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+
+        server.Time.Advance(TimeSpan.FromSeconds(1));
+        await client.GetConfigAsync();
+        using var refusedAgain = await client.GetAsync("/api/v1/config");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refusedAgain.StatusCode);
+    }
+
+    [Fact]
+    public async Task NewFleetLimits_ApplyAtOnce_ToDevicesAlreadyLimited()
+    {
+        var (first, _) = await LimitedFleetAsync();
+        using var admin = await server.CreateAdminClientAsync();
+        using var client = server.CreateDeviceClient(first);
+        await client.GetConfigAsync();
+        await client.GetConfigAsync();
+        using var refused = await client.GetAsync("/api/v1/config");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+
+        await admin.ChangeFleetSettingsAsync(first.Fleet, new { rateLimitBurst = 5 });
+
+        for (var i = 0; i < 5; i++)
+        {
+            await client.GetConfigAsync();
+        }
+
+        using var sixth = await client.GetAsync("/api/v1/config");
+        Assert.Equal(HttpStatusCode.TooManyRequests, sixth.StatusCode);
+    }
+
+    /// <summary>A new fleet limited to 1 request/s with a burst of 2, and two devices in it that have made no request.</summary>
+    private async Task<(HiPortalApp.DeviceCredentials First, HiPortalApp.DeviceCredentials Second)> LimitedFleetAsync()
+    {
+        using var admin = await server.CreateAdminClientAsync();
+        var fleet = FleetApi.Unique("limited");
+        await admin.CreateFleetAsync(fleet);
+        await admin.ChangeFleetSettingsAsync(fleet, new { rateLimitPerSecond = 1, rateLimitBurst = 2 });
+        return (await server.CreateDeviceAsync(admin, "first", fleet), await server.CreateDeviceAsync(admin, "second", fleet));
+    }
+}
