@@ -359,6 +359,8 @@ namespace HiPortal.Server.Migrations
 
                     b.HasIndex("ReceivedAtMs");
 
+                    b.HasIndex("DeviceId", "ReceivedAtMs");
+
                     b.HasIndex("DeviceId", "SampleId")
                         .IsUnique();
 
@@ -458,6 +460,8 @@ namespace HiPortal.Server.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("PeriodEndMs");
+
+                    b.HasIndex("DeviceId", "PeriodEndMs");
 
                     b.HasIndex("DeviceId", "Sequence")
                         .IsUnique();

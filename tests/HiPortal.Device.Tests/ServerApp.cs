@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
@@ -5,6 +6,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using HiPortal.Server;
 
 namespace HiPortal.Device.Tests;
 
@@ -20,7 +23,13 @@ public sealed class ServerApp : WebApplicationFactory<Program>
     public ServerApp()
     {
         Directory.CreateDirectory(_directory);
-        UseKestrel(0);
+        // HTTP, and HTTPS with the certificate the server makes for itself when none is configured (devices pin it).
+        var certificate = SelfSignedCertificate.LoadOrCreate(Path.GetDirectoryName(CertificatePath)!, NullLogger.Instance);
+        UseKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate));
+        });
     }
 
     public string DatabasePath => Path.Combine(_directory, "hiportal.db");
@@ -36,8 +45,6 @@ public sealed class ServerApp : WebApplicationFactory<Program>
         builder.UseContentRoot(AppContext.BaseDirectory);
         builder.UseSetting("Database:Path", DatabasePath);
         builder.UseSetting("Admin:Password", AdminPassword);
-        builder.UseSetting("Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0");
-        builder.UseSetting("Kestrel:Endpoints:Https:Url", "https://127.0.0.1:0");
         builder.UseSetting("Tls:Directory", Path.Combine(_directory, "tls"));
     }
 

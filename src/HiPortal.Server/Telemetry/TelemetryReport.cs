@@ -47,6 +47,7 @@ internal sealed class TelemetryReportConfiguration : IEntityTypeConfiguration<Te
         builder.HasIndex(t => new { t.DeviceId, t.Sequence }).IsUnique();
         builder.HasIndex(t => new { t.Fleet, t.PeriodEndMs });
         builder.HasIndex(t => t.PeriodEndMs);
+        builder.HasIndex(t => new { t.DeviceId, t.PeriodEndMs });
         builder.Property(t => t.DeviceId).HasMaxLength(32);
         builder.Property(t => t.Fleet).HasMaxLength(64);
     }

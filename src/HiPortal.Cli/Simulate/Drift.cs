@@ -1,0 +1,54 @@
+namespace HiPortal.Cli.Simulate;
+
+/// <summary>How the simulated sensors degrade over the run.</summary>
+public enum DriftKind
+{
+    None,
+    Noise,
+    Brightness,
+}
+
+/// <summary>
+/// Distorts a 28×28 image by an amount that rises linearly from nothing at the start of the run to the full
+/// strength at its end: Gaussian sensor noise, or a brightness offset (an exposure drift).
+/// </summary>
+public static class Drift
+{
+    /// <summary>Noise standard deviation, in grey levels, at the end of the run.</summary>
+    public const double MaxNoiseSigma = 80;
+
+    /// <summary>Brightness offset, in grey levels, at the end of the run.</summary>
+    public const double MaxBrightness = 110;
+
+    /// <param name="progress">Run progress in [0, 1].</param>
+    public static byte[] Apply(ReadOnlySpan<byte> image, DriftKind kind, double progress, Random random)
+    {
+        var result = image.ToArray();
+        progress = Math.Clamp(progress, 0, 1);
+        switch (kind)
+        {
+            case DriftKind.Noise:
+                var sigma = MaxNoiseSigma * progress;
+                for (var i = 0; i < result.Length; i++)
+                    result[i] = Clamp(result[i] + (sigma * Gaussian(random)));
+                break;
+            case DriftKind.Brightness:
+                var offset = MaxBrightness * progress;
+                for (var i = 0; i < result.Length; i++)
+                    result[i] = Clamp(result[i] + offset);
+                break;
+        }
+
+        return result;
+    }
+
+    private static byte Clamp(double value) => (byte)Math.Clamp(Math.Round(value), 0, 255);
+
+    private static double Gaussian(Random random)
+    {
+        // Box–Muller; 1 − u keeps the logarithm finite.
+        var u1 = 1.0 - random.NextDouble();
+        var u2 = random.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+}

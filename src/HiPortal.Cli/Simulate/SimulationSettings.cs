@@ -1,0 +1,23 @@
+namespace HiPortal.Cli.Simulate;
+
+/// <summary>What <c>hiportal simulate</c> was asked to do.</summary>
+public sealed record SimulationSettings(
+    Uri Server,
+    int Devices,
+    double Rate,
+    TimeSpan? Duration,
+    int? Samples,
+    string? KeyFile,
+    string AdminUser,
+    string? AdminPassword,
+    DriftKind Drift,
+    string Fleet,
+    bool Insecure,
+    string? CertificateSha256,
+    string Output,
+    string Data,
+    string? Models,
+    string Profile,
+    int BufferCapacity,
+    TimeSpan DrainTimeout,
+    int Seed);
