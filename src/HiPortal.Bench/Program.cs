@@ -49,4 +49,26 @@ root.SetAction(async parse =>
     AnsiConsole.MarkupLineInterpolated($"wrote {path}");
     return 0;
 });
+var dashboardDevices = new Option<int>("--devices") { Description = "Registered devices", DefaultValueFactory = _ => 10_000 };
+var dashboardRate = new Option<double>("--rate") { Description = "Offloads per second across the fleet", DefaultValueFactory = _ => 100 };
+var dashboardSeconds = new Option<double>("--seconds") { Description = "Minimum seconds under load", DefaultValueFactory = _ => 30 };
+var dashboard = new Command("dashboard", "Dashboard render time and snapshot lag with a large fleet under load")
+{
+    dashboardDevices, dashboardRate, dashboardSeconds, outOption, dataOption,
+};
+dashboard.SetAction(async parse =>
+{
+    var report = await DashboardBenchmark.RunAsync(parse.GetValue(dashboardDevices), parse.GetValue(dashboardRate),
+        TimeSpan.FromSeconds(parse.GetValue(dashboardSeconds)), parse.GetValue(dataOption)!);
+    AnsiConsole.MarkupLineInterpolated(
+        $"{report.Devices:N0} devices, {report.OffloadsPerSecondAchieved:0} offloads/s (target {report.OffloadsPerSecondTarget:0}), errors {report.Errors}");
+    AnsiConsole.MarkupLineInterpolated($"overview render ms: {string.Join(", ", report.OverviewRenderMs.Select(v => v.ToString("0")))}");
+    AnsiConsole.MarkupLineInterpolated($"devices render ms:  {string.Join(", ", report.DevicesRenderMs.Select(v => v.ToString("0")))}");
+    AnsiConsole.MarkupLineInterpolated($"snapshot lag ms:    {string.Join(", ", report.SnapshotLagMs.Select(v => v.ToString("0")))}");
+    var output = parse.GetValue(outOption)!;
+    Directory.CreateDirectory(output);
+    await File.WriteAllTextAsync(Path.Combine(output, "dashboard.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+    return 0;
+});
+root.Subcommands.Add(dashboard);
 return await root.Parse(args).InvokeAsync();

@@ -9,7 +9,7 @@ namespace HiPortal.Bench;
 public sealed class ServerProcess : IAsyncDisposable
 {
     public const string ServeVerb = "serve-internal";
-    private const string Password = "bench-admin-password";
+    public const string Password = "bench-admin-password";
     private readonly Process _process;
     private readonly string _directory;
 
@@ -108,18 +108,18 @@ public sealed class ServerProcess : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
-    private async Task<string> AdminTokenAsync(HttpClient client)
+    public async Task<string> AdminTokenAsync(HttpClient client)
     {
         using var tokenResponse = await client.PostAsJsonAsync(new Uri(Address, "/api/v1/auth/token"), new { username = "admin", password = Password });
         return (await tokenResponse.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<TokenBody>())!.Token;
     }
 
-    public async Task<string> CreateDeviceKeyAsync(HttpClient client, string name)
+    public async Task<string> CreateDeviceKeyAsync(HttpClient client, string name, string fleet = "default", string? token = null)
     {
-        var token = await AdminTokenAsync(client);
+        token ??= await AdminTokenAsync(client);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Address, "/api/v1/admin/devices"))
         {
-            Content = JsonContent.Create(new { name, fleet = "default" }),
+            Content = JsonContent.Create(new { name, fleet }),
         };
         request.Headers.Authorization = new("Bearer", token);
         using var response = await client.SendAsync(request);

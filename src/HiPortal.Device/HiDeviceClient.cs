@@ -26,14 +26,13 @@ public sealed class HiDeviceClient : IAsyncDisposable
     private readonly DeviceHttp _http;
     private readonly Backoff _backoff;
     private readonly ConfigFollower _config;
-    private readonly OffloadSender _sender;
-    private readonly OfflineBuffer _buffer;
-    private readonly BufferDrainer _drainer;
+    private readonly Offloader _offloader;
     private readonly TelemetryReporter _telemetry;
     private readonly List<Task> _background = [];
     private readonly string _idPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
     private long _nextId;
     private int _disposed;
+    private int _started;
 
     /// <summary>Creates the device and loads its tiny model; nothing is sent until a sample needs it or <see cref="StartAsync"/>.</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
@@ -49,10 +48,12 @@ public sealed class HiDeviceClient : IAsyncDisposable
         _http = new DeviceHttp(options);
         _backoff = new Backoff(options.RetryBaseDelay, options.MaxRetryDelay, new Random());
         _config = new ConfigFollower(_http, initial, _counters, RaiseConfigurationChanged, _stopping.Token);
-        _sender = new OffloadSender(_http, _backoff, _time, _counters, _config.Observe);
-        _buffer = new OfflineBuffer(options.OfflineBufferCapacity);
-        _drainer = new BufferDrainer(_buffer, _sender, _backoff, _time, _counters);
-        _telemetry = new TelemetryReporter(_http, _counters, options.Profile, _time, _config.Observe);
+        var sender = new OffloadSender(_http, _backoff, _time, _counters, _config.Observe);
+        var buffer = new OfflineBuffer(options.OfflineBufferCapacity);
+        _offloader = new Offloader(sender, buffer, new BufferDrainer(buffer, sender, _backoff, _time, _counters), _counters,
+            options.MaxRetries, _stopping.Token);
+        _telemetry = new TelemetryReporter(_http, _counters, options.Profile, _time, _config.Observe,
+            options.FirstTelemetrySequence);
     }
 
     /// <summary>Raised (on a background thread) when a configuration version was applied or rejected.</summary>
@@ -62,7 +63,7 @@ public sealed class HiDeviceClient : IAsyncDisposable
     public DeviceConfiguration Configuration => _config.Current;
 
     /// <summary>Offloads waiting in the offline buffer.</summary>
-    public int BufferedCount => _buffer.Count;
+    public int BufferedCount => _offloader.BufferedCount;
 
     /// <summary>The sequence number of the last telemetry report (0 before the first).</summary>
     public long TelemetrySequence => _telemetry.Sequence;
@@ -70,16 +71,18 @@ public sealed class HiDeviceClient : IAsyncDisposable
     /// <summary>Counters since the device started.</summary>
     public DeviceStatistics GetStatistics() => _counters.Snapshot();
 
-    /// <summary>Fetches the server's configuration (best effort) and starts background telemetry.</summary>
+    /// <summary>Fetches the server's configuration (best effort) and starts background telemetry; once.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+            return;
         await SyncConfigurationAsync(cancellationToken);
         lock (_background)
         {
             _background.Add(_telemetry.RunAsync(() => Configuration.TelemetryInterval, _stopping.Token));
             if (_options.LongPollConfiguration)
-                _background.Add(LongPollAsync(_stopping.Token));
+                _background.Add(ConfigLongPoll.RunAsync(_config, _backoff, _time, _stopping.Token));
         }
     }
 
@@ -123,27 +126,18 @@ public sealed class HiDeviceClient : IAsyncDisposable
 
         var offload = new PendingOffload(sampleId ?? NextSampleId(), pixels28x28.ToArray(), local.Class, local.Confidence, micros,
             label, _time.GetUtcNow());
-        result = result with { SampleId = offload.SampleId };
-        if (_buffer.IsOffline)
-            return Buffer(offload, result, attempts: 0, started);
-
-        var outcome = await _sender.SendAsync(offload, _options.MaxRetries, cancellationToken);
-        var sent = result with { Attempts = outcome.Attempts, BytesSent = (long)outcome.Attempts * offload.Bytes };
-        if (outcome.Last.Value is { } answer)
+        var offloaded = await _offloader.OffloadAsync(offload, cancellationToken);
+        return result with
         {
-            return sent with
-            {
-                Status = OffloadStatus.Answered,
-                Server = answer,
-                OffloadRoundTrip = outcome.Last.Elapsed,
-                Latency = _time.GetElapsedTime(started),
-                Deferred = Task.FromResult<ServerAnswer?>(answer),
-            };
-        }
-
-        if (!outcome.Last.IsTransient)
-            throw OffloadSender.Refusal(offload, outcome.Last);
-        return Buffer(offload, sent, outcome.Attempts, started);
+            SampleId = offload.SampleId,
+            Status = offloaded.Answer is null ? OffloadStatus.Buffered : OffloadStatus.Answered,
+            Server = offloaded.Answer,
+            OffloadRoundTrip = offloaded.Answer is null ? null : offloaded.RoundTrip,
+            Attempts = offloaded.Attempts,
+            BytesSent = (long)offloaded.Attempts * offload.Bytes,
+            Latency = _time.GetElapsedTime(started),
+            Deferred = offloaded.Answer is null ? offload.Deferred : Task.FromResult<ServerAnswer?>(offloaded.Answer),
+        };
     }
 
     /// <summary>Fetches the configuration now; true when a new version was applied or rejected.</summary>
@@ -171,57 +165,14 @@ public sealed class HiDeviceClient : IAsyncDisposable
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
             {
-                // Best effort: the next start resumes with new sequence numbers; the server counts the gap.
+                // Best effort: what is lost shows as a gap at the server.
             }
         }
 
-        foreach (var offload in _buffer.Clear())
-            offload.Abandon();
+        await _offloader.StopAsync();
         _http.Dispose();
         _model.Dispose();
         _stopping.Dispose();
-    }
-
-    private SampleResult Buffer(PendingOffload offload, SampleResult result, int attempts, long started)
-    {
-        var (dropped, startDrainer) = _buffer.Add(offload);
-        _counters.Update(s => s.Buffered++);
-        _drainer.Drop(dropped);
-        if (startDrainer)
-        {
-            lock (_background)
-            {
-                _background.RemoveAll(t => t.IsCompleted);
-                _background.Add(_drainer.RunAsync(_stopping.Token));
-            }
-        }
-
-        return result with
-        {
-            Status = OffloadStatus.Buffered,
-            Attempts = attempts,
-            Latency = _time.GetElapsedTime(started),
-            Deferred = offload.Deferred,
-        };
-    }
-
-    private async Task LongPollAsync(CancellationToken stopping)
-    {
-        var failures = 0;
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                var outcome = await _config.SyncAsync(stopping, ConfigFollower.LongPollSeconds);
-                failures = outcome == SyncOutcome.Failed ? failures + 1 : 0;
-                if (failures > 0)
-                    await Task.Delay(_backoff.Next(failures, null), _time, stopping);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-        }
     }
 
     private void RaiseConfigurationChanged(DeviceConfigurationEventArgs change)

@@ -61,6 +61,13 @@ public sealed class HiDeviceOptions
     /// <summary>Telemetry interval until the server's configuration says otherwise.</summary>
     public TimeSpan InitialTelemetryInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The first telemetry sequence number: the last one used plus one, for a device that keeps it across restarts
+    /// (see <see cref="HiDeviceClient.TelemetrySequence"/>). Without it, a restarted device starts at 1 and, when the
+    /// server already holds those numbers, continues after the server's last one.
+    /// </summary>
+    public long FirstTelemetrySequence { get; init; } = 1;
+
     /// <summary>Also hold a long-poll open for configuration changes (otherwise they are learnt from each response).</summary>
     public bool LongPollConfiguration { get; init; }
 
@@ -72,6 +79,7 @@ public sealed class HiDeviceOptions
         if (string.IsNullOrWhiteSpace(DeviceKey))
             throw new ArgumentException($"{nameof(DeviceKey)} is required.", nameof(DeviceKey));
         ArgumentOutOfRangeException.ThrowIfNegative(OfflineBufferCapacity);
+        ArgumentOutOfRangeException.ThrowIfLessThan(FirstTelemetrySequence, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RequestTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryBaseDelay, TimeSpan.Zero);

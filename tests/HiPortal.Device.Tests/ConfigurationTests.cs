@@ -46,6 +46,8 @@ public sealed class ConfigurationTests(ServerFixture server)
         Assert.Equal("applied", row.GetProperty("reportedStatus").GetString());
         Assert.False(row.GetProperty("pending").GetBoolean());
         Assert.Equal([1L, 2L], changes.Select(c => c.Version));
+        var applied = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/admin/devices?fleet={fleet}&status=applied");
+        Assert.Equal(device.DeviceId, Assert.Single(applied.GetProperty("items").EnumerateArray()).GetProperty("deviceId").GetString());
     }
 
     [Fact]

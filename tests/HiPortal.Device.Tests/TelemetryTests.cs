@@ -62,6 +62,29 @@ public sealed class TelemetryTests(ServerFixture server)
         Assert.Equal([0L], gaps);
     }
 
+    [Fact]
+    public async Task Telemetry_OfARestartedDevice_ContinuesAfterTheServersLastSequence()
+    {
+        var device = await server.App.CreateDeviceAsync("telemetry-restart");
+        await using (var before = Devices.Create(server.App, device))
+        {
+            for (var i = 0; i < 5; i++)
+                await before.ProcessAsync(TinyReference.Pixels(i));
+            Assert.True(await before.FlushTelemetryAsync());
+            Assert.True(await before.FlushTelemetryAsync());
+        }
+
+        await using var after = Devices.Create(server.App, device);
+        for (var i = 0; i < 3; i++)
+            await after.ProcessAsync(TinyReference.Pixels(i));
+        Assert.True(await after.FlushTelemetryAsync());
+
+        var rows = await RowsAsync(device.DeviceId);
+        Assert.Equal([1L, 2L, 3L], rows.Select(r => r.Sequence));
+        Assert.Equal([5L, 0L, 3L], rows.Select(r => r.Samples));
+        Assert.Equal(3, after.TelemetrySequence);
+    }
+
     private async Task<List<Row>> RowsAsync(string deviceId) => await Database.QueryAsync(server.App, """
         SELECT Sequence, Samples, DecidedLocally, Offloaded, BytesSent, OffloadRttCount, EnergyJoules, Dropped
         FROM Telemetry WHERE DeviceId = $id ORDER BY Sequence

@@ -122,8 +122,8 @@ public sealed class AuthorizationMatrixTests(MatrixServer server) : IClassFixtur
 {
     private enum Group
     {
-        /// <summary>Changes: admins only.</summary>
-        AdminWrite,
+        /// <summary>Changes (and the user list): admins only.</summary>
+        AdminOnly,
 
         /// <summary>Reads: admins and operators.</summary>
         Reader,
@@ -139,30 +139,30 @@ public sealed class AuthorizationMatrixTests(MatrixServer server) : IClassFixtur
 
     private static readonly Dictionary<string, Route> s_routes = new()
     {
-        ["POST fleets"] = new(Group.AdminWrite, HttpStatusCode.Created,
+        ["POST fleets"] = new(Group.AdminOnly, HttpStatusCode.Created,
             _ => Json(HttpMethod.Post, "/api/v1/admin/fleets", new { name = FleetApi.Unique("m") })),
-        ["PUT fleet config"] = new(Group.AdminWrite, HttpStatusCode.OK,
+        ["PUT fleet config"] = new(Group.AdminOnly, HttpStatusCode.OK,
             _ => Json(HttpMethod.Put, $"/api/v1/admin/fleets/{MatrixServer.WriteFleet}/config", new { telemetryIntervalSeconds = 20 })),
-        ["PUT fleet settings"] = new(Group.AdminWrite, HttpStatusCode.OK,
+        ["PUT fleet settings"] = new(Group.AdminOnly, HttpStatusCode.OK,
             _ => Json(HttpMethod.Put, $"/api/v1/admin/fleets/{MatrixServer.WriteFleet}/settings", new { rateLimitBurst = 50 })),
-        ["POST devices"] = new(Group.AdminWrite, HttpStatusCode.Created,
+        ["POST devices"] = new(Group.AdminOnly, HttpStatusCode.Created,
             _ => Json(HttpMethod.Post, "/api/v1/admin/devices", new { name = "new", fleet = MatrixServer.WriteFleet })),
-        ["PUT device config"] = new(Group.AdminWrite, HttpStatusCode.OK,
+        ["PUT device config"] = new(Group.AdminOnly, HttpStatusCode.OK,
             s => Json(HttpMethod.Put, $"/api/v1/admin/devices/{s.Target.DeviceId}/config", new { threshold = 0.7 })),
-        ["DELETE device config"] = new(Group.AdminWrite, HttpStatusCode.OK,
+        ["DELETE device config"] = new(Group.AdminOnly, HttpStatusCode.OK,
             s => Bare(HttpMethod.Delete, $"/api/v1/admin/devices/{s.Target.DeviceId}/config")),
-        ["POST device keys"] = new(Group.AdminWrite, HttpStatusCode.Created,
+        ["POST device keys"] = new(Group.AdminOnly, HttpStatusCode.Created,
             s => Bare(HttpMethod.Post, $"/api/v1/admin/devices/{s.Target.DeviceId}/keys")),
-        ["DELETE device key"] = new(Group.AdminWrite, HttpStatusCode.NoContent,
+        ["DELETE device key"] = new(Group.AdminOnly, HttpStatusCode.NoContent,
             s => Bare(HttpMethod.Delete, $"/api/v1/admin/devices/{s.KeyToRevoke.DeviceId}/keys/{s.KeyToRevoke.Key.Split('_')[1]}")),
-        ["POST device revoke"] = new(Group.AdminWrite, HttpStatusCode.NoContent,
+        ["POST device revoke"] = new(Group.AdminOnly, HttpStatusCode.NoContent,
             s => Bare(HttpMethod.Post, $"/api/v1/admin/devices/{s.DeviceToRevoke.DeviceId}/revoke")),
-        ["POST users"] = new(Group.AdminWrite, HttpStatusCode.Created,
+        ["POST users"] = new(Group.AdminOnly, HttpStatusCode.Created,
             _ => Json(HttpMethod.Post, "/api/v1/admin/users", new { username = FleetApi.Unique("u"), password = "long-enough-password", role = "Operator" })),
-        ["PUT user role"] = new(Group.AdminWrite, HttpStatusCode.OK,
+        ["PUT user role"] = new(Group.AdminOnly, HttpStatusCode.OK,
             _ => Json(HttpMethod.Put, $"/api/v1/admin/users/{MatrixServer.OperatorName}/role", new { role = "Operator" })),
-        ["GET users"] = new(Group.AdminWrite, HttpStatusCode.OK, _ => Bare(HttpMethod.Get, "/api/v1/admin/users")),
-        ["POST advice apply"] = new(Group.AdminWrite, HttpStatusCode.OK,
+        ["GET users"] = new(Group.AdminOnly, HttpStatusCode.OK, _ => Bare(HttpMethod.Get, "/api/v1/admin/users")),
+        ["POST advice apply"] = new(Group.AdminOnly, HttpStatusCode.OK,
             _ => Json(HttpMethod.Post, "/api/v1/admin/advice/apply", new { fleet = MatrixServer.AdviceFleet, source = "online" })),
 
         ["GET fleets"] = new(Group.Reader, HttpStatusCode.OK, _ => Bare(HttpMethod.Get, "/api/v1/admin/fleets")),
@@ -324,8 +324,8 @@ public sealed class AuthorizationMatrixTests(MatrixServer server) : IClassFixtur
     private static HttpStatusCode Expected(Route route, Caller caller) => (route.Group, caller) switch
     {
         (_, Caller.Anonymous or Caller.RevokedKey) => HttpStatusCode.Unauthorized,
-        (Group.AdminWrite, Caller.Admin) => route.Success,
-        (Group.AdminWrite, _) => HttpStatusCode.Forbidden,
+        (Group.AdminOnly, Caller.Admin) => route.Success,
+        (Group.AdminOnly, _) => HttpStatusCode.Forbidden,
         (Group.Reader, Caller.Admin or Caller.Operator) => route.Success,
         (Group.Reader, _) => HttpStatusCode.Forbidden,
         (Group.Device, Caller.DeviceA or Caller.DeviceB) => route.Success,

@@ -17,7 +17,8 @@ namespace HiPortal.Server.Tests;
 /// <remarks>
 /// The clock starts at the real time because ASP.NET's time-limited data protector checks admin tokens against the
 /// real clock. The batcher waits on the same clock, so the queue delay is zero: a batch runs as soon as it has a
-/// request instead of waiting for fake time that never passes.
+/// request instead of waiting for fake time that never passes. Background timers (presence flush, auto threshold)
+/// run on it too, and never tick within the few minutes of fake time a test class moves.
 /// </remarks>
 public sealed class FakeClockServer : IAsyncLifetime
 {
@@ -33,7 +34,13 @@ public sealed class FakeClockServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = new HiPortalApp(new Dictionary<string, string?> { ["Batching:MaxQueueDelay"] = "00:00:00" });
+        _app = new HiPortalApp(new Dictionary<string, string?>
+        {
+            ["Batching:MaxQueueDelay"] = "00:00:00",
+            // Longer than all the fake time a test class moves, so last-seen times are written only when a test
+            // calls PresenceFlusher.FlushAsync, never by a background tick racing it.
+            ["Presence:FlushInterval"] = "00:10:00",
+        });
         _server = _app.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<TimeProvider>(Time)));
         _server.StartServer();
         // A factory derived from a Kestrel one runs on TestServer, and its CreateClient asks the parent (which never

@@ -213,6 +213,47 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task DeviceListStatus_AgreesWithTheFleetCounts_ForARevokedDevice()
+    {
+        using var admin = await server.App.CreateAdminClientAsync();
+        var fleet = FleetApi.Unique("twin");
+        var device = await server.App.CreateDeviceAsync("applied-then-revoked", fleet);
+        using (var client = server.App.CreateDeviceClient(device))
+        {
+            await client.AckAsync((await client.GetConfigAsync()).GetProperty("version").GetInt64());
+        }
+
+        using var revoke = await admin.PostAsync($"/api/v1/admin/devices/{device.DeviceId}/revoke", null);
+        await revoke.JsonAsync(HttpStatusCode.NoContent);
+
+        await AssertCountsAsync(admin, fleet, applied: 0, pending: 0);
+        Assert.Empty(await admin.DeviceIdsAsync($"fleet={fleet}&status=applied"));
+        Assert.Empty(await admin.DeviceIdsAsync($"fleet={fleet}&status=pending"));
+        Assert.Equal([device.DeviceId], await admin.DeviceIdsAsync($"fleet={fleet}&status=revoked"));
+    }
+
+    [Fact]
+    public async Task ConcurrentFleetChanges_EachBumpTheVersionOnce_AndEachLeaveOneAuditRow()
+    {
+        using var admin = await server.App.CreateAdminClientAsync();
+        var fleet = FleetApi.Unique("twin");
+        var device = await server.App.CreateDeviceAsync("contended", fleet);
+        var thresholds = Enumerable.Range(1, 8).Select(i => 0.5 + (i / 100.0)).ToList();
+
+        var results = await Task.WhenAll(thresholds.Select(t => admin.ChangeFleetConfigAsync(fleet, new { threshold = t })));
+
+        Assert.All(results, r => Assert.Equal(1, r.GetProperty("devicesBumped").GetInt32()));
+        Assert.Equal(1 + thresholds.Count, await admin.VersionAsync(device.DeviceId));
+        using var history = await admin.GetAsync($"/api/v1/admin/devices/{device.DeviceId}/config-history");
+        var desired = (await history.JsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(e => e.GetProperty("version").GetInt64()).Order();
+        Assert.Equal(Enumerable.Range(2, thresholds.Count).Select(v => (long)v), desired);
+        Assert.Equal(thresholds.Count, (await admin.AuditAsync($"target={fleet}&action=fleet.config")).Count);
+        // The last change to commit is the one in force: its audit row is the newest.
+        var newest = (await admin.AuditAsync($"target={fleet}&action=fleet.config&take=1"))[0].Value("newValue").GetProperty("threshold").GetDouble();
+        Assert.Equal(newest, (await admin.GetFleetAsync(fleet)).GetProperty("desired").GetProperty("threshold").GetDouble());
+    }
+
+    [Fact]
     public async Task AckRejected_KeepsTheDevicePending_AndRecordsTheMessage()
     {
         var fleet = FleetApi.Unique("twin");

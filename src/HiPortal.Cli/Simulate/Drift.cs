@@ -15,10 +15,10 @@ public enum DriftKind
 public static class Drift
 {
     /// <summary>Noise standard deviation, in grey levels, at the end of the run.</summary>
-    public const double MaxNoiseSigma = 80;
+    public const double MaxNoiseSigma = 48;
 
     /// <summary>Brightness offset, in grey levels, at the end of the run.</summary>
-    public const double MaxBrightness = 110;
+    public const double MaxBrightness = 64;
 
     /// <param name="progress">Run progress in [0, 1].</param>
     public static byte[] Apply(ReadOnlySpan<byte> image, DriftKind kind, double progress, Random random)

@@ -14,6 +14,9 @@ public sealed class SampleRecord
     /// <summary>The pixels the device saw (drifted copy); null when they are the data set's own.</summary>
     public byte[]? Pixels { get; init; }
 
+    /// <summary>False when the SDK threw (the server refused the offload for good): there is no answer at all.</summary>
+    public bool Decided { get; init; } = true;
+
     public int LocalClass { get; init; }
 
     public bool Offloaded { get; init; }
@@ -29,8 +32,6 @@ public sealed class SampleRecord
     public double LatencyMs { get; init; }
 
     public double? RoundTripMs { get; init; }
-
-    public long BytesSent { get; init; }
 
     /// <summary>Why the sample failed (an error kind), null when it did not.</summary>
     public string? Error { get; set; }

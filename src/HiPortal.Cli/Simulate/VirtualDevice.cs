@@ -58,13 +58,21 @@ public sealed class VirtualDevice(int number, HiDeviceClient client, LabelledIma
                 Rule = result.Configuration.OffloadRule,
                 LatencyMs = result.Latency.TotalMilliseconds,
                 RoundTripMs = result.OffloadRoundTrip?.TotalMilliseconds,
-                BytesSent = result.BytesSent,
             };
             recorder.Add(record, result.Status == OffloadStatus.Buffered ? Resolve(record, result.Deferred) : null);
         }
         catch (HiDeviceException ex)
         {
-            recorder.Add(new SampleRecord { Device = number, Image = image, Label = label, Pixels = drifted, Offloaded = true, Error = ex.Kind.ToString() });
+            recorder.Add(new SampleRecord
+            {
+                Device = number,
+                Image = image,
+                Label = label,
+                Pixels = drifted,
+                Decided = false,
+                Offloaded = true,
+                Error = ex.Kind.ToString(),
+            });
         }
     }
 

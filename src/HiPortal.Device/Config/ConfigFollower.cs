@@ -117,9 +117,9 @@ internal sealed class ConfigFollower(DeviceHttp http, DeviceConfiguration initia
             {
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
-            // Stopping.
+            // The client is stopping.
         }
         finally
         {

@@ -7,17 +7,20 @@ namespace HiPortal.Device.Telemetry;
 /// <summary>
 /// Reports the device's counters per period, each period under the next sequence number. Reports the server has
 /// not confirmed are sent again with the next post (the server keeps the first copy of a sequence), up to the
-/// server's 100 per post; older ones are given up and show as gaps.
+/// server's 100 per post; older ones are given up and show as gaps. A device that keeps its sequence across
+/// restarts passes it in (<see cref="HiDeviceOptions.FirstTelemetrySequence"/>); one that does not is renumbered
+/// after the server's last sequence on its first post.
 /// </summary>
 internal sealed class TelemetryReporter(DeviceHttp http, DeviceCounters counters, DeviceProfile profile, TimeProvider time,
-    Action<long> observeConfigVersion)
+    Action<long> observeConfigVersion, long firstSequence = 1)
 {
     public const int MaxReportsPerPost = 100;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<TelemetryReport> _unconfirmed = [];
     private DeviceStatistics _reported = new();
     private DateTimeOffset _periodStart = time.GetUtcNow();
-    private long _sequence;
+    private long _sequence = firstSequence - 1;
+    private bool _posted;
 
     /// <summary>The last sequence number used (0 before the first report).</summary>
     public long Sequence => Interlocked.Read(ref _sequence);
@@ -29,26 +32,19 @@ internal sealed class TelemetryReporter(DeviceHttp http, DeviceCounters counters
         try
         {
             ClosePeriod();
-            using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/telemetry")
+            var firstPost = !_posted;
+            _posted = true;
+            var answer = await PostAsync(cancellationToken);
+            if (answer is { Accepted: 0, Duplicates: > 0 } && firstPost && answer.LastSequence >= _sequence)
             {
-                Content = JsonContent.Create(new TelemetryBatch(_unconfirmed), DeviceJson.Default.TelemetryBatch),
-            };
-            var result = await http.SendAsync(request, DeviceJson.Default.TelemetryAnswer, cancellationToken);
-            counters.Update(s =>
-            {
-                if (result.Error is { } error)
-                {
-                    s.TelemetryFailed++;
-                    s.CountError(error);
-                }
-                else
-                {
-                    s.TelemetrySent++;
-                }
-            });
-            if (result.Value is not { } answer)
-                return false;
+                // The server already holds these numbers, and this client never posted before: they are a previous
+                // run's (a restarted device). Continue after the server's last sequence instead of being ignored.
+                Renumber(answer.LastSequence);
+                answer = await PostAsync(cancellationToken);
+            }
 
+            if (answer is null)
+                return false;
             _unconfirmed.Clear();
             observeConfigVersion(answer.ConfigVersion);
             return true;
@@ -57,6 +53,35 @@ internal sealed class TelemetryReporter(DeviceHttp http, DeviceCounters counters
         {
             _gate.Release();
         }
+    }
+
+    private async Task<TelemetryAnswer?> PostAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/telemetry")
+        {
+            Content = JsonContent.Create(new TelemetryBatch(_unconfirmed), DeviceJson.Default.TelemetryBatch),
+        };
+        var result = await http.SendAsync(request, DeviceJson.Default.TelemetryAnswer, cancellationToken);
+        counters.Update(s =>
+        {
+            if (result.Error is { } error)
+            {
+                s.TelemetryFailed++;
+                s.CountError(error);
+            }
+            else
+            {
+                s.TelemetrySent++;
+            }
+        });
+        return result.Value;
+    }
+
+    private void Renumber(long after)
+    {
+        for (var i = 0; i < _unconfirmed.Count; i++)
+            _unconfirmed[i] = _unconfirmed[i] with { Sequence = after + 1 + i };
+        Interlocked.Exchange(ref _sequence, after + _unconfirmed.Count);
     }
 
     /// <summary>Reports every <paramref name="interval"/> (read anew each period, so a new configuration applies).</summary>

@@ -1,12 +1,15 @@
 using HiPortal.Server.Identity;
 using HiPortal.Server.Live;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using MudBlazor.Services;
 
 namespace HiPortal.Server.Dashboard;
 
 public static class DashboardExtensions
 {
+    public const string AccessDeniedPath = "/access-denied";
+
     /// <summary>Blazor (interactive server) with MudBlazor, the live hub and its snapshot publisher.</summary>
     public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
     {
@@ -19,12 +22,26 @@ public static class DashboardExtensions
         builder.Services.AddSingleton<SnapshotPublisher>();
         builder.Services.AddHostedService(s => s.GetRequiredService<SnapshotPublisher>());
         builder.Services.AddScoped<DashboardData>();
+        // Without this, an operator opening /thresholds is sent to the cookie default /Account/AccessDenied: a 404.
+        builder.Services.PostConfigure<CookieAuthenticationOptions>(IdentityExtensions.CookieScheme,
+            o => o.AccessDeniedPath = AccessDeniedPath);
         return builder;
     }
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
-        app.MapStaticAssets();
+        // Named explicitly: when another program hosts the server (the benchmark does), the default manifest name
+        // would be that program's.
+        var manifest = Path.Combine(AppContext.BaseDirectory, "HiPortal.Server.staticwebassets.endpoints.json");
+        if (File.Exists(manifest))
+        {
+            app.MapStaticAssets(manifest);
+        }
+        else
+        {
+            app.MapStaticAssets();
+        }
+
         app.MapHub<LiveHub>(LiveHub.Path);
         app.MapPost("/account/logout", async (HttpContext context) =>
         {

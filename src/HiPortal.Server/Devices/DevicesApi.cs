@@ -120,7 +120,7 @@ public static class DevicesApi
             "online" => query.Where(x => x.d.RevokedAt == null && x.d.LastSeenAt >= onlineSince),
             "offline" => query.Where(x => x.d.RevokedAt == null && (x.d.LastSeenAt == null || x.d.LastSeenAt < onlineSince)),
             "pending" => query.Where(x => x.d.RevokedAt == null && (x.d.ReportedVersion != x.d.ConfigVersion || x.d.ReportedVersion == null || x.d.ReportedStatus != "applied")),
-            "applied" => query.Where(x => x.d.ReportedVersion == x.d.ConfigVersion && x.d.ReportedStatus == "applied"),
+            "applied" => query.Where(x => x.d.RevokedAt == null && x.d.ReportedVersion == x.d.ConfigVersion && x.d.ReportedStatus == "applied"),
             "revoked" => query.Where(x => x.d.RevokedAt != null),
             _ => query,
         };
@@ -134,7 +134,10 @@ public static class DevicesApi
         };
         var total = await query.CountAsync(cancellationToken);
         var current = page ?? 1;
-        var rows = await query.Skip((current - 1) * size).Take(size).Select(x => x.d).ToListAsync(cancellationToken);
+        // In long: (page - 1) * pageSize overflows int for huge pages and would wrap around to earlier rows.
+        var skip = (long)(current - 1) * size;
+        var rows = skip >= total ? []
+            : await query.Skip((int)skip).Take(size).Select(x => x.d).ToListAsync(cancellationToken);
         var fleets = await db.Fleets.AsNoTracking().ToDictionaryAsync(f => f.Name, cancellationToken);
         return TypedResults.Ok(new DevicePage(total, current, size, rows.Select(d => Row(d, fleets[d.Fleet], presence)).ToList()));
     }

@@ -74,7 +74,13 @@ public static class FleetsApi
             return ProblemResults.Validation("name", FleetNames.Rule);
         }
 
-        var change = new ConfigChange(request!.Threshold, request.Rule, request.Coefficients, request.TelemetryIntervalSeconds, request.Reason);
+        // Checked here too: ConfigValidation only runs when configuration fields are given.
+        if (request!.Reason is { Length: > 500 })
+        {
+            return ProblemResults.Validation("reason", "at most 500 characters");
+        }
+
+        var change = new ConfigChange(request.Threshold, request.Rule, request.Coefficients, request.TelemetryIntervalSeconds, request.Reason);
         var hasConfig = change is not { Threshold: null, Rule: null, Coefficients: null, TelemetryIntervalSeconds: null };
         if (hasConfig && ConfigValidation.Validate(change) is { } invalid)
         {

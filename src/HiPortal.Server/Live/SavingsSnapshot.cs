@@ -13,6 +13,7 @@ public sealed record SavingsSnapshot(
     int DevicesTotal,
     double SamplesPerSecond,
     double OffloadsPerSecond,
+    long OffloadsReceived,
     double? OffloadRate,
     double? BandwidthSavedFraction,
     long BytesSaved,

@@ -84,16 +84,16 @@ public sealed class SnapshotPublisher(
     private SavingsSnapshot Snapshot(string fleet, DateTimeOffset now, StatsFigures f, int online, int total)
     {
         var seconds = options.Value.Window.TotalSeconds;
-        return new SavingsSnapshot(fleet, now, (int)seconds, online, total, f.Samples / seconds, f.OffloadsReceived / seconds,
+        return new SavingsSnapshot(fleet, now, (int)seconds, online, total, f.Samples / seconds, f.OffloadsReceived / seconds, f.OffloadsReceived,
             f.OffloadRate, f.BandwidthSavedFraction, Math.Max(0, f.BytesFullOffload - f.BytesSent), f.LatencyHiMs,
             f.LatencyFullOffloadMs, f.EnergySavedFraction, f.AgreementRate, f.ServerAccuracyOnOffloads, f.Labelled, queue.Depth,
             f.MeanBatchSize);
     }
 
-    /// <summary>Device totals per fleet change rarely: counted every 10 s, not every tick.</summary>
+    /// <summary>Fleets and device totals change rarely: counted every 2 s, not every tick.</summary>
     private async Task RefreshTotalsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (now - _totalsAt < TimeSpan.FromSeconds(10))
+        if (now - _totalsAt < TimeSpan.FromSeconds(2))
         {
             return;
         }

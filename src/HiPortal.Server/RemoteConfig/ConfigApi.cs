@@ -47,7 +47,9 @@ public static class ConfigApi
             return ProblemResults.Status(StatusCodes.Status404NotFound, "Unknown device.", "this device no longer exists");
         }
 
-        if (waitSeconds is > 0 && config.Version == (known ?? config.Version))
+        // Wait only while the device holds the current version: one with no version yet, or an older one, needs
+        // the configuration now.
+        if (waitSeconds is > 0 && known == config.Version)
         {
             try
             {
