@@ -3,8 +3,9 @@ using Microsoft.Playwright;
 namespace HiPortal.Dashboard.Tests.Browser;
 
 /// <summary>
-/// Each page's screenshot goes to the test output (screenshots/) and to the repository's wwwroot/docs/screenshots/,
-/// where the README shows them.
+/// Each page's screenshot goes to the test output (screenshots/, the CI artifact). With HIPORTAL_UPDATE_SCREENSHOTS=1
+/// it is also copied to the repository's wwwroot/docs/screenshots/, where the README shows them; a plain test run
+/// leaves the source tree alone.
 /// </summary>
 public static class Screenshots
 {
@@ -15,7 +16,7 @@ public static class Screenshots
         Directory.CreateDirectory(OutputDirectory);
         var path = Path.Combine(OutputDirectory, name + ".png");
         await page.ScreenshotAsync(new() { Path = path, FullPage = true, Animations = ScreenshotAnimations.Disabled });
-        if (DocsDirectory() is { } docs)
+        if (Environment.GetEnvironmentVariable("HIPORTAL_UPDATE_SCREENSHOTS") == "1" && DocsDirectory() is { } docs)
         {
             Directory.CreateDirectory(docs);
             File.Copy(path, Path.Combine(docs, name + ".png"), overwrite: true);
