@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace HiPortal.Server.Migrations
 {
     [DbContext(typeof(HiPortalDb))]
-    [Migration("20261126120453_DeviceTimeIndexes")]
-    partial class DeviceTimeIndexes
+    [Migration("20261126122424_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
