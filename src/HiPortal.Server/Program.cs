@@ -2,6 +2,7 @@ using HiPortal.Server;
 using HiPortal.Server.Advice;
 using HiPortal.Server.Audit;
 using HiPortal.Server.Dashboard;
+using HiPortal.Server.Demo;
 using HiPortal.Server.Devices;
 using HiPortal.Server.Fleets;
 using HiPortal.Server.Identity;
@@ -24,6 +25,7 @@ builder.AddObservability();
 builder.AddDashboard();
 builder.AddTelemetry();
 builder.AddStats();
+builder.AddDemoFleet();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();

@@ -4,8 +4,8 @@ using HiPortal.Cli.Common;
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
 using HiPortal.Core.Savings;
-using HiPortal.Device;
-using HiPortal.Device.Transport;
+using HiPortal.DeviceSdk;
+using HiPortal.DeviceSdk.Transport;
 using Spectre.Console;
 
 namespace HiPortal.Cli.Simulate;

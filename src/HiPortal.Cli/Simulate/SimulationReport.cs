@@ -1,5 +1,5 @@
 using HiPortal.Core.Codec;
-using HiPortal.Device;
+using HiPortal.DeviceSdk;
 
 namespace HiPortal.Cli.Simulate;
 

@@ -1,5 +1,5 @@
 using HiPortal.Core.Data;
-using HiPortal.Device;
+using HiPortal.DeviceSdk;
 
 namespace HiPortal.Cli.Simulate;
 

@@ -1,0 +1,91 @@
+using HiPortal.Core.Decisions;
+using HiPortal.Core.Inference;
+using HiPortal.Core.Savings;
+
+namespace HiPortal.DeviceSdk;
+
+/// <summary>How a <see cref="HiDeviceClient"/> reaches the server and behaves when it cannot.</summary>
+public sealed class HiDeviceOptions
+{
+    /// <summary>The HiPortal server, e.g. <c>https://edge.local:5001/</c>.</summary>
+    public required Uri ServerUri { get; init; }
+
+    /// <summary>The device key the server issued (sent as <c>Authorization: Bearer</c>).</summary>
+    public required string DeviceKey { get; init; }
+
+    /// <summary>The tiny ONNX model; default: <c>models/tiny.onnx</c> beside the program.</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>An already loaded tiny model to share between clients (not disposed by them); overrides <see cref="ModelPath"/>.</summary>
+    public OnnxClassifier? Model { get; init; }
+
+    /// <summary>The hardware the device stands for: prices energy in telemetry.</summary>
+    public DeviceProfile Profile { get; init; } = DeviceProfiles.Esp32Wifi;
+
+    /// <summary>Offloads kept while the server is unreachable; beyond it the oldest is dropped (and counted).</summary>
+    public int OfflineBufferCapacity { get; init; } = 256;
+
+    /// <summary>Limit on one HTTP request, response included.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Retries of one offload after its first try (same sample id each time).</summary>
+    public int MaxRetries { get; init; } = 3;
+
+    /// <summary>First backoff; each retry doubles it, with jitter.</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest wait between tries, Retry-After included.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Replaces the network stack (tests, simulators sharing one connection pool); not disposed by the client.</summary>
+    public HttpMessageHandler? HttpMessageHandler { get; init; }
+
+    /// <summary>SHA-256 (hex) of the server's certificate: when set, only that certificate is accepted (self-signed pinning).</summary>
+    public string? ServerCertificateThumbprint { get; init; }
+
+    /// <summary>Accept any server certificate. For test rigs only.</summary>
+    public bool AcceptAnyServerCertificate { get; init; }
+
+    /// <summary>Clock for backoff, telemetry periods and long-polls; tests pass a fake one.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The rule used until the server's configuration is fetched (version 0).</summary>
+    public string InitialRule { get; init; } = OffloadRules.MaxSoftmax;
+
+    /// <summary>The threshold used until the server's configuration is fetched.</summary>
+    public double InitialThreshold { get; init; } = 0.65;
+
+    /// <summary>Coefficients of <see cref="InitialRule"/> when it is top2-lr.</summary>
+    public IReadOnlyList<double>? InitialCoefficients { get; init; }
+
+    /// <summary>Telemetry interval until the server's configuration says otherwise.</summary>
+    public TimeSpan InitialTelemetryInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The first telemetry sequence number: the last one used plus one, for a device that keeps it across restarts
+    /// (see <see cref="HiDeviceClient.TelemetrySequence"/>). Without it, a restarted device starts at 1 and, when the
+    /// server already holds those numbers, continues after the server's last one.
+    /// </summary>
+    public long FirstTelemetrySequence { get; init; } = 1;
+
+    /// <summary>Also hold a long-poll open for configuration changes (otherwise they are learnt from each response).</summary>
+    public bool LongPollConfiguration { get; init; }
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(ServerUri);
+        if (!ServerUri.IsAbsoluteUri || ServerUri.Scheme is not ("http" or "https"))
+            throw new ArgumentException($"{nameof(ServerUri)} must be an absolute http(s) URI.", nameof(ServerUri));
+        if (string.IsNullOrWhiteSpace(DeviceKey))
+            throw new ArgumentException($"{nameof(DeviceKey)} is required.", nameof(DeviceKey));
+        ArgumentOutOfRangeException.ThrowIfNegative(OfflineBufferCapacity);
+        ArgumentOutOfRangeException.ThrowIfLessThan(FirstTelemetrySequence, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RequestTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetryBaseDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRetryDelay, RetryBaseDelay);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(InitialTelemetryInterval, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(Profile);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+}

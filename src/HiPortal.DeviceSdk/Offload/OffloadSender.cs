@@ -1,0 +1,57 @@
+using HiPortal.DeviceSdk.Transport;
+
+namespace HiPortal.DeviceSdk.Offload;
+
+/// <summary>What sending one offload came to, after its tries.</summary>
+internal readonly record struct OffloadOutcome(CallResult<ServerAnswer> Last, int Attempts);
+
+/// <summary>
+/// Sends an offload, retrying transient failures with backoff (honouring Retry-After) under the same sample id.
+/// Counts every try: transmissions and bytes for telemetry, errors by kind.
+/// </summary>
+internal sealed class OffloadSender(DeviceHttp http, Backoff backoff, TimeProvider time, DeviceCounters counters,
+    Action<long> observeConfigVersion)
+{
+    public async Task<OffloadOutcome> SendAsync(PendingOffload offload, int maxRetries, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await SendOnceAsync(offload, cancellationToken);
+            if (result.Succeeded || !result.IsTransient || attempt > maxRetries)
+                return new OffloadOutcome(result, attempt);
+
+            counters.Update(s => s.Retries++);
+            await Task.Delay(backoff.Next(attempt, result.RetryAfter), time, cancellationToken);
+        }
+    }
+
+    public async Task<CallResult<ServerAnswer>> SendOnceAsync(PendingOffload offload, CancellationToken cancellationToken)
+    {
+        using var request = offload.ToRequest();
+        var result = await http.SendAsync(request, DeviceJson.Default.ServerAnswer, cancellationToken);
+        counters.Update(s =>
+        {
+            s.Transmissions++;
+            s.BytesSent += offload.Bytes;
+            if (result.Value is { } answer)
+            {
+                s.Answered++;
+                s.Replayed += answer.Replayed ? 1 : 0;
+                s.OffloadRttCount++;
+                s.OffloadRttMicrosSum += (long)result.Elapsed.TotalMicroseconds;
+            }
+            else if (result.Error is { } error)
+            {
+                s.CountError(error);
+            }
+        });
+        if (result.Value is { } ok)
+            observeConfigVersion(ok.ConfigVersion);
+        return result;
+    }
+
+    public static HiDeviceException Refusal(PendingOffload offload, CallResult<ServerAnswer> result) => new(
+        result.Error!.Value, result.Status, offload.SampleId, result.Error == HiDeviceErrorKind.Conflict
+            ? $"Sample id '{offload.SampleId}' was already used for a different payload: {result.Detail}"
+            : $"The server refused sample '{offload.SampleId}' ({(int?)result.Status} {result.Error}): {result.Detail}");
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using HiPortal.Core.Codec;
+
+namespace HiPortal.DeviceSdk.Offload;
+
+/// <summary>
+/// One sample on its way to the server. Every try sends the same id and the same bytes and headers, so the server
+/// recognises a retry (and answers it from storage) instead of counting the sample twice.
+/// </summary>
+internal sealed class PendingOffload(string sampleId, byte[] pixels, int localClass, float localConfidence,
+    long localMicros, int? label, DateTimeOffset capturedAt)
+{
+    private readonly TaskCompletionSource<ServerAnswer?> _deferred = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public string SampleId { get; } = sampleId;
+
+    public int Bytes => pixels.Length;
+
+    /// <summary>Completes when a buffered offload is answered, dropped or refused.</summary>
+    public Task<ServerAnswer?> Deferred => _deferred.Task;
+
+    public HttpRequestMessage ToRequest()
+    {
+        var content = new ByteArrayContent(pixels);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/offloads") { Content = content };
+        var headers = request.Headers;
+        headers.Add("X-HiPortal-Sample-Id", SampleId);
+        headers.Add("X-HiPortal-Datatype", SampleCodec.Uint8Datatype);
+        headers.Add("X-HiPortal-Local-Class", localClass.ToString(CultureInfo.InvariantCulture));
+        // "R" round-trips the value, so the server's payload hash is the same on every try.
+        headers.Add("X-HiPortal-Local-Confidence", ((double)localConfidence).ToString("R", CultureInfo.InvariantCulture));
+        headers.Add("X-HiPortal-Local-Micros", localMicros.ToString(CultureInfo.InvariantCulture));
+        headers.Add("X-HiPortal-Captured-At", capturedAt.ToString("O", CultureInfo.InvariantCulture));
+        if (label is { } l)
+            headers.Add("X-HiPortal-Label", l.ToString(CultureInfo.InvariantCulture));
+        return request;
+    }
+
+    public void Answer(ServerAnswer answer) => _deferred.TrySetResult(answer);
+
+    public void Abandon() => _deferred.TrySetResult(null);
+
+    public void Refuse(HiDeviceException error) => _deferred.TrySetException(error);
+}

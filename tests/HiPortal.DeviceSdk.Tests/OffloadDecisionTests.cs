@@ -1,0 +1,45 @@
+namespace HiPortal.DeviceSdk.Tests;
+
+[Collection(ServerCollection.Name)]
+public sealed class OffloadDecisionTests(ServerFixture server)
+{
+    [Fact]
+    public async Task ProcessAsync_OffloadsExactlyTheSamplesWhoseTinyConfidenceIsBelowTheta()
+    {
+        const double theta = 0.9;
+        var device = await server.App.CreateDeviceAsync("decide", threshold: theta);
+        await using var client = Devices.Create(server.App, device);
+        Assert.True(await client.SyncConfigurationAsync());
+        Assert.Equal(theta, client.Configuration.Threshold);
+
+        var results = new List<SampleResult>();
+        for (var i = 0; i < 200; i++)
+            results.Add(await client.ProcessAsync(TinyReference.Pixels(i), TinyReference.Label(i)));
+
+        var expected = Enumerable.Range(0, 200).Where(i => TinyReference.Confidence(i) < theta).ToArray();
+        var offloaded = Enumerable.Range(0, 200).Where(i => results[i].Offloaded).ToArray();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, offloaded);
+        Assert.All(expected, i => Assert.Equal(OffloadStatus.Answered, results[i].Status));
+        Assert.All(Enumerable.Range(0, 200), i => Assert.Equal(TinyReference.Confidence(i), results[i].LocalConfidence));
+        var stored = await Database.SampleIdsAsync(server.App, device.DeviceId);
+        Assert.Equal(expected.Select(i => results[i].SampleId).Order(), stored.Order());
+        var statistics = client.GetStatistics();
+        Assert.Equal((200, expected.Length, 200 - expected.Length), (statistics.Samples, statistics.Offloaded, statistics.DecidedLocally));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_ThrowsConflict_WhenASampleIdIsReusedForAnotherSample()
+    {
+        var device = await server.App.CreateDeviceAsync("conflict");
+        await using var client = Devices.Create(server.App, device, initialThreshold: 1.0);
+        var (first, second) = (TinyReference.Unsure(2)[0], TinyReference.Unsure(2)[1]);
+        await client.ProcessAsync(TinyReference.Pixels(first), sampleId: "dup-1");
+
+        var error = await Assert.ThrowsAsync<HiDeviceException>(() => client.ProcessAsync(TinyReference.Pixels(second), sampleId: "dup-1"));
+
+        Assert.Equal(HiDeviceErrorKind.Conflict, error.Kind);
+        Assert.Equal("dup-1", error.SampleId);
+        Assert.Single(await Database.SampleIdsAsync(server.App, device.DeviceId));
+    }
+}

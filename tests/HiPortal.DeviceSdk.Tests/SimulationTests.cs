@@ -1,0 +1,40 @@
+using HiPortal.Cli.Simulate;
+using HiPortal.Core.Data;
+
+namespace HiPortal.DeviceSdk.Tests;
+
+[Collection(ServerCollection.Name)]
+public sealed class SimulationTests(ServerFixture server)
+{
+    [Fact]
+    public async Task Simulate_WithoutDrift_MatchesTheOfflineEvaluationOfTheSameSamplesExactly()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "hiportal-device-tests", Guid.NewGuid().ToString("n"), "simulation.json");
+        var settings = new SimulationSettings(server.App.HttpAddress, Devices: 3, Rate: 500, Duration: null, Samples: 600,
+            KeyFile: null, AdminUser: "admin", AdminPassword: ServerApp.AdminPassword, Drift: DriftKind.None, Fleet: "simulated",
+            Insecure: false, CertificateSha256: null, Output: output, Data: FashionMnist.DefaultDirectory, Models: null,
+            Profile: "esp32-wifi", BufferCapacity: 64, DrainTimeout: TimeSpan.FromSeconds(10), Seed: 7);
+
+        SimulationReport report;
+        try
+        {
+            report = await FleetSimulation.RunAsync(settings, CancellationToken.None);
+            Assert.True(File.Exists(output));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(output)!, recursive: true);
+        }
+
+        Assert.Equal(600, report.Fleet.Samples);
+        Assert.InRange(report.Fleet.Offloaded, 1, 599);
+        Assert.Equal(report.Fleet.Offloaded, report.Fleet.AnsweredDirectly);
+        Assert.Equal((0, 0), (report.Offline.DecisionMismatches, report.Offline.AnswerMismatches));
+        Assert.Equal(report.Offline.HiAccuracy, report.Fleet.HiAccuracy);
+        Assert.Equal(report.Offline.OffloadFraction, report.Fleet.OffloadFraction);
+        Assert.Empty(report.Errors);
+        var stored = await Database.QueryAsync(server.App,
+            "SELECT COUNT(*) FROM Decisions d JOIN Devices v ON v.Id = d.DeviceId WHERE v.Fleet = 'simulated'", r => r.GetInt64(0));
+        Assert.Equal([(long)report.Fleet.Offloaded], stored);
+    }
+}
