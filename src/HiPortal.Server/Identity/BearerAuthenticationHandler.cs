@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Encodings.Web;
 using HiPortal.Server.Devices;
 using Microsoft.AspNetCore.Authentication;
@@ -14,7 +15,8 @@ public sealed class BearerAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     TokenService tokens,
-    DeviceKeyVerifier deviceKeys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    DeviceKeyVerifier deviceKeys,
+    UserRoles roles) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "HiPortalBearer";
 
@@ -47,12 +49,20 @@ public sealed class BearerAuthenticationHandler(
         if (token.StartsWith(TokenService.Prefix, StringComparison.Ordinal))
         {
             var principal = tokens.Validate(token, SchemeName);
-            return principal is null ? AuthenticateResult.Fail("invalid or expired token") : Success(principal);
+            if (principal is null ||
+                !int.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), System.Globalization.CultureInfo.InvariantCulture, out var userId) ||
+                await roles.CurrentRoleAsync(userId, Context.RequestAborted) is not { } role)
+            {
+                return AuthenticateResult.Fail("invalid or expired token");
+            }
+
+            return Success(new ClaimsPrincipal(new ClaimsIdentity(
+                [.. principal.Claims.Where(c => c.Type != ClaimTypes.Role), new Claim(ClaimTypes.Role, role)], SchemeName)));
         }
 
         return AuthenticateResult.Fail("unrecognised bearer token");
     }
 
-    private AuthenticateResult Success(System.Security.Claims.ClaimsPrincipal principal) =>
+    private AuthenticateResult Success(ClaimsPrincipal principal) =>
         AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
 }

@@ -26,6 +26,7 @@ public static class IdentityExtensions
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<DeviceKeyVerifier>();
         builder.Services.AddSingleton<UserCredentials>();
+        builder.Services.AddSingleton<UserRoles>();
         builder.Services.AddAuthentication(o =>
             {
                 o.DefaultScheme = SmartScheme;

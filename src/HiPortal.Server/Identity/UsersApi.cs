@@ -72,7 +72,7 @@ public static class UsersApi
     }
 
     public static async Task<Results<Ok<UserView>, ProblemHttpResult>> SetRole(string username, SetRoleRequest? request,
-        IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time, ClaimsPrincipal actor, CancellationToken cancellationToken)
+        IDbContextFactory<HiPortalDb> dbFactory, UserRoles roles, TimeProvider time, ClaimsPrincipal actor, CancellationToken cancellationToken)
     {
         if (NormaliseRole(request?.Role) is not { } role)
         {
@@ -95,6 +95,7 @@ public static class UsersApi
         user.Role = role;
         AuditLog.Record(db, time.GetUtcNow().UtcDateTime, FleetsApi.Actor(actor), "user.role", "user", username, new { role = before }, new { role }, null);
         await db.SaveChangesAsync(cancellationToken);
+        roles.Invalidate(user.Id);
         return TypedResults.Ok(new UserView(user.Id, user.Username, user.Role, user.CreatedAt));
     }
 

@@ -11,12 +11,15 @@ public sealed class ClientErrorExceptionHandler(IProblemDetailsService problems)
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        // A body the JSON binder could not read names the field it stopped at (JsonException.Path).
+        var json = exception as System.Text.Json.JsonException ?? exception.InnerException as System.Text.Json.JsonException;
         var (status, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, bad.Message),
-            System.Text.Json.JsonException json => (StatusCodes.Status400BadRequest, $"malformed JSON at {json.Path}: {json.Message}"),
+            System.Text.Json.JsonException => (StatusCodes.Status400BadRequest, "malformed JSON"),
             _ => (0, ""),
         };
+        var field = json?.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : json is null ? null : "body";
         if (status == 0 || context.Response.HasStarted)
         {
             return false;
@@ -26,7 +29,9 @@ public sealed class ClientErrorExceptionHandler(IProblemDetailsService problems)
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = new ProblemDetails { Status = status, Title = "The request could not be read.", Detail = detail },
+            ProblemDetails = field is null
+                ? new ProblemDetails { Status = status, Title = "The request could not be read.", Detail = detail }
+                : ProblemResults.Details(status, "The request could not be read.", field, json!.Message),
             Exception = exception,
         });
     }

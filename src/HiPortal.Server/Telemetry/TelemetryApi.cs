@@ -21,7 +21,8 @@ public static class TelemetryApi
 
     public static IEndpointRouteBuilder MapTelemetryApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/telemetry", PostTelemetry).RequireAuthorization(Policies.Device).WithTags("Telemetry");
+        app.MapPost("/api/v1/telemetry", PostTelemetry).RequireAuthorization(Policies.Device)
+            .AddEndpointFilter<RateLimiting.DeviceRateLimitFilter>().WithTags("Telemetry");
         return app;
     }
 
