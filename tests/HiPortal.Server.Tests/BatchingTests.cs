@@ -63,7 +63,9 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
         await using var app = new HiPortalApp(new Dictionary<string, string?>
         {
             ["Batching:QueueCapacity"] = "1",
-            ["Batching:MaxQueueDelay"] = "00:00:00.500",
+            // The longest delay the options allow: the second request must arrive while the first is still held,
+            // and a busy 2-core CI machine can take a few hundred milliseconds to send it.
+            ["Batching:MaxQueueDelay"] = "00:00:01",
             ["Batching:MaxBatchSize"] = "8",
         });
         using var _ = await app.StartAsync();
@@ -71,7 +73,7 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
         var queue = app.Services.GetRequiredService<BatchingQueue>();
 
         var first = device.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(0, "fills-the-queue"));
-        // The worker holds the first request for up to 500 ms while it waits for a fuller batch; it still counts.
+        // The worker holds the first request for up to 1 s while it waits for a fuller batch; it still counts.
         await Until(() => queue.Depth == 1 || first.IsCompleted);
         Assert.False(first.IsCompleted, "the first request should still be waiting in the batch");
         using var second = await device.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(1, "finds-it-full"));
