@@ -1,0 +1,81 @@
+using HiPortal.Cli.Simulate;
+using HiPortal.Core.Data;
+using HiPortal.Core.Inference;
+
+namespace HiPortal.DeviceSdk.Tests.EndToEnd;
+
+/// <summary>
+/// <c>hiportal simulate</c>'s fleet, assembled from its own parts (VirtualDevice, SimulationClock, SimulationRecorder)
+/// the way FleetSimulation does, but holding on to the SDK clients and the records, so a test can act mid-run
+/// (change θ, stop the server) and compare every sample with the offline evaluation afterwards.
+/// </summary>
+public sealed class SimulatedFleet : IAsyncDisposable
+{
+    private static readonly Lazy<LabelledImages> s_images = new(() => FashionMnist.Load(FashionMnistSplit.Test));
+
+    // The devices' tiny model as the simulator loads it: one thread, no spinning, shared by every device.
+    private static readonly Lazy<OnnxClassifier> s_tiny = new(() =>
+        OnnxClassifier.Load(ModelCard.LoadNamed("tiny").OnnxPath(), intraOpThreads: 1, allowSpinning: false));
+
+    private readonly SimulationSettings _settings;
+
+    public SimulatedFleet(Uri server, IReadOnlyList<(string DeviceId, string Key)> devices, double rate, int samples,
+        Func<int, int>? bufferCapacity = null, bool longPoll = false)
+    {
+        Devices = devices;
+        _settings = new SimulationSettings(server, devices.Count, rate, Duration: null, samples, KeyFile: null, AdminUser: "admin",
+            AdminPassword: null, DriftKind.None, Fleet: "", Insecure: false, CertificateSha256: null, Output: "", Data: "",
+            Models: null, Profile: "esp32-wifi", BufferCapacity: 256, DrainTimeout: TimeSpan.Zero, Seed: 11);
+        Clients = devices.Select((d, i) => new HiDeviceClient(new HiDeviceOptions
+        {
+            ServerUri = server,
+            DeviceKey = d.Key,
+            Model = Tiny,
+            HttpMessageHandler = Network,
+            OfflineBufferCapacity = bufferCapacity?.Invoke(i) ?? 256,
+            LongPollConfiguration = longPoll,
+            // The SDK's default 30 s ceiling would let a drainer sleep through most of a short test after an outage.
+            MaxRetryDelay = TimeSpan.FromSeconds(2),
+        })).ToList();
+    }
+
+    public static LabelledImages Images => s_images.Value;
+
+    public static OnnxClassifier Tiny => s_tiny.Value;
+
+    public IReadOnlyList<(string DeviceId, string Key)> Devices { get; }
+
+    public IReadOnlyList<HiDeviceClient> Clients { get; }
+
+    public ObservedNetwork Network { get; } = new();
+
+    public SimulationRecorder Recorder { get; } = new();
+
+    /// <summary>Each device's records, in the order it processed them.</summary>
+    public IReadOnlyList<SampleRecord>[] RecordsByDevice()
+    {
+        var records = Recorder.Records;
+        return Enumerable.Range(0, Devices.Count).Select(d => (IReadOnlyList<SampleRecord>)records.Where(r => r.Device == d).ToList()).ToArray();
+    }
+
+    /// <summary>Fetches every device's configuration and starts their telemetry (and long-polls).</summary>
+    public Task StartAsync() => Task.WhenAll(Clients.Select(c => c.StartAsync()));
+
+    /// <summary>Runs every device until the sample budget is spent.</summary>
+    public Task RunAsync()
+    {
+        var clock = new SimulationClock(null, _settings.Samples);
+        return Task.WhenAll(Clients.Select((c, i) =>
+            new VirtualDevice(i, c, Images, _settings, clock, Recorder).RunAsync(CancellationToken.None)));
+    }
+
+    /// <summary>A last telemetry report from every device; true when the server confirmed each.</summary>
+    public async Task<bool> FlushTelemetryAsync() => (await Task.WhenAll(Clients.Select(c => c.FlushTelemetryAsync()))).All(ok => ok);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in Clients)
+            await client.DisposeAsync();
+        Network.Dispose();
+    }
+}
