@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The load scenario (not a test): N simulated devices for D seconds against one server on this machine, with the
+# server's resident memory sampled every 10 s. Usage: scripts/load-run.sh [devices=1000] [seconds=300] [rate=1]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEVICES=${1:-1000}; SECONDS_TO_RUN=${2:-300}; RATE=${3:-1}
+OUT=artifacts/load; mkdir -p "$OUT"; WORK=$(mktemp -d)
+PORT=5090; PASSWORD="load-$(date +%s)-$RANDOM"
+dotnet build -c Release src/HiPortal.Server src/HiPortal.Cli -warnaserror > "$OUT/build.log"
+ASPNETCORE_ENVIRONMENT=Production Admin__Password="$PASSWORD" Database__Path="$WORK/load.db" Tls__Directory="$WORK/tls" \
+  Kestrel__Endpoints__Http__Url="http://127.0.0.1:$PORT" Kestrel__Endpoints__Https__Url="https://127.0.0.1:0" \
+  Logging__LogLevel__Default=Warning \
+  dotnet src/HiPortal.Server/bin/Release/net10.0/linux-x64/HiPortal.Server.dll > "$OUT/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+until curl -sf "http://127.0.0.1:$PORT/health/ready" > /dev/null; do sleep 0.5; done
+echo "seconds,rss_mib" > "$OUT/memory.csv"
+( start=$(date +%s); while kill -0 $SERVER 2>/dev/null; do
+    echo "$(( $(date +%s) - start )),$(( $(ps -o rss= -p $SERVER) / 1024 ))" >> "$OUT/memory.csv"; sleep 10; done ) &
+dotnet src/HiPortal.Cli/bin/Release/net10.0/linux-x64/hiportal.dll simulate --server "http://127.0.0.1:$PORT" \
+  --devices "$DEVICES" --rate "$RATE" --duration "$SECONDS_TO_RUN" --admin-password "$PASSWORD" --fleet load \
+  --out "$OUT/simulation.json" | tee "$OUT/simulate.log"
+curl -s "http://127.0.0.1:$PORT/metrics" > "$OUT/metrics.txt"
+echo "memory (MiB) every 10 s:"; cut -d, -f2 "$OUT/memory.csv" | tail -n +2 | tr '\n' ' '; echo
