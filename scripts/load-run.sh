@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 DEVICES=${1:-1000}; SECONDS_TO_RUN=${2:-300}; RATE=${3:-1}
 OUT=artifacts/load; mkdir -p "$OUT"; WORK=$(mktemp -d)
 PORT=5090; PASSWORD="load-$(date +%s)-$RANDOM"
-dotnet build -c Release src/HiPortal.Server src/HiPortal.Cli -warnaserror > "$OUT/build.log"
+dotnet build -c Release src/HiPortal.Cli -warnaserror > "$OUT/build.log"
+dotnet build -c Release src/HiPortal.Server -warnaserror >> "$OUT/build.log"
 ASPNETCORE_ENVIRONMENT=Production Admin__Password="$PASSWORD" Database__Path="$WORK/load.db" Tls__Directory="$WORK/tls" \
   Kestrel__Endpoints__Http__Url="http://127.0.0.1:$PORT" Kestrel__Endpoints__Https__Url="https://127.0.0.1:0" \
   Logging__LogLevel__Default=Warning \
