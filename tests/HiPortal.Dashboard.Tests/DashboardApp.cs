@@ -30,6 +30,8 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
     {
         builder.UseContentRoot(AppContext.BaseDirectory);
         builder.UseSetting("Database:Path", DatabasePath);
+        // The in-process demo fleet would post into every test server (WebApplicationFactory runs as Development).
+        builder.UseSetting("Demo:Enabled", "false");
         builder.UseSetting("Admin:Password", AdminPassword);
         builder.UseSetting("Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0");
         builder.UseSetting("Kestrel:Endpoints:Https:Url", "https://127.0.0.1:0");

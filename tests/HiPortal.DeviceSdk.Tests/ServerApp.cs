@@ -44,8 +44,13 @@ public sealed class ServerApp : WebApplicationFactory<Program>
     {
         builder.UseContentRoot(AppContext.BaseDirectory);
         builder.UseSetting("Database:Path", DatabasePath);
+        // The in-process demo fleet would post into every test server (WebApplicationFactory runs as Development).
+        builder.UseSetting("Demo:Enabled", "false");
         builder.UseSetting("Admin:Password", AdminPassword);
         builder.UseSetting("Tls:Directory", Path.Combine(_directory, "tls"));
+        // appsettings.json's fixed ports would clash with a dev server running on the same machine.
+        builder.UseSetting("Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0");
+        builder.UseSetting("Kestrel:Endpoints:Https:Url", "https://127.0.0.1:0");
     }
 
     /// <summary>Starts the server and waits until its model is loaded.</summary>

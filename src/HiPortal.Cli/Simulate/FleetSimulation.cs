@@ -25,16 +25,7 @@ public static class FleetSimulation
         using var tiny = OnnxClassifier.Load(pair.TinyCard.OnnxPath(settings.Models), intraOpThreads: 1, allowSpinning: false);
         using var network = ServerCertificates.CreateHandler(settings.CertificateSha256, settings.Insecure, TimeSpan.FromSeconds(10));
         var identities = await DeviceKeys.ObtainAsync(settings, network, cancellationToken);
-        var clients = identities.Select(d => new HiDeviceClient(new HiDeviceOptions
-        {
-            ServerUri = settings.Server,
-            DeviceKey = d.Key,
-            Model = tiny,
-            Profile = profile,
-            OfflineBufferCapacity = settings.BufferCapacity,
-            // One connection pool (pinning or --insecure included) for the whole simulated fleet.
-            HttpMessageHandler = network,
-        })).ToList();
+        var clients = identities.Select(d => new HiDeviceClient(DeviceOptions(settings, d.Key, tiny, profile, network))).ToList();
         await Task.WhenAll(clients.Select(c => c.StartAsync(cancellationToken)));
         var first = clients[0].Configuration;
         AnsiConsole.MarkupLineInterpolated(
@@ -67,4 +58,20 @@ public static class FleetSimulation
         AnsiConsole.MarkupLineInterpolated($"report written to [bold]{settings.Output}[/]");
         return report;
     }
+
+    /// <summary>How each virtual device's SDK client is set up.</summary>
+    public static HiDeviceOptions DeviceOptions(SimulationSettings settings, string key, OnnxClassifier tiny, DeviceProfile profile,
+        HttpMessageHandler network) => new()
+    {
+        ServerUri = settings.Server,
+        DeviceKey = key,
+        Model = tiny,
+        Profile = profile,
+        OfflineBufferCapacity = settings.BufferCapacity,
+        // One connection pool (pinning or --insecure included) for the whole simulated fleet.
+        HttpMessageHandler = network,
+        // An admin's change reaches a device within moments; otherwise only with its next offload answer or
+        // telemetry report, seconds later for a device that is mostly confident.
+        LongPollConfiguration = true,
+    };
 }

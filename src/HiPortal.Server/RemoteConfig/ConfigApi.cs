@@ -29,7 +29,7 @@ public static class ConfigApi
     }
 
     public static async Task<IResult> GetConfig(HttpContext context, int? waitSeconds, ConfigService configs, ConfigNotifier notifier,
-        DevicePresence presence, TimeProvider time)
+        DevicePresence presence, TimeProvider time, IHostApplicationLifetime lifetime)
     {
         var device = DeviceIdentity.From(context.User)!;
         presence.Seen(device);
@@ -51,14 +51,16 @@ public static class ConfigApi
         // the configuration now.
         if (waitSeconds is > 0 && known == config.Version)
         {
+            // A stopping server answers its long-polls at once instead of holding shutdown for the whole wait.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
             try
             {
-                await changed.WaitAsync(TimeSpan.FromSeconds(waitSeconds.Value), time, context.RequestAborted);
+                await changed.WaitAsync(TimeSpan.FromSeconds(waitSeconds.Value), time, stopping.Token);
                 config = await configs.GetEffectiveAsync(device.DeviceId, context.RequestAborted) ?? config;
             }
-            catch (TimeoutException)
+            catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && lifetime.ApplicationStopping.IsCancellationRequested))
             {
-                // Nothing changed within the wait: answer with what the device has (304) or the current config.
+                // Nothing changed within the wait (or the server is stopping): answer with what the device has (304).
             }
         }
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -25,7 +26,12 @@ public sealed class AcceptanceServer : WebApplicationFactory<Program>
     private AcceptanceServer(ServerData data, int port)
     {
         _data = data;
-        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        UseKestrel(kestrel =>
+        {
+            // Only this listener: appsettings.json's endpoints (5080, 5443) are a developer's server's, not a test's.
+            kestrel.Configure(new ConfigurationBuilder().Build());
+            kestrel.Listen(IPAddress.Loopback, port);
+        });
     }
 
     public Uri HttpAddress

@@ -11,13 +11,18 @@ public sealed class ObservedNetwork() : DelegatingHandler(new SocketsHttpHandler
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _answered = new();
     private readonly ConcurrentDictionary<(string Key, string Path), byte> _toLose = new();
+    private readonly ConcurrentDictionary<string, int> _lostOffloads = new();
     private readonly Lock _lock = new();
     private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = [];
+    private readonly TaskCompletionSource _allLost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _answeredOffloads;
     private int _lost;
 
     /// <summary>Responses thrown away by <see cref="LoseNextResponses"/>.</summary>
     public int Lost => Volatile.Read(ref _lost);
+
+    /// <summary>Offload answers thrown away for the device with <paramref name="key"/>.</summary>
+    public int LostOffloadAnswers(string key) => _lostOffloads.GetValueOrDefault(key);
 
     /// <summary>Distinct sample ids the server answered for the device with <paramref name="key"/>.</summary>
     public IReadOnlyCollection<string> AnsweredSampleIds(string key) =>
@@ -35,6 +40,9 @@ public sealed class ObservedNetwork() : DelegatingHandler(new SocketsHttpHandler
             return reached.Task;
         }
     }
+
+    /// <summary>Completes once every answer <see cref="LoseNextResponses"/> asked for has been thrown away.</summary>
+    public Task ResponsesLost => _allLost.Task;
 
     /// <summary>Throws away, after the server answered, the next offload and the next telemetry answer of each key.</summary>
     public void LoseNextResponses(IEnumerable<string> keys)
@@ -59,7 +67,11 @@ public sealed class ObservedNetwork() : DelegatingHandler(new SocketsHttpHandler
         if (_toLose.TryRemove((key, endpoint), out _))
         {
             Interlocked.Increment(ref _lost);
+            if (endpoint == "offloads")
+                _lostOffloads.AddOrUpdate(key, 1, (_, n) => n + 1);
             response.Dispose();
+            if (_toLose.IsEmpty)
+                _allLost.TrySetResult();
             throw new HttpRequestException("connection reset by peer (the answer was lost on the way back)");
         }
 

@@ -1,6 +1,7 @@
 using HiPortal.Cli.Simulate;
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
+using HiPortal.Core.Savings;
 
 namespace HiPortal.DeviceSdk.Tests.EndToEnd;
 
@@ -20,23 +21,16 @@ public sealed class SimulatedFleet : IAsyncDisposable
     private readonly SimulationSettings _settings;
 
     public SimulatedFleet(Uri server, IReadOnlyList<(string DeviceId, string Key)> devices, double rate, int samples,
-        Func<int, int>? bufferCapacity = null, bool longPoll = false)
+        Func<int, int>? bufferCapacity = null)
     {
         Devices = devices;
         _settings = new SimulationSettings(server, devices.Count, rate, Duration: null, samples, KeyFile: null, AdminUser: "admin",
             AdminPassword: null, DriftKind.None, Fleet: "", Insecure: false, CertificateSha256: null, Output: "", Data: "",
             Models: null, Profile: "esp32-wifi", BufferCapacity: 256, DrainTimeout: TimeSpan.Zero, Seed: 11);
-        Clients = devices.Select((d, i) => new HiDeviceClient(new HiDeviceOptions
-        {
-            ServerUri = server,
-            DeviceKey = d.Key,
-            Model = Tiny,
-            HttpMessageHandler = Network,
-            OfflineBufferCapacity = bufferCapacity?.Invoke(i) ?? 256,
-            LongPollConfiguration = longPoll,
-            // The SDK's default 30 s ceiling would let a drainer sleep through most of a short test after an outage.
-            MaxRetryDelay = TimeSpan.FromSeconds(2),
-        })).ToList();
+        // Each device's SDK client exactly as hiportal simulate sets it up; only the buffer size varies here.
+        Clients = devices.Select((d, i) => new HiDeviceClient(FleetSimulation.DeviceOptions(
+            _settings with { BufferCapacity = bufferCapacity?.Invoke(i) ?? _settings.BufferCapacity }, d.Key, Tiny,
+            DeviceProfiles.Get(_settings.Profile), Network))).ToList();
     }
 
     public static LabelledImages Images => s_images.Value;
@@ -51,6 +45,9 @@ public sealed class SimulatedFleet : IAsyncDisposable
 
     public SimulationRecorder Recorder { get; } = new();
 
+    /// <summary>The running fleet's clock (samples taken so far); null before <see cref="RunAsync"/>.</summary>
+    public SimulationClock? Clock { get; private set; }
+
     /// <summary>Each device's records, in the order it processed them.</summary>
     public IReadOnlyList<SampleRecord>[] RecordsByDevice()
     {
@@ -64,9 +61,9 @@ public sealed class SimulatedFleet : IAsyncDisposable
     /// <summary>Runs every device until the sample budget is spent.</summary>
     public Task RunAsync()
     {
-        var clock = new SimulationClock(null, _settings.Samples);
+        Clock = new SimulationClock(null, _settings.Samples);
         return Task.WhenAll(Clients.Select((c, i) =>
-            new VirtualDevice(i, c, Images, _settings, clock, Recorder).RunAsync(CancellationToken.None)));
+            new VirtualDevice(i, c, Images, _settings, Clock, Recorder).RunAsync(CancellationToken.None)));
     }
 
     /// <summary>A last telemetry report from every device; true when the server confirmed each.</summary>
