@@ -19,10 +19,12 @@ internal sealed class BufferDrainer(OfflineBuffer buffer, OffloadSender sender, 
             while (true)
             {
                 await Task.Delay(backoff.Next(failures, retryAfter), time, stopping);
-                var failure = await SendUntilEmptyOrFailureAsync(stopping);
+                var (failure, delivered) = await SendUntilEmptyOrFailureAsync(stopping);
                 if (failure is null)
                     return;
-                failures++;
+                // A drain that got some through saw a live server: back off from the start again, not from where the
+                // outage left off (which could be the 30 s ceiling).
+                failures = delivered ? 1 : failures + 1;
                 retryAfter = failure.Value.RetryAfter;
             }
         }
@@ -40,9 +42,13 @@ internal sealed class BufferDrainer(OfflineBuffer buffer, OffloadSender sender, 
         dropped.Abandon();
     }
 
-    /// <summary>Null when the buffer ran empty (this drainer is done); else the transient failure that stopped it.</summary>
-    private async Task<CallResult<ServerAnswer>?> SendUntilEmptyOrFailureAsync(CancellationToken stopping)
+    /// <summary>
+    /// Failure null when the buffer ran empty (this drainer is done); else the transient failure that stopped it.
+    /// Delivered says whether any offload got an answer on the way.
+    /// </summary>
+    private async Task<(CallResult<ServerAnswer>? Failure, bool Delivered)> SendUntilEmptyOrFailureAsync(CancellationToken stopping)
     {
+        var delivered = false;
         while (buffer.TryTakeOldest(out var offload))
         {
             CallResult<ServerAnswer> result;
@@ -58,6 +64,7 @@ internal sealed class BufferDrainer(OfflineBuffer buffer, OffloadSender sender, 
 
             if (result.Value is { } answer)
             {
+                delivered = true;
                 counters.Update(s => s.Drained++);
                 offload!.Answer(answer);
             }
@@ -68,10 +75,10 @@ internal sealed class BufferDrainer(OfflineBuffer buffer, OffloadSender sender, 
             else
             {
                 Drop(buffer.ReturnOldest(offload!));
-                return result;
+                return (result, delivered);
             }
         }
 
-        return null;
+        return (null, delivered);
     }
 }
