@@ -22,7 +22,7 @@ public sealed class LiveOptions
 }
 
 /// <summary>
-/// Once per interval: one aggregate query per fleet (plus all fleets), one snapshot per fleet to the in-process
+/// Once per interval: one aggregate pass over the window for all fleets, one snapshot per fleet to the in-process
 /// notifier and to the hub's fleet groups, and device online/offline transitions. Cost does not grow with the
 /// number of offloads per second or with connected browsers.
 /// </summary>
@@ -64,11 +64,10 @@ public sealed class SnapshotPublisher(
             var now = time.GetUtcNow();
             await RefreshTotalsAsync(now, cancellationToken);
             var online = presence.OnlineByFleet();
+            var summaries = await stats.SummariesByFleetAsync(now - options.Value.Window, now, cancellationToken);
             foreach (var fleet in _totals.Keys)
             {
-                var scope = fleet == "*" ? StatsScope.AllFleets : StatsScope.ForFleet(fleet);
-                var figures = await stats.SummaryAsync(scope, now - options.Value.Window, now, cancellationToken);
-                var snapshot = Snapshot(fleet, now, figures, online.GetValueOrDefault(fleet), _totals[fleet]);
+                var snapshot = Snapshot(fleet, now, summaries(fleet), online.GetValueOrDefault(fleet), _totals[fleet]);
                 await notifier.PublishAsync(snapshot);
                 await hub.Clients.Group(LiveHub.Group(fleet)).SendAsync("snapshot", snapshot, cancellationToken);
             }

@@ -22,6 +22,21 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory)
         return StatsCalculator.Figures(ByFleet(counts), profiles);
     }
 
+    /// <summary>
+    /// Totals over [from, to) for every fleet and for all together ("*"), from one pass over the window: what the
+    /// live snapshot needs each second, at the cost of one query rather than one per fleet. A fleet with no data in
+    /// the window gets the figures of an empty window.
+    /// </summary>
+    public async Task<Func<string, StatsFigures>> SummariesByFleetAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var (counts, profiles) = await LoadAsync(StatsScope.AllFleets, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), null, cancellationToken);
+        var byFleet = ByFleet(counts);
+        var all = StatsCalculator.Figures(byFleet, profiles);
+        var empty = StatsCalculator.Figures(new Dictionary<string, StatsCounts>(), profiles);
+        var figures = byFleet.ToDictionary(kv => kv.Key, kv => StatsCalculator.Figures(new Dictionary<string, StatsCounts> { [kv.Key] = kv.Value }, profiles));
+        return fleet => fleet == "*" ? all : figures.GetValueOrDefault(fleet) ?? empty;
+    }
+
     /// <summary>Every bucket of the window (empty ones included, so a chart has no holes) and the window's totals.</summary>
     public async Task<StatsSeries> SeriesAsync(StatsScope scope, StatsWindow window, CancellationToken cancellationToken)
     {
