@@ -1,3 +1,4 @@
+using HiPortal.Core.Codec;
 using System.Diagnostics;
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
@@ -17,11 +18,7 @@ public static class RawBenchmark
         var output = GC.AllocateArray<float>(max * OnnxClassifier.ClassCount, pinned: true);
         for (var i = 0; i < max; i++)
         {
-            var image = images.Image(i % images.Count);
-            for (var p = 0; p < OnnxClassifier.InputLength; p++)
-            {
-                input[(i * OnnxClassifier.InputLength) + p] = image[p] / 255f;
-            }
+            SampleCodec.DecodeUint8(images.Image(i % images.Count), input.AsSpan(i * OnnxClassifier.InputLength, OnnxClassifier.InputLength));
         }
 
         foreach (var batch in batchSizes)

@@ -1,3 +1,4 @@
+using HiPortal.Core.Codec;
 using System.Diagnostics;
 using HiPortal.Core.Data;
 using HiPortal.Core.Evaluation;
@@ -72,11 +73,7 @@ public sealed class ModelPair : IDisposable
         var times = new double[runs];
         for (var i = 0; i < runs + 20; i++)
         {
-            var image = images.Image(i % images.Count);
-            for (var p = 0; p < image.Length; p++)
-            {
-                input[p] = image[p] / 255f;
-            }
+            SampleCodec.DecodeUint8(images.Image(i % images.Count), input);
 
             var start = Stopwatch.GetTimestamp();
             Large.Run(input, 1, output);
@@ -95,11 +92,7 @@ public sealed class ModelPair : IDisposable
         var inputs = new float[images.Count * OnnxClassifier.InputLength];
         for (var i = 0; i < images.Count; i++)
         {
-            var image = images.Image(i);
-            for (var p = 0; p < image.Length; p++)
-            {
-                inputs[(i * OnnxClassifier.InputLength) + p] = image[p] / 255f;
-            }
+            SampleCodec.DecodeUint8(images.Image(i), inputs.AsSpan(i * OnnxClassifier.InputLength, OnnxClassifier.InputLength));
         }
 
         return inputs;

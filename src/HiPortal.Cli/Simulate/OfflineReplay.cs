@@ -1,3 +1,4 @@
+using HiPortal.Core.Codec;
 using HiPortal.Core.Data;
 using HiPortal.Core.Decisions;
 using HiPortal.Core.Inference;
@@ -34,9 +35,7 @@ public static class OfflineReplay
             {
                 var record = records[start + j];
                 var pixels = drifted && record.Pixels is { } p ? p : images.Image(record.Image);
-                var row = input.AsSpan(j * OnnxClassifier.InputLength, OnnxClassifier.InputLength);
-                for (var i = 0; i < pixels.Length; i++)
-                    row[i] = pixels[i] / 255f;
+                SampleCodec.DecodeUint8(pixels, input.AsSpan(j * OnnxClassifier.InputLength, OnnxClassifier.InputLength));
             }
 
             large.Run(input, n, logits);

@@ -30,8 +30,7 @@ internal sealed class LocalModel(OnnxClassifier classifier, bool owned, TimeProv
         try
         {
             var started = time.GetTimestamp();
-            for (var i = 0; i < pixels.Length; i++)
-                input[i] = pixels[i] / 255f;
+            SampleCodec.DecodeUint8(pixels, input);
             classifier.Run(input.AsMemory(0, OnnxClassifier.InputLength), 1, logits.AsMemory(0, OnnxClassifier.ClassCount));
             Span<float> probabilities = stackalloc float[OnnxClassifier.ClassCount];
             Probabilities.Softmax(logits.AsSpan(0, OnnxClassifier.ClassCount), probabilities);

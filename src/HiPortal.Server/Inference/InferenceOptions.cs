@@ -52,4 +52,8 @@ public sealed class BatchingOptions
 
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>The back-off hint every overload answer (ingest and OIP) carries.</summary>
+    public void AdviseRetry(HttpResponse response) =>
+        response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -11,7 +11,7 @@ namespace HiPortal.Server.Ingest;
 /// a device never holds an answer the database does not. Runs beside the worker, so batch k+1 is inferred while
 /// batch k is written. A duplicate (device, sample id) inserts nothing and is reported as already stored.
 /// </summary>
-public sealed class DecisionWriter(SqliteConnectionFactory connections, HiPortalMetrics metrics, ILogger<DecisionWriter> logger)
+public sealed class DecisionWriter(SqliteConnectionFactory connections, HiPortalMetrics metrics, TimeProvider time, ILogger<DecisionWriter> logger)
     : BackgroundService
 {
     private const string InsertSql = """
@@ -74,7 +74,7 @@ public sealed class DecisionWriter(SqliteConnectionFactory connections, HiPortal
 
     private async Task<bool[]> WriteAsync(List<InferenceRequest> requests)
     {
-        var started = TimeProvider.System.GetTimestamp();
+        var started = time.GetTimestamp();
         await using var lease = await connections.OpenAsync();
         var connection = lease.Connection;
         lease.Broken = true; // until the commit succeeds
@@ -118,7 +118,7 @@ public sealed class DecisionWriter(SqliteConnectionFactory connections, HiPortal
 
         await transaction.CommitAsync();
         lease.Broken = false;
-        metrics.DecisionsStored(requests.Count, (long)TimeProvider.System.GetElapsedTime(started).TotalMicroseconds);
+        metrics.DecisionsStored(requests.Count, (long)time.GetElapsedTime(started).TotalMicroseconds);
         return inserted;
     }
 }

@@ -153,7 +153,7 @@ public static class IngestApi
 
     public static IResult Unavailable(HttpContext context, BatchingOptions options, string detail)
     {
-        context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        options.AdviseRetry(context.Response);
         return ProblemResults.Status(StatusCodes.Status503ServiceUnavailable, "The server is busy; retry later.", detail);
     }
 

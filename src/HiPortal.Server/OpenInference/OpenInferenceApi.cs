@@ -72,7 +72,7 @@ public static class OpenInferenceApi
     {
         if (!model.IsReady)
         {
-            context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            options.Value.AdviseRetry(context.Response);
             return Error("model not ready", StatusCodes.Status503ServiceUnavailable);
         }
 
@@ -117,7 +117,7 @@ public static class OpenInferenceApi
                     ArrayPool<float>.Shared.Return(rest);
                 }
 
-                context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                options.Value.AdviseRetry(context.Response);
                 return Error("the inference queue is full", StatusCodes.Status503ServiceUnavailable);
             }
 
@@ -130,7 +130,7 @@ public static class OpenInferenceApi
         {
             if (outcomes[i].Status != InferenceStatus.Completed)
             {
-                context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                options.Value.AdviseRetry(context.Response);
                 return Error(outcomes[i].Error ?? "inference failed", StatusCodes.Status503ServiceUnavailable);
             }
 
