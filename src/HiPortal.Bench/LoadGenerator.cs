@@ -1,3 +1,4 @@
+using HiPortal.Contracts;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -126,10 +127,10 @@ public static class LoadGenerator
 
         request.Content = new ByteArrayContent(images.Image(index).ToArray());
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        request.Headers.Add("X-HiPortal-Sample-Id", sampleId);
-        request.Headers.Add("X-HiPortal-Local-Class", label.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add("X-HiPortal-Local-Confidence", "0.5");
-        request.Headers.Add("X-HiPortal-Label", label.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(WireHeaders.SampleId, sampleId);
+        request.Headers.Add(WireHeaders.LocalClass, label.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(WireHeaders.LocalConfidence, "0.5");
+        request.Headers.Add(WireHeaders.Label, label.ToString(CultureInfo.InvariantCulture));
         return request;
     }
 

@@ -1,3 +1,4 @@
+using HiPortal.Contracts;
 using System.Security.Cryptography;
 using HiPortal.DeviceSdk.Config;
 using HiPortal.DeviceSdk.Local;
@@ -119,7 +120,7 @@ public sealed class HiDeviceClient : IAsyncDisposable
             Configuration = configuration,
             LocalInferenceTime = local.Elapsed,
             Latency = TimeSpan.Zero,
-            Deferred = Task.FromResult<ServerAnswer?>(null),
+            Deferred = Task.FromResult<OffloadResponse?>(null),
         };
         if (!local.Offload)
             return result with { Latency = _time.GetElapsedTime(started) };
@@ -136,7 +137,7 @@ public sealed class HiDeviceClient : IAsyncDisposable
             Attempts = offloaded.Attempts,
             BytesSent = (long)offloaded.Attempts * offload.Bytes,
             Latency = _time.GetElapsedTime(started),
-            Deferred = offloaded.Answer is null ? offload.Deferred : Task.FromResult<ServerAnswer?>(offloaded.Answer),
+            Deferred = offloaded.Answer is null ? offload.Deferred : Task.FromResult<OffloadResponse?>(offloaded.Answer),
         };
     }
 

@@ -1,3 +1,4 @@
+using HiPortal.Contracts;
 namespace HiPortal.DeviceSdk;
 
 /// <summary>The outcome of one sample: the local answer, and the server's when it was offloaded.</summary>
@@ -19,7 +20,7 @@ public sealed record SampleResult
     public required OffloadStatus Status { get; init; }
 
     /// <summary>The server's answer when <see cref="Status"/> is <see cref="OffloadStatus.Answered"/>.</summary>
-    public ServerAnswer? Server { get; init; }
+    public OffloadResponse? Server { get; init; }
 
     /// <summary>The answer to use now: the server's when there is one, else the tiny model's.</summary>
     public int FinalClass => Server?.PredictedClass ?? LocalClass;
@@ -47,5 +48,5 @@ public sealed record SampleResult
     /// dropped (buffer full) or the client was disposed first. Faults with <see cref="HiDeviceException"/> if the
     /// server refuses it. Already complete for other samples.
     /// </summary>
-    public required Task<ServerAnswer?> Deferred { get; init; }
+    public required Task<OffloadResponse?> Deferred { get; init; }
 }

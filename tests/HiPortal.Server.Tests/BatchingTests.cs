@@ -107,7 +107,7 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
         {
             Content = JsonContent.Create(Samples.OffloadBody(0, "too-late")),
         };
-        request.Headers.Add(IngestApi.DeadlineHeader, "50");
+        request.Headers.Add(HiPortal.Contracts.WireHeaders.Deadline, "50");
 
         using var response = await device.SendAsync(request);
 

@@ -1,3 +1,4 @@
+using HiPortal.Contracts;
 using HiPortal.Core.Data;
 using HiPortal.DeviceSdk;
 
@@ -76,7 +77,7 @@ public sealed class VirtualDevice(int number, HiDeviceClient client, LabelledIma
         }
     }
 
-    private async Task Resolve(SampleRecord record, Task<ServerAnswer?> deferred)
+    private async Task Resolve(SampleRecord record, Task<OffloadResponse?> deferred)
     {
         try
         {

@@ -1,3 +1,4 @@
+using HiPortal.Contracts;
 using System.Globalization;
 using System.Net.Http.Json;
 using HiPortal.DeviceSdk.Transport;
@@ -43,7 +44,7 @@ internal sealed class ConfigFollower(DeviceHttp http, DeviceConfiguration initia
         var path = waitSeconds > 0 ? $"api/v1/config?waitSeconds={waitSeconds.ToString(CultureInfo.InvariantCulture)}" : "api/v1/config";
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.TryAddWithoutValidation("If-None-Match", $"\"v{seen.ToString(CultureInfo.InvariantCulture)}\"");
-        var result = await http.SendAsync(request, DeviceJson.Default.RemoteConfiguration, cancellationToken,
+        var result = await http.SendAsync(request, ContractsJson.Default.EffectiveConfigResponse, cancellationToken,
             waitSeconds > 0 ? TimeSpan.FromSeconds(waitSeconds + 10) : null);
         if (result.Error is { } error)
         {
@@ -69,7 +70,7 @@ internal sealed class ConfigFollower(DeviceHttp http, DeviceConfiguration initia
         }
     }
 
-    private async Task ApplyAsync(RemoteConfiguration remote, CancellationToken cancellationToken)
+    private async Task ApplyAsync(EffectiveConfigResponse remote, CancellationToken cancellationToken)
     {
         string? rejection = null;
         try
@@ -99,9 +100,9 @@ internal sealed class ConfigFollower(DeviceHttp http, DeviceConfiguration initia
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/config/ack")
         {
-            Content = JsonContent.Create(ack, DeviceJson.Default.ConfigAck),
+            Content = JsonContent.Create(ack, ContractsJson.Default.ConfigAck),
         };
-        var result = await http.SendAsync(request, DeviceJson.Default.ConfigAckAnswer, cancellationToken);
+        var result = await http.SendAsync(request, ContractsJson.Default.AckResponse, cancellationToken);
         if (result.Error is { } error)
             counters.Update(s => s.CountError(error));
         return result.Succeeded;

@@ -1,3 +1,4 @@
+using HiPortal.Contracts;
 using HiPortal.DeviceSdk.Transport;
 
 namespace HiPortal.DeviceSdk.Offload;
@@ -46,12 +47,12 @@ internal sealed class BufferDrainer(OfflineBuffer buffer, OffloadSender sender, 
     /// Failure null when the buffer ran empty (this drainer is done); else the transient failure that stopped it.
     /// Delivered says whether any offload got an answer on the way.
     /// </summary>
-    private async Task<(CallResult<ServerAnswer>? Failure, bool Delivered)> SendUntilEmptyOrFailureAsync(CancellationToken stopping)
+    private async Task<(CallResult<OffloadResponse>? Failure, bool Delivered)> SendUntilEmptyOrFailureAsync(CancellationToken stopping)
     {
         var delivered = false;
         while (buffer.TryTakeOldest(out var offload))
         {
-            CallResult<ServerAnswer> result;
+            CallResult<OffloadResponse> result;
             try
             {
                 result = await sender.SendOnceAsync(offload!, stopping);

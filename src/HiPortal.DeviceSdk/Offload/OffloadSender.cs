@@ -1,9 +1,10 @@
+using HiPortal.Contracts;
 using HiPortal.DeviceSdk.Transport;
 
 namespace HiPortal.DeviceSdk.Offload;
 
 /// <summary>What sending one offload came to, after its tries.</summary>
-internal readonly record struct OffloadOutcome(CallResult<ServerAnswer> Last, int Attempts);
+internal readonly record struct OffloadOutcome(CallResult<OffloadResponse> Last, int Attempts);
 
 /// <summary>
 /// Sends an offload, retrying transient failures with backoff (honouring Retry-After) under the same sample id.
@@ -25,10 +26,10 @@ internal sealed class OffloadSender(DeviceHttp http, Backoff backoff, TimeProvid
         }
     }
 
-    public async Task<CallResult<ServerAnswer>> SendOnceAsync(PendingOffload offload, CancellationToken cancellationToken)
+    public async Task<CallResult<OffloadResponse>> SendOnceAsync(PendingOffload offload, CancellationToken cancellationToken)
     {
         using var request = offload.ToRequest();
-        var result = await http.SendAsync(request, DeviceJson.Default.ServerAnswer, cancellationToken);
+        var result = await http.SendAsync(request, ContractsJson.Default.OffloadResponse, cancellationToken);
         counters.Update(s =>
         {
             s.Transmissions++;
@@ -50,7 +51,7 @@ internal sealed class OffloadSender(DeviceHttp http, Backoff backoff, TimeProvid
         return result;
     }
 
-    public static HiDeviceException Refusal(PendingOffload offload, CallResult<ServerAnswer> result) => new(
+    public static HiDeviceException Refusal(PendingOffload offload, CallResult<OffloadResponse> result) => new(
         result.Error!.Value, result.Status, offload.SampleId, result.Error == HiDeviceErrorKind.Conflict
             ? $"Sample id '{offload.SampleId}' was already used for a different payload: {result.Detail}"
             : $"The server refused sample '{offload.SampleId}' ({(int?)result.Status} {result.Error}): {result.Detail}");

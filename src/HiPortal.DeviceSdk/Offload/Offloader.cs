@@ -1,9 +1,10 @@
+using HiPortal.Contracts;
 using HiPortal.DeviceSdk.Transport;
 
 namespace HiPortal.DeviceSdk.Offload;
 
 /// <summary>Where an offload ended: answered (with the last try's result) or buffered.</summary>
-internal readonly record struct Offloaded(ServerAnswer? Answer, TimeSpan RoundTrip, int Attempts);
+internal readonly record struct Offloaded(OffloadResponse? Answer, TimeSpan RoundTrip, int Attempts);
 
 /// <summary>
 /// Gets offloads to the server: straight away with retries while it answers, else through the offline buffer,

@@ -1,3 +1,4 @@
+using HiPortal.Contracts;
 using System.Globalization;
 using System.Net.Http.Headers;
 using HiPortal.Core.Codec;
@@ -11,14 +12,14 @@ namespace HiPortal.DeviceSdk.Offload;
 internal sealed class PendingOffload(string sampleId, byte[] pixels, int localClass, float localConfidence,
     long localMicros, int? label, DateTimeOffset capturedAt)
 {
-    private readonly TaskCompletionSource<ServerAnswer?> _deferred = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<OffloadResponse?> _deferred = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string SampleId { get; } = sampleId;
 
     public int Bytes => pixels.Length;
 
     /// <summary>Completes when a buffered offload is answered, dropped or refused.</summary>
-    public Task<ServerAnswer?> Deferred => _deferred.Task;
+    public Task<OffloadResponse?> Deferred => _deferred.Task;
 
     public HttpRequestMessage ToRequest()
     {
@@ -26,19 +27,19 @@ internal sealed class PendingOffload(string sampleId, byte[] pixels, int localCl
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/offloads") { Content = content };
         var headers = request.Headers;
-        headers.Add("X-HiPortal-Sample-Id", SampleId);
-        headers.Add("X-HiPortal-Datatype", SampleCodec.Uint8Datatype);
-        headers.Add("X-HiPortal-Local-Class", localClass.ToString(CultureInfo.InvariantCulture));
+        headers.Add(WireHeaders.SampleId, SampleId);
+        headers.Add(WireHeaders.Datatype, SampleCodec.Uint8Datatype);
+        headers.Add(WireHeaders.LocalClass, localClass.ToString(CultureInfo.InvariantCulture));
         // "R" round-trips the value, so the server's payload hash is the same on every try.
-        headers.Add("X-HiPortal-Local-Confidence", ((double)localConfidence).ToString("R", CultureInfo.InvariantCulture));
-        headers.Add("X-HiPortal-Local-Micros", localMicros.ToString(CultureInfo.InvariantCulture));
-        headers.Add("X-HiPortal-Captured-At", capturedAt.ToString("O", CultureInfo.InvariantCulture));
+        headers.Add(WireHeaders.LocalConfidence, ((double)localConfidence).ToString("R", CultureInfo.InvariantCulture));
+        headers.Add(WireHeaders.LocalMicros, localMicros.ToString(CultureInfo.InvariantCulture));
+        headers.Add(WireHeaders.CapturedAt, capturedAt.ToString("O", CultureInfo.InvariantCulture));
         if (label is { } l)
-            headers.Add("X-HiPortal-Label", l.ToString(CultureInfo.InvariantCulture));
+            headers.Add(WireHeaders.Label, l.ToString(CultureInfo.InvariantCulture));
         return request;
     }
 
-    public void Answer(ServerAnswer answer) => _deferred.TrySetResult(answer);
+    public void Answer(OffloadResponse answer) => _deferred.TrySetResult(answer);
 
     public void Abandon() => _deferred.TrySetResult(null);
 

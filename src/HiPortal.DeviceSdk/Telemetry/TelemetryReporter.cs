@@ -1,3 +1,4 @@
+using HiPortal.Contracts;
 using System.Net.Http.Json;
 using HiPortal.Core.Savings;
 using HiPortal.DeviceSdk.Transport;
@@ -16,7 +17,7 @@ internal sealed class TelemetryReporter(DeviceHttp http, DeviceCounters counters
 {
     public const int MaxReportsPerPost = 100;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly List<TelemetryReport> _unconfirmed = [];
+    private readonly List<TelemetryPeriod> _unconfirmed = [];
     private DeviceStatistics _reported = new();
     private DateTimeOffset _periodStart = time.GetUtcNow();
     private long _sequence = firstSequence - 1;
@@ -55,13 +56,13 @@ internal sealed class TelemetryReporter(DeviceHttp http, DeviceCounters counters
         }
     }
 
-    private async Task<TelemetryAnswer?> PostAsync(CancellationToken cancellationToken)
+    private async Task<TelemetryResponse?> PostAsync(CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/telemetry")
         {
-            Content = JsonContent.Create(new TelemetryBatch(_unconfirmed), DeviceJson.Default.TelemetryBatch),
+            Content = JsonContent.Create(new TelemetryBatch(_unconfirmed), ContractsJson.Default.TelemetryBatch),
         };
-        var result = await http.SendAsync(request, DeviceJson.Default.TelemetryAnswer, cancellationToken);
+        var result = await http.SendAsync(request, ContractsJson.Default.TelemetryResponse, cancellationToken);
         counters.Update(s =>
         {
             if (result.Error is { } error)
@@ -117,11 +118,21 @@ internal sealed class TelemetryReporter(DeviceHttp http, DeviceCounters counters
         // Energy from the profile: every local inference, every transmission's fixed cost and every byte sent.
         var energy = (samples * profile.JoulesPerLocalInference) + (transmissions * profile.JoulesPerTransmission) +
             (bytes * profile.JoulesPerByteSent);
-        _unconfirmed.Add(new TelemetryReport(
-            Interlocked.Increment(ref _sequence), _periodStart, now, samples, totals.DecidedLocally - last.DecidedLocally,
-            totals.Offloaded - last.Offloaded, totals.LocalInferenceMicros - last.LocalInferenceMicros, bytes,
-            totals.OffloadRttMicrosSum - last.OffloadRttMicrosSum, totals.OffloadRttCount - last.OffloadRttCount, energy,
-            totals.Dropped - last.Dropped));
+        _unconfirmed.Add(new TelemetryPeriod
+        {
+            Sequence = Interlocked.Increment(ref _sequence),
+            PeriodStart = _periodStart,
+            PeriodEnd = now,
+            Samples = samples,
+            DecidedLocally = totals.DecidedLocally - last.DecidedLocally,
+            Offloaded = totals.Offloaded - last.Offloaded,
+            LocalInferenceMicros = totals.LocalInferenceMicros - last.LocalInferenceMicros,
+            BytesSent = bytes,
+            OffloadRttMicrosSum = totals.OffloadRttMicrosSum - last.OffloadRttMicrosSum,
+            OffloadRttCount = totals.OffloadRttCount - last.OffloadRttCount,
+            EnergyJoules = energy,
+            Dropped = totals.Dropped - last.Dropped,
+        });
         if (_unconfirmed.Count > MaxReportsPerPost)
             _unconfirmed.RemoveAt(0);
         _reported = totals;

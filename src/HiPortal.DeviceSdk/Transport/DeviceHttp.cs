@@ -1,3 +1,4 @@
+using HiPortal.Contracts;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -83,7 +84,7 @@ internal sealed class DeviceHttp : IDisposable
     {
         try
         {
-            var problem = await response.Content.ReadFromJsonAsync(DeviceJson.Default.Problem, cancellationToken);
+            var problem = await response.Content.ReadFromJsonAsync(ContractsJson.Default.Problem, cancellationToken);
             return problem?.Detail ?? problem?.Title ?? response.ReasonPhrase ?? "";
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)

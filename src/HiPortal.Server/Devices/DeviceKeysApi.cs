@@ -8,8 +8,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Devices;
 
-public sealed record RotatedKey(string DeviceId, string Key, string KeyId, List<string> ActiveKeyIds);
-
 /// <summary>
 /// Key rotation keeps at most two keys valid (old and new) during a change-over; revoking a key or a whole
 /// device takes effect at once (the verifier's cache is cleared).

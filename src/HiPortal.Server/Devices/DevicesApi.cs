@@ -11,10 +11,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Devices;
 
-public sealed record CreateDeviceRequest(string? Name, string? Fleet);
-
-public sealed record CreatedDevice(string DeviceId, string Name, string Fleet, string Key, string KeyId);
-
 public sealed record DeviceRow(
     string DeviceId,
     string Name,

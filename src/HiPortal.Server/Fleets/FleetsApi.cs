@@ -10,13 +10,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Fleets;
 
-public sealed record CreateFleetRequest(string? Name, double? Threshold, string? Rule, double[]? Coefficients,
-    int? TelemetryIntervalSeconds, string? DeviceProfile, string? Reason);
-
-/// <summary>Fleet settings other than the desired configuration: rate limit, device profile, auto-threshold policy.</summary>
-public sealed record FleetSettingsRequest(double? RateLimitPerSecond, int? RateLimitBurst, string? DeviceProfile,
-    bool? AutoThreshold, double? AutoThresholdMin, double? AutoThresholdMax, string? Reason);
-
 public sealed record FleetView(
     string Name,
     DeviceConfiguration Desired,

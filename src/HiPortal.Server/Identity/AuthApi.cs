@@ -6,10 +6,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Identity;
 
-public sealed record TokenRequest(string? Username, string? Password);
-
-public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt, string Role);
-
 public static class AuthApi
 {
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)

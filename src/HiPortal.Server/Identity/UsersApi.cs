@@ -9,12 +9,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Identity;
 
-public sealed record CreateUserRequest(string? Username, string? Password, string? Role);
-
-public sealed record SetRoleRequest(string? Role);
-
-public sealed record UserView(int Id, string Username, string Role, DateTime CreatedAt);
-
 /// <summary>People: admins create users and set roles. Passwords are PBKDF2-hashed, never returned.</summary>
 public static class UsersApi
 {

@@ -16,7 +16,6 @@ namespace HiPortal.Server.Ingest;
 public static class IngestApi
 {
     public const int MaxBodyBytes = 64 * 1024;
-    public const string DeadlineHeader = "X-HiPortal-Deadline-Ms";
 
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
@@ -143,13 +142,13 @@ public static class IngestApi
             stored.BatchSize, stored.QueueMicros, stored.InferenceMicros);
         return TypedResults.Json(new OffloadResponse(offload.SampleId, result.PredictedClass, result.Confidence,
             result.Probabilities, result.PredictedClass == stored.LocalClass, "large", stored.ModelVersion,
-            result.BatchSize, result.QueueMicros, result.InferenceMicros, Replayed: true, configVersion), IngestJson.Default.OffloadResponse);
+            result.BatchSize, result.QueueMicros, result.InferenceMicros, Replayed: true, configVersion), ContractsJson.Default.OffloadResponse);
     }
 
     private static IResult Respond(string sampleId, int localClass, InferenceResult result, Core.Inference.ModelCard card, long configVersion) =>
         TypedResults.Json(new OffloadResponse(sampleId, result.PredictedClass, result.Confidence, result.Probabilities,
             result.PredictedClass == localClass, card.Name, card.Version, result.BatchSize, result.QueueMicros,
-            result.InferenceMicros, Replayed: false, configVersion), IngestJson.Default.OffloadResponse);
+            result.InferenceMicros, Replayed: false, configVersion), ContractsJson.Default.OffloadResponse);
 
     public static IResult Unavailable(HttpContext context, BatchingOptions options, string detail)
     {
@@ -160,7 +159,7 @@ public static class IngestApi
     private static FieldError? ReadDeadline(HttpContext context, TimeSpan defaultDeadline, out TimeSpan deadline)
     {
         deadline = defaultDeadline;
-        var text = context.Request.Headers[DeadlineHeader].ToString();
+        var text = context.Request.Headers[WireHeaders.Deadline].ToString();
         if (text.Length == 0)
         {
             return null;
@@ -168,7 +167,7 @@ public static class IngestApi
 
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) || ms <= 0)
         {
-            return new FieldError(DeadlineHeader, "must be a positive number of milliseconds");
+            return new FieldError(WireHeaders.Deadline, "must be a positive number of milliseconds");
         }
 
         // A client may only shorten the server's deadline, never extend it.

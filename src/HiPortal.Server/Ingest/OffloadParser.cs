@@ -34,7 +34,7 @@ public static class OffloadParser
         OffloadRequest? request;
         try
         {
-            request = JsonSerializer.Deserialize(body, IngestJson.Default.OffloadRequest);
+            request = JsonSerializer.Deserialize(body, ContractsJson.Default.OffloadRequest);
         }
         catch (JsonException ex)
         {
@@ -94,20 +94,20 @@ public static class OffloadParser
     public static FieldError? ParseBinary(ReadOnlySpan<byte> body, IHeaderDictionary headers, float[] destination, out ParsedOffload? offload)
     {
         offload = null;
-        var datatype = headers["X-HiPortal-Datatype"].ToString();
+        var datatype = headers[WireHeaders.Datatype].ToString();
         if (!SampleCodec.TryDecode(string.IsNullOrEmpty(datatype) ? "UINT8" : datatype, body, destination, out var codecError))
         {
             // The binary form has no input.* fields: the sample is the body and its datatype a header.
-            var field = codecError!.Field == SampleCodec.DatatypeField ? "X-HiPortal-Datatype" : "body";
+            var field = codecError!.Field == SampleCodec.DatatypeField ? WireHeaders.Datatype : "body";
             return new FieldError(field, codecError.Message);
         }
 
-        var sampleId = headers["X-HiPortal-Sample-Id"].ToString();
-        if (!TryInt("X-HiPortal-Local-Class", headers, out var localClass, required: true, out var error) ||
-            !TryDouble("X-HiPortal-Local-Confidence", headers, out var confidence, out error) ||
-            !TryLong("X-HiPortal-Local-Micros", headers, out var micros, out error) ||
-            !TryInt("X-HiPortal-Label", headers, out var label, required: false, out error) ||
-            !TryDate("X-HiPortal-Captured-At", headers, out var capturedAt, out error))
+        var sampleId = headers[WireHeaders.SampleId].ToString();
+        if (!TryInt(WireHeaders.LocalClass, headers, out var localClass, required: true, out var error) ||
+            !TryDouble(WireHeaders.LocalConfidence, headers, out var confidence, out error) ||
+            !TryLong(WireHeaders.LocalMicros, headers, out var micros, out error) ||
+            !TryInt(WireHeaders.Label, headers, out var label, required: false, out error) ||
+            !TryDate(WireHeaders.CapturedAt, headers, out var capturedAt, out error))
         {
             return error;
         }
@@ -128,28 +128,28 @@ public static class OffloadParser
         string Name(string json, string header) => headerNames ? header : json;
         if (string.IsNullOrEmpty(sampleId) || sampleId.Length > MaxSampleIdLength || sampleId.Any(c => c < 0x21 || c > 0x7e))
         {
-            return new FieldError(Name("sampleId", "X-HiPortal-Sample-Id"),
+            return new FieldError(Name("sampleId", WireHeaders.SampleId),
                 $"is required: 1 to {MaxSampleIdLength} printable ASCII characters without spaces");
         }
 
         if (localClass is < 0 or >= OnnxClassifier.ClassCount)
         {
-            return new FieldError(Name("local.predictedClass", "X-HiPortal-Local-Class"), $"must be a class index 0..{OnnxClassifier.ClassCount - 1}");
+            return new FieldError(Name("local.predictedClass", WireHeaders.LocalClass), $"must be a class index 0..{OnnxClassifier.ClassCount - 1}");
         }
 
         if (confidence is not { } c || !double.IsFinite(c) || c < 0 || c > 1)
         {
-            return new FieldError(Name("local.confidence", "X-HiPortal-Local-Confidence"), "is required and must be a number in [0, 1]");
+            return new FieldError(Name("local.confidence", WireHeaders.LocalConfidence), "is required and must be a number in [0, 1]");
         }
 
         if (micros is < 0)
         {
-            return new FieldError(Name("local.inferenceMicros", "X-HiPortal-Local-Micros"), "must not be negative");
+            return new FieldError(Name("local.inferenceMicros", WireHeaders.LocalMicros), "must not be negative");
         }
 
         if (label is < 0 or >= OnnxClassifier.ClassCount)
         {
-            return new FieldError(Name("label", "X-HiPortal-Label"), $"must be a class index 0..{OnnxClassifier.ClassCount - 1}");
+            return new FieldError(Name("label", WireHeaders.Label), $"must be a class index 0..{OnnxClassifier.ClassCount - 1}");
         }
 
         return null;

@@ -9,8 +9,6 @@ using Microsoft.Net.Http.Headers;
 
 namespace HiPortal.Server.RemoteConfig;
 
-public sealed record ConfigAck(long? Version, string? Status, string? Message);
-
 /// <summary>
 /// The device side of the twin: read the effective configuration (ETag = version, 304 when unchanged, optional
 /// long-poll), and report what was applied.
@@ -124,5 +122,3 @@ public static class ConfigApi
         return null;
     }
 }
-
-public sealed record AckResponse(long Version, string Status, long ConfigVersion);

@@ -23,18 +23,3 @@ public sealed record DeviceConfiguration(string Rule, double Threshold, double[]
         (Coefficients ?? []).AsSpan().SequenceEqual(other.Coefficients ?? []);
 }
 
-/// <summary>A change an admin asks for: only the fields given change. Used for fleets and device overrides.</summary>
-public sealed record ConfigChange(
-    double? Threshold,
-    string? Rule,
-    double[]? Coefficients,
-    int? TelemetryIntervalSeconds,
-    string? Reason);
-
-public sealed record EffectiveConfigResponse(
-    long Version,
-    string Rule,
-    double Threshold,
-    double[]? Coefficients,
-    int TelemetryIntervalSeconds,
-    string Fleet);

@@ -39,7 +39,7 @@ public static class TelemetryApi
         }
 
         FieldError? error;
-        List<TelemetryReportRequest>? reports;
+        IReadOnlyList<TelemetryPeriod>? reports;
         try
         {
             error = TelemetryValidation.Parse(body.AsSpan(0, length), out reports);

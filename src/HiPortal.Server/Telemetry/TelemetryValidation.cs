@@ -8,13 +8,13 @@ public static class TelemetryValidation
 {
     public const int MaxReportsPerPost = 100;
 
-    public static FieldError? Parse(ReadOnlySpan<byte> body, out List<TelemetryReportRequest>? reports)
+    public static FieldError? Parse(ReadOnlySpan<byte> body, out IReadOnlyList<TelemetryPeriod>? reports)
     {
         reports = null;
         TelemetryBatch? batch;
         try
         {
-            batch = JsonSerializer.Deserialize(body, TelemetryJson.Default.TelemetryBatch);
+            batch = JsonSerializer.Deserialize(body, ContractsJson.Default.TelemetryBatch);
         }
         catch (JsonException ex)
         {
@@ -43,7 +43,7 @@ public static class TelemetryValidation
         return null;
     }
 
-    private static FieldError? Validate(TelemetryReportRequest? report, string at)
+    private static FieldError? Validate(TelemetryPeriod? report, string at)
     {
         if (report is null)
         {

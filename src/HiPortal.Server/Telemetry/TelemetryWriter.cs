@@ -22,7 +22,7 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Tim
         """;
 
     /// <summary>Null when the device no longer exists.</summary>
-    public async Task<TelemetryOutcome?> StoreAsync(string deviceId, IReadOnlyList<TelemetryReportRequest> reports,
+    public async Task<TelemetryOutcome?> StoreAsync(string deviceId, IReadOnlyList<TelemetryPeriod> reports,
         CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -67,7 +67,7 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Tim
         return new TelemetryOutcome(accepted, duplicates, device.TelemetryGaps, last);
     }
 
-    private static void Bind(SqliteParameterCollection parameters, TelemetryReportRequest report, string deviceId, string fleet,
+    private static void Bind(SqliteParameterCollection parameters, TelemetryPeriod report, string deviceId, string fleet,
         long receivedAtMs)
     {
         // The command keeps its prepared statement while its text is unchanged, so rebinding is cheap.

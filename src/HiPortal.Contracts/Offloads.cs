@@ -1,4 +1,39 @@
-namespace HiPortal.DeviceSdk;
+namespace HiPortal.Contracts;
+
+/// <summary>What a device posts (JSON form) when its tiny model was not confident enough.</summary>
+/// <remarks>Every field is nullable so the server can tell a missing field from a zero and name it.</remarks>
+public sealed record OffloadRequest
+{
+    public string? SampleId { get; init; }
+
+    public DateTimeOffset? CapturedAt { get; init; }
+
+    public SampleInput? Input { get; init; }
+
+    public LocalDecision? Local { get; init; }
+
+    public int? Label { get; init; }
+}
+
+/// <summary>The raw sample: a datatype the model card accepts, its shape, and base64 of its little-endian bytes.</summary>
+public sealed record SampleInput
+{
+    public string? Datatype { get; init; }
+
+    public int[]? Shape { get; init; }
+
+    public string? Data { get; init; }
+}
+
+/// <summary>What the tiny model on the device decided.</summary>
+public sealed record LocalDecision
+{
+    public int? PredictedClass { get; init; }
+
+    public double? Confidence { get; init; }
+
+    public long? InferenceMicros { get; init; }
+}
 
 /// <summary>The large model's answer for an offloaded sample, as the server stored it.</summary>
 /// <param name="SampleId">The id the device sent.</param>
@@ -13,7 +48,7 @@ namespace HiPortal.DeviceSdk;
 /// <param name="InferenceMicros">Time of the server's batch inference.</param>
 /// <param name="Replayed">True when the server had stored this sample before (a retry) and answered from storage.</param>
 /// <param name="ConfigVersion">The device's desired configuration version at the server.</param>
-public sealed record ServerAnswer(
+public sealed record OffloadResponse(
     string SampleId,
     int PredictedClass,
     float Confidence,

@@ -1,0 +1,23 @@
+namespace HiPortal.Contracts;
+
+/// <summary>GET /api/v1/config: what the device should run now, at which version.</summary>
+public sealed record EffectiveConfigResponse(
+    long Version,
+    string Rule,
+    double Threshold,
+    double[]? Coefficients,
+    int TelemetryIntervalSeconds,
+    string Fleet);
+
+/// <summary>POST /api/v1/config/ack: the device applied (or rejected) a version.</summary>
+public sealed record ConfigAck(long? Version, string? Status, string? Message = null);
+
+public sealed record AckResponse(long Version, string Status, long ConfigVersion);
+
+/// <summary>A change an admin asks for: only the fields given change. Used for fleets and device overrides.</summary>
+public sealed record ConfigChange(
+    double? Threshold = null,
+    string? Rule = null,
+    double[]? Coefficients = null,
+    int? TelemetryIntervalSeconds = null,
+    string? Reason = null);

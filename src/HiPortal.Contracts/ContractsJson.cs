@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace HiPortal.Contracts;
+
+/// <summary>
+/// Source-generated JSON for the contract (web defaults: camelCase, case-insensitive reads). Unknown members are
+/// skipped so an older client keeps working against a newer server.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, AllowTrailingCommas = false, UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip)]
+[JsonSerializable(typeof(OffloadRequest))]
+[JsonSerializable(typeof(OffloadResponse))]
+[JsonSerializable(typeof(TelemetryBatch))]
+[JsonSerializable(typeof(TelemetryResponse))]
+[JsonSerializable(typeof(EffectiveConfigResponse))]
+[JsonSerializable(typeof(ConfigAck))]
+[JsonSerializable(typeof(AckResponse))]
+[JsonSerializable(typeof(ConfigChange))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(CreateDeviceRequest))]
+[JsonSerializable(typeof(CreatedDevice))]
+[JsonSerializable(typeof(RotatedKey))]
+[JsonSerializable(typeof(CreateFleetRequest))]
+[JsonSerializable(typeof(FleetSettingsRequest))]
+[JsonSerializable(typeof(CreateUserRequest))]
+[JsonSerializable(typeof(SetRoleRequest))]
+[JsonSerializable(typeof(UserView))]
+[JsonSerializable(typeof(Problem))]
+public sealed partial class ContractsJson : JsonSerializerContext;

@@ -1,0 +1,36 @@
+namespace HiPortal.Contracts;
+
+/// <summary>The server's routes, so clients and the server cannot drift apart.</summary>
+public static class Routes
+{
+    public const string Token = "/api/v1/auth/token";
+    public const string Offloads = "/api/v1/offloads";
+    public const string Telemetry = "/api/v1/telemetry";
+    public const string Config = "/api/v1/config";
+    public const string ConfigAck = "/api/v1/config/ack";
+    public const string Users = "/api/v1/admin/users";
+    public const string Fleets = "/api/v1/admin/fleets";
+    public const string Devices = "/api/v1/admin/devices";
+    public const string Advice = "/api/v1/admin/advice";
+    public const string Audit = "/api/v1/admin/audit";
+    public const string Stats = "/api/v1/stats";
+    public const string OpenInference = "/v2";
+    public const string LiveHub = "/hubs/live";
+    public const string Ready = "/health/ready";
+
+    public static string Fleet(string name) => $"{Fleets}/{Uri.EscapeDataString(name)}";
+
+    public static string FleetConfig(string name) => $"{Fleet(name)}/config";
+
+    public static string FleetSettings(string name) => $"{Fleet(name)}/settings";
+
+    public static string Device(string deviceId) => $"{Devices}/{Uri.EscapeDataString(deviceId)}";
+
+    public static string DeviceConfig(string deviceId) => $"{Device(deviceId)}/config";
+
+    public static string DeviceKeys(string deviceId) => $"{Device(deviceId)}/keys";
+
+    public static string DeviceKey(string deviceId, string keyId) => $"{DeviceKeys(deviceId)}/{Uri.EscapeDataString(keyId)}";
+
+    public static string User(string username) => $"{Users}/{Uri.EscapeDataString(username)}";
+}
