@@ -33,8 +33,8 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
     [Fact]
     public async Task Advice_HasNoRecommendation_ForAFleetWithoutOffloads()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("quiet");
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("quiet");
         await admin.CreateFleetAsync(fleet);
 
         var advice = await AdviceAsync(admin, $"fleet={fleet}");
@@ -107,13 +107,13 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
     [Fact]
     public async Task Apply_Returns409AndChangesNothing_WhenThereIsNoAdviceYet()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("quiet");
-        await admin.CreateFleetAsync(fleet, new { threshold = Current });
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("quiet");
+        await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: Current));
 
         using var response = await admin.PostAsJsonAsync("/api/v1/admin/advice/apply", new { fleet, source = "online" });
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.Conflict, "source");
+        await AssertProblemAsync(response, HttpStatusCode.Conflict, "source");
         Assert.Equal(Current, (await admin.GetFleetAsync(fleet)).GetProperty("desired").GetProperty("threshold").GetDouble());
         Assert.Empty(await admin.AuditAsync($"target={fleet}&action=advice"));
     }
@@ -126,12 +126,12 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
     [InlineData("""{"fleet":"default","targetGapPoints":-1}""", "targetGapPoints")]
     public async Task Apply_Returns400NamingTheField_ForABadRequest(string body, string field)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
         var before = (await admin.AuditAsync("action=advice")).Count;
 
         using var response = await admin.PostAsync("/api/v1/admin/advice/apply", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
         Assert.Equal(before, (await admin.AuditAsync("action=advice")).Count);
     }
 
@@ -140,20 +140,20 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
     [InlineData("deviceId=dev_0000000000000000", "deviceId")]
     public async Task Advice_Returns404NamingTheScope_ForAnUnknownFleetOrDevice(string query, string field)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
         using var response = await admin.GetAsync($"/api/v1/admin/advice?{query}");
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.NotFound, field);
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, field);
     }
 
     /// <summary>A fleet at θ = 0.9 with two devices, one of which has posted labelled offloads.</summary>
-    private async Task<(HttpClient Admin, string Fleet, HiPortalApp.DeviceCredentials[] Devices)> AdvisedFleetAsync()
+    private async Task<(HttpClient Admin, string Fleet, CreatedDevice[] Devices)> AdvisedFleetAsync()
     {
-        var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("advised");
-        await admin.CreateFleetAsync(fleet, new { threshold = Current });
-        var devices = new[] { await server.App.CreateDeviceAsync("offloading", fleet), await server.App.CreateDeviceAsync("idle", fleet) };
+        var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("advised");
+        await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: Current));
+        var devices = new[] { await server.App.RegisterDeviceAsync("offloading", fleet), await server.App.RegisterDeviceAsync("idle", fleet) };
         using var device = server.App.CreateDeviceClient(devices[0]);
         await device.PostLabelledOffloadsAsync(Offloads, fleet);
         return (admin, fleet, devices);

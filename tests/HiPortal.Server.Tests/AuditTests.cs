@@ -10,9 +10,12 @@ namespace HiPortal.Server.Tests;
 /// <summary>A server whose auto-threshold pass acts on a handful of offloads instead of the default 200.</summary>
 public sealed class AuditServerFixture : ServerFixture
 {
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    protected override HiPortalHostOptions Options => new()
     {
-        ["AutoThreshold:MinOffloads"] = "5",
+        Settings = new Dictionary<string, string?>
+        {
+            ["AutoThreshold:MinOffloads"] = "5",
+        },
     };
 }
 
@@ -22,11 +25,11 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
     [Fact]
     public async Task FleetConfigChange_LeavesOneAuditRow_WithTheOldAndNewThreshold()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("audited");
-        await admin.CreateFleetAsync(fleet, new { threshold = 0.6 });
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("audited");
+        await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: 0.6));
 
-        await admin.ChangeFleetConfigAsync(fleet, new { threshold = 0.7, reason = "fewer offloads" });
+        await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.7, Reason: "fewer offloads"));
 
         var row = Assert.Single(await admin.AuditAsync($"target={fleet}&action=fleet.config"));
         Assert.Equal(("admin", "fleet", "fewer offloads"),
@@ -38,10 +41,10 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
     [Fact]
     public async Task DeviceOverride_AndClearingIt_EachLeaveOneAuditRow_WithTheOldAndNewOverride()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var device = await server.App.CreateDeviceAsync("audited", FleetApi.Unique("audited"));
+        using var admin = await server.App.CreateAdminAsync();
+        var device = await server.App.RegisterDeviceAsync("audited", Samples.Unique("audited"));
 
-        await admin.SetOverrideAsync(device.DeviceId, new { threshold = 0.45 });
+        await admin.SetOverrideAsync(device.DeviceId, new ConfigChange(Threshold: 0.45));
         await admin.ClearOverrideAsync(device.DeviceId);
 
         var rows = await admin.AuditAsync($"scope=device&target={device.DeviceId}&action=device.config");
@@ -56,10 +59,10 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
     [Fact]
     public async Task AdviceApply_LeavesOneAuditRow_WithTheOldAndAdvisedThreshold()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("advised");
-        await admin.CreateFleetAsync(fleet, new { threshold = 0.9 });
-        using var device = server.App.CreateDeviceClient(await server.App.CreateDeviceAsync("advised", fleet));
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("advised");
+        await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: 0.9));
+        using var device = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("advised", fleet));
         await device.PostLabelledOffloadsAsync(20, "advised");
 
         using var response = await admin.PostAsJsonAsync("/api/v1/admin/advice/apply", new { fleet, source = "online" });
@@ -76,11 +79,11 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
     [Fact]
     public async Task AutoPass_LeavesOneAuditRowByAuto_WithinTheFleetsBounds_AndNoneWhenNothingMoves()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("auto");
-        await admin.CreateFleetAsync(fleet, new { threshold = 0.9 });
-        await admin.ChangeFleetSettingsAsync(fleet, new { autoThreshold = true, autoThresholdMin = 0.35, autoThresholdMax = 0.95 });
-        using var device = server.App.CreateDeviceClient(await server.App.CreateDeviceAsync("auto", fleet));
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("auto");
+        await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: 0.9));
+        await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(AutoThreshold: true, AutoThresholdMin: 0.35, AutoThresholdMax: 0.95));
+        using var device = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("auto", fleet));
         await device.PostLabelledOffloadsAsync(20, "auto");
         var auto = server.App.Services.GetRequiredService<AutoThresholdService>();
 
@@ -101,11 +104,11 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
     [Fact]
     public async Task AutoPass_KeepsTheThresholdWithinTheFleetsBounds_WhenTheAdviceIsBelowThem()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("bounded");
-        await admin.CreateFleetAsync(fleet, new { threshold = 0.9 });
-        await admin.ChangeFleetSettingsAsync(fleet, new { autoThreshold = true, autoThresholdMin = 0.85, autoThresholdMax = 0.95 });
-        using var device = server.App.CreateDeviceClient(await server.App.CreateDeviceAsync("bounded", fleet));
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("bounded");
+        await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: 0.9));
+        await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(AutoThreshold: true, AutoThresholdMin: 0.85, AutoThresholdMax: 0.95));
+        using var device = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("bounded", fleet));
         await device.PostLabelledOffloadsAsync(20, "bounded");
         using var advice = await admin.GetAsync($"/api/v1/admin/advice?fleet={fleet}");
         var online = (await advice.JsonAsync(HttpStatusCode.OK)).GetProperty("online").GetProperty("threshold").GetDouble();
@@ -119,14 +122,14 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
     [Fact]
     public async Task Query_FiltersByScopeTargetActorActionAndTime()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var (one, two) = (FleetApi.Unique("filter"), FleetApi.Unique("filter"));
+        using var admin = await server.App.CreateAdminAsync();
+        var (one, two) = (Samples.Unique("filter"), Samples.Unique("filter"));
         var start = DateTimeOffset.UtcNow.AddSeconds(-1);
         await admin.CreateFleetAsync(one);
         await admin.CreateFleetAsync(two);
-        await admin.ChangeFleetConfigAsync(one, new { threshold = 0.5 });
-        await admin.ChangeFleetConfigAsync(one, new { threshold = 0.55 });
-        await admin.ChangeFleetSettingsAsync(two, new { rateLimitBurst = 7 });
+        await admin.ChangeFleetConfigAsync(one, new ConfigChange(Threshold: 0.5));
+        await admin.ChangeFleetConfigAsync(one, new ConfigChange(Threshold: 0.55));
+        await admin.ChangeFleetSettingsAsync(two, new FleetSettingsRequest(RateLimitBurst: 7));
 
         var byTarget = await admin.AuditAsync($"scope=fleet&target={one}");
         var byAction = await admin.AuditAsync($"target={one}&action=fleet.config");
@@ -152,11 +155,11 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
     [InlineData("take=1001")]
     public async Task Query_Returns400NamingTake_OutsideItsRange(string query)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
         using var response = await admin.GetAsync($"/api/v1/admin/audit?{query}");
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "take");
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "take");
     }
 
     [Theory]
@@ -166,8 +169,8 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
     [InlineData("DELETE FROM Audit WHERE Id = (SELECT MAX(Id) FROM Audit)")]
     public async Task Database_RefusesToRewriteTheAuditLog(string sql)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        await admin.CreateFleetAsync(FleetApi.Unique("immutable"));
+        using var admin = await server.App.CreateAdminAsync();
+        await admin.CreateFleetAsync(Samples.Unique("immutable"));
         const string Snapshot = "SELECT COUNT(*) || ':' || TOTAL(LENGTH(COALESCE(Reason, '')) + LENGTH(COALESCE(NewValue, ''))) FROM Audit";
         await using var connection = await Database.OpenAsync(server.App);
         var before = await ScalarAsync(connection, Snapshot);

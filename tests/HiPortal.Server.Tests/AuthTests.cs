@@ -10,7 +10,7 @@ public sealed class AuthTests(ServerFixture server) : IClassFixture<ServerFixtur
     [Fact]
     public async Task PostOffload_Returns401_WithoutAuthorization()
     {
-        using var response = await server.Anonymous.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(0, "anonymous"));
+        using var response = await server.Anonymous.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(0, "anonymous"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -25,7 +25,7 @@ public sealed class AuthTests(ServerFixture server) : IClassFixture<ServerFixtur
     {
         using var client = ClientWith(key);
 
-        using var response = await client.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(0, "unknown-key"));
+        using var response = await client.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(0, "unknown-key"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -36,7 +36,7 @@ public sealed class AuthTests(ServerFixture server) : IClassFixture<ServerFixtur
         var keyId = server.Device.Key.Split('_')[1];
         using var client = ClientWith($"hpk_{keyId}_wrong-secret");
 
-        using var response = await client.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(0, "wrong-secret"));
+        using var response = await client.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(0, "wrong-secret"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -44,9 +44,9 @@ public sealed class AuthTests(ServerFixture server) : IClassFixture<ServerFixtur
     [Fact]
     public async Task PostOffload_Returns403_ForAnAdminToken()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
-        using var response = await admin.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(0, "from-admin"));
+        using var response = await admin.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(0, "from-admin"));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
@@ -70,7 +70,7 @@ public sealed class AuthTests(ServerFixture server) : IClassFixture<ServerFixtur
     [Fact]
     public async Task CreateDevice_Returns400NamingName_WhenNameIsMissing()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
         using var response = await admin.PostAsJsonAsync("/api/v1/admin/devices", new { fleet = "lab" });
 
@@ -127,7 +127,7 @@ public sealed class AuthTests(ServerFixture server) : IClassFixture<ServerFixtur
     [Fact]
     public async Task IssuedToken_AuthorizesAdminEndpoints()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
         using var response = await admin.GetAsync("/api/v1/admin/devices");
 
@@ -138,7 +138,7 @@ public sealed class AuthTests(ServerFixture server) : IClassFixture<ServerFixtur
     [Fact]
     public async Task DeviceKeys_AreStoredOnlyAsSha256Hashes()
     {
-        var created = await server.App.CreateDeviceAsync("hashed", "lab");
+        var created = await server.App.RegisterDeviceAsync("hashed", "lab");
         var secret = created.Key[(created.Key.IndexOf('_', 4) + 1)..];
 
         await using var connection = await Database.OpenAsync(server.App);
@@ -165,14 +165,5 @@ public sealed class AuthTests(ServerFixture server) : IClassFixture<ServerFixtur
         var client = server.App.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         return client;
-    }
-
-    internal static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string field)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _),
-            $"errors should name '{field}': {problem.RootElement}");
     }
 }

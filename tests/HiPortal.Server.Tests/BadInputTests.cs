@@ -205,7 +205,7 @@ public sealed class BadInputTests(ServerFixture server) : IClassFixture<ServerFi
     private static HttpRequestMessage Binary(byte[]? body = null, string? datatype = null, string? remove = null,
         (string Name, string Value)? set = null)
     {
-        var request = Samples.BinaryOffload(Image, $"bad-binary-{Guid.NewGuid():n}");
+        var request = Samples.Binary(Image, $"bad-binary-{Guid.NewGuid():n}").ToRequest();
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);

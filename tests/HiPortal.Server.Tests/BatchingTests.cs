@@ -10,9 +10,12 @@ namespace HiPortal.Server.Tests;
 /// <summary>A server that waits up to 100 ms to fill a batch, so concurrent requests reliably share one.</summary>
 public sealed class BatchingServerFixture : ServerFixture
 {
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    protected override HiPortalHostOptions Options => new()
     {
-        ["Batching:MaxQueueDelay"] = "00:00:00.100",
+        Settings = new Dictionary<string, string?>
+        {
+            ["Batching:MaxQueueDelay"] = "00:00:00.100",
+        },
     };
 }
 
@@ -25,7 +28,7 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
     {
         const int count = 64;
         var posts = Enumerable.Range(0, count).Select(i =>
-            server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(i, $"batched-{i}"))).ToArray();
+            server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(i, $"batched-{i}"))).ToArray();
         var responses = await Task.WhenAll(posts);
         var answers = new OffloadResponse[count];
         for (var i = 0; i < count; i++)
@@ -69,14 +72,14 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
             ["Batching:MaxBatchSize"] = "8",
         });
         using var _ = await app.StartAsync();
-        using var device = app.CreateDeviceClient(await app.CreateDeviceAsync());
+        using var device = app.CreateDeviceClient(await app.RegisterDeviceAsync());
         var queue = app.Services.GetRequiredService<BatchingQueue>();
 
-        var first = device.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(0, "fills-the-queue"));
+        var first = device.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(0, "fills-the-queue"));
         // The worker holds the first request for up to 1 s while it waits for a fuller batch; it still counts.
         await Until(() => queue.Depth == 1 || first.IsCompleted);
         Assert.False(first.IsCompleted, "the first request should still be waiting in the batch");
-        using var second = await device.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(1, "finds-it-full"));
+        using var second = await device.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(1, "finds-it-full"));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), second.Headers.RetryAfter?.Delta);
@@ -102,10 +105,10 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
             ["Batching:MaxBatchSize"] = "8",
         });
         using var client = await app.StartAsync();
-        using var device = app.CreateDeviceClient(await app.CreateDeviceAsync());
+        using var device = app.CreateDeviceClient(await app.RegisterDeviceAsync());
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/offloads")
         {
-            Content = JsonContent.Create(Samples.OffloadBody(0, "too-late")),
+            Content = JsonContent.Create(Samples.Offload(0, "too-late")),
         };
         request.Headers.Add(HiPortal.Contracts.WireHeaders.Deadline, "50");
 

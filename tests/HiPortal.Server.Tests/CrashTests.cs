@@ -15,7 +15,7 @@ public sealed class CrashTests
     [Fact]
     public async Task EveryAnsweredOffload_IsInTheDatabase_AfterTheServerIsKilled()
     {
-        await using var server = ServerProcess.Start(HiPortalApp.AdminPassword);
+        await using var server = ServerProcess.Start(HiPortalHost.AdminPassword);
         using var client = await server.WaitUntilReadyAsync();
         var key = await CreateDeviceKeyAsync(client);
         var answered = new ConcurrentBag<string>();
@@ -42,7 +42,7 @@ public sealed class CrashTests
         // A 20 ms batching window keeps requests waiting in the queue at any moment, so stopping catches some.
         await using var app = new HiPortalApp(new Dictionary<string, string?> { ["Batching:MaxQueueDelay"] = "00:00:00.020" });
         using var _ = await app.StartAsync();
-        var device = await app.CreateDeviceAsync();
+        var device = await app.RegisterDeviceAsync();
         var answered = new ConcurrentBag<string>();
         var answeredAfterStop = 0;
         var stopping = false;
@@ -56,7 +56,7 @@ public sealed class CrashTests
                 var sampleId = $"graceful-{p}-{n}";
                 try
                 {
-                    using var response = await client.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody((p * 61 + n) % 512, sampleId));
+                    using var response = await client.PostAsJsonAsync("/api/v1/offloads", Samples.Offload((p * 61 + n) % 512, sampleId));
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
                         return;
@@ -93,9 +93,9 @@ public sealed class CrashTests
 
     private static async Task<string> CreateDeviceKeyAsync(HttpClient client)
     {
-        using var token = await client.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = HiPortalApp.AdminPassword });
+        using var token = await client.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = HiPortalHost.AdminPassword });
         token.EnsureSuccessStatusCode();
-        var admin = (await token.Content.ReadFromJsonAsync<HiPortalApp.TokenBody>())!;
+        var admin = (await token.Content.ReadFromJsonAsync<TokenResponse>())!;
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/admin/devices")
         {
             Content = JsonContent.Create(new { name = "crash-sensor", fleet = "default" }),
@@ -103,7 +103,7 @@ public sealed class CrashTests
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin.Token);
         using var created = await client.SendAsync(request);
         created.EnsureSuccessStatusCode();
-        return (await created.Content.ReadFromJsonAsync<HiPortalApp.DeviceCredentials>())!.Key;
+        return (await created.Content.ReadFromJsonAsync<CreatedDevice>())!.Key;
     }
 
     private static async Task PostUntilFailureAsync(Uri address, string key, int poster, ConcurrentBag<string> answered,
@@ -116,7 +116,7 @@ public sealed class CrashTests
             var sampleId = $"crash-{poster}-{n}";
             try
             {
-                using var response = await client.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody((poster * 61 + n) % 512, sampleId),
+                using var response = await client.PostAsJsonAsync("/api/v1/offloads", Samples.Offload((poster * 61 + n) % 512, sampleId),
                     cancellationToken);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {

@@ -49,8 +49,8 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [MemberData(nameof(BadFleets))]
     public async Task CreateFleet_Returns400NamingTheField_AndCreatesNothing(string body, string? field)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var name = FleetApi.Unique("refused");
+        using var admin = await server.App.CreateAdminAsync();
+        var name = Samples.Unique("refused");
         var json = $$"""{"name":"{{name}}",{{body.Replace("REASON", new string('r', 501), StringComparison.Ordinal)[1..]}}""";
 
         using var response = await admin.PostAsync("/api/v1/admin/fleets", Json(json));
@@ -67,33 +67,33 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [InlineData("""{}""", "name")]
     public async Task CreateFleet_Returns400NamingName_ForABadName(string body, string field)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
         using var response = await admin.PostAsync("/api/v1/admin/fleets", Json(body));
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
     }
 
     [Fact]
     public async Task CreateFleet_Returns409NamingName_ForAnExistingFleet()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var name = FleetApi.Unique("twice");
-        await admin.CreateFleetAsync(name, new { threshold = 0.5 });
+        using var admin = await server.App.CreateAdminAsync();
+        var name = Samples.Unique("twice");
+        await admin.CreateFleetAsync(new CreateFleetRequest(name, Threshold: 0.5));
 
         using var response = await admin.PostAsJsonAsync("/api/v1/admin/fleets", new { name, threshold = 0.9 });
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.Conflict, "name");
+        await AssertProblemAsync(response, HttpStatusCode.Conflict, "name");
         Assert.Equal(0.5, (await admin.GetFleetAsync(name)).GetProperty("desired").GetProperty("threshold").GetDouble());
     }
 
     [Fact]
     public async Task CreateFleet_StoresTheGivenConfiguration()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var name = FleetApi.Unique("configured");
+        using var admin = await server.App.CreateAdminAsync();
+        var name = Samples.Unique("configured");
 
-        await admin.CreateFleetAsync(name, new { threshold = 0.4, rule = "top2-lr", coefficients = new[] { 0.5, -2.0, 3.0 }, telemetryIntervalSeconds = 15 });
+        await admin.CreateFleetAsync(new CreateFleetRequest(name, Threshold: 0.4, Rule: "top2-lr", Coefficients: [0.5, -2.0, 3.0], TelemetryIntervalSeconds: 15));
 
         var desired = (await admin.GetFleetAsync(name)).GetProperty("desired");
         Assert.Equal(("top2-lr", 0.4, 15), (desired.GetProperty("rule").GetString(), desired.GetProperty("threshold").GetDouble(),
@@ -105,9 +105,9 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [MemberData(nameof(BadChanges))]
     public async Task ChangeFleetConfig_Returns400NamingTheField_AndChangesNothing(string body, string? field)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("unchanged");
-        var device = await server.App.CreateDeviceAsync("unchanged", fleet);
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("unchanged");
+        var device = await server.App.RegisterDeviceAsync("unchanged", fleet);
         var before = await admin.GetFleetAsync(fleet);
         var auditBefore = (await admin.AuditAsync($"target={fleet}")).Count;
 
@@ -123,12 +123,12 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [Fact]
     public async Task ChangeFleetConfig_Returns404NamingFleet_ForAnUnknownFleet()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("missing");
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("missing");
 
         using var response = await admin.PutAsJsonAsync($"/api/v1/admin/fleets/{fleet}/config", new { threshold = 0.5 });
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.NotFound, "fleet");
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "fleet");
         Assert.Empty(await admin.AuditAsync($"target={fleet}"));
     }
 
@@ -137,15 +137,15 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [InlineData("", "GET")]
     public async Task FleetRoutes_Return404NamingFleet_ForAnUnknownFleet(string suffix, string method)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        using var request = new HttpRequestMessage(new HttpMethod(method), $"/api/v1/admin/fleets/{FleetApi.Unique("missing")}{suffix}")
+        using var admin = await server.App.CreateAdminAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), $"/api/v1/admin/fleets/{Samples.Unique("missing")}{suffix}")
         {
             Content = method == "PUT" ? JsonContent.Create(new { rateLimitBurst = 5 }) : null,
         };
 
         using var response = await admin.SendAsync(request);
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.NotFound, "fleet");
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "fleet");
     }
 
     [Theory]
@@ -159,8 +159,8 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [InlineData("""{"rateLimitPerSecond":"NaN"}""", null)]
     public async Task ChangeFleetSettings_Returns400NamingTheField_AndChangesNothing(string body, string? field)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("settings");
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("settings");
         await admin.CreateFleetAsync(fleet);
         var before = await admin.GetFleetAsync(fleet);
 
@@ -174,13 +174,13 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [Fact]
     public async Task CreateDevice_Returns400NamingFleet_ForAnUnknownFleet()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("missing");
-        var name = FleetApi.Unique("orphan");
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("missing");
+        var name = Samples.Unique("orphan");
 
         using var response = await admin.PostAsJsonAsync("/api/v1/admin/devices", new { name, fleet });
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "fleet");
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "fleet");
         Assert.Equal(0, (await admin.ListDevicesAsync($"name={name}")).GetProperty("total").GetInt32());
     }
 
@@ -191,12 +191,12 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [InlineData("""{}""", "body")]
     public async Task SetOverride_Returns400NamingTheField_AndChangesNothing(string body, string field)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var device = await server.App.CreateDeviceAsync("override", FleetApi.Unique("override"));
+        using var admin = await server.App.CreateAdminAsync();
+        var device = await server.App.RegisterDeviceAsync("override", Samples.Unique("override"));
 
         using var response = await admin.PutAsync($"/api/v1/admin/devices/{device.DeviceId}/config", Json(body));
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
         var detail = await admin.GetDeviceAsync(device.DeviceId);
         Assert.Equal(1, detail.GetProperty("device").GetProperty("configVersion").GetInt64());
         Assert.False(detail.GetProperty("device").GetProperty("hasOverride").GetBoolean());
@@ -208,7 +208,7 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [InlineData("DELETE")]
     public async Task DeviceOverride_Returns404NamingDeviceId_ForAnUnknownDevice(string method)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
         using var request = new HttpRequestMessage(new HttpMethod(method), "/api/v1/admin/devices/dev_0000000000000000/config")
         {
             Content = method == "PUT" ? JsonContent.Create(new { threshold = 0.5 }) : null,
@@ -216,7 +216,7 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
 
         using var response = await admin.SendAsync(request);
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.NotFound, "deviceId");
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "deviceId");
     }
 
     [Theory]
@@ -229,7 +229,7 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [InlineData("pageSize=1e3", null)]
     public async Task ListDevices_Returns400_ForABadQuery(string query, string? field)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
         using var response = await admin.GetAsync($"/api/v1/admin/devices?{query}");
 
@@ -239,7 +239,7 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [Fact]
     public async Task ListDevices_ReturnsAnEmptyPage_BeyondTheLastOne()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
         var page = await admin.ListDevicesAsync($"page={int.MaxValue}&pageSize=500");
 
@@ -250,11 +250,11 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [Fact]
     public async Task ListDevices_PagesThroughAFleetInNameOrder()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("paged");
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("paged");
         foreach (var name in new[] { "c", "a", "e", "b", "d" })
         {
-            await server.App.CreateDeviceAsync(name, fleet);
+            await server.App.RegisterDeviceAsync(name, fleet);
         }
 
         var pages = new List<JsonElement>();
@@ -276,12 +276,12 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [InlineData("""{"username":"bad name","password":"long-enough-pw","role":"Operator"}""", "username")]
     public async Task CreateUser_Returns400NamingTheField_AndCreatesNoUser(string body, string field)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var username = FleetApi.Unique("user");
+        using var admin = await server.App.CreateAdminAsync();
+        var username = Samples.Unique("user");
 
         using var response = await admin.PostAsync("/api/v1/admin/users", Json(body.Replace("NAME", username, StringComparison.Ordinal)));
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
         using var users = await admin.GetAsync("/api/v1/admin/users");
         Assert.DoesNotContain(username, await users.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var signIn = await server.Anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username, password = "long-enough-pw" });
@@ -291,23 +291,23 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [Fact]
     public async Task SetRole_Returns400NamingRole_ForAnUnknownRole_And404ForAnUnknownUser()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
         using var unknownRole = await admin.PutAsJsonAsync("/api/v1/admin/users/admin/role", new { role = "Root" });
-        using var unknownUser = await admin.PutAsJsonAsync($"/api/v1/admin/users/{FleetApi.Unique("nobody")}/role", new { role = "Operator" });
+        using var unknownUser = await admin.PutAsJsonAsync($"/api/v1/admin/users/{Samples.Unique("nobody")}/role", new { role = "Operator" });
 
-        await AuthTests.AssertProblemAsync(unknownRole, HttpStatusCode.BadRequest, "role");
-        await AuthTests.AssertProblemAsync(unknownUser, HttpStatusCode.NotFound, "username");
+        await AssertProblemAsync(unknownRole, HttpStatusCode.BadRequest, "role");
+        await AssertProblemAsync(unknownUser, HttpStatusCode.NotFound, "username");
     }
 
     [Fact]
     public async Task SetRole_Returns409_ForDemotingTheLastAdmin()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
         using var response = await admin.PutAsJsonAsync("/api/v1/admin/users/admin/role", new { role = "Operator" });
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.Conflict, "role");
+        await AssertProblemAsync(response, HttpStatusCode.Conflict, "role");
         using var users = await admin.GetAsync("/api/v1/admin/users");
         var adminUser = (await users.JsonAsync(HttpStatusCode.OK)).EnumerateArray().Single(u => u.GetProperty("username").GetString() == "admin");
         Assert.Equal("Admin", adminUser.GetProperty("role").GetString());
@@ -318,8 +318,8 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     [InlineData(31_000_000)]
     public async Task OversizedBodies_AreRefusedWith4xx_NeverA500(int bytes)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var name = FleetApi.Unique("huge");
+        using var admin = await server.App.CreateAdminAsync();
+        var name = Samples.Unique("huge");
         var padding = new string('x', bytes);
 
         using var create = await SendLargeAsync(admin, HttpMethod.Post, "/api/v1/admin/fleets", $$"""{"name":"{{name}}","reason":"{{padding}}"}""");
@@ -340,7 +340,7 @@ public sealed class FleetAdminTests(ServerFixture server) : IClassFixture<Server
     {
         if (field is not null)
         {
-            await AuthTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
+            await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
             return;
         }
 

@@ -13,7 +13,7 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     public async Task PostOffload_ReturnsTheLargeModelsAnswer_ForAJsonSample()
     {
         const int index = 3;
-        using var response = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(index, "json-3"));
+        using var response = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(index, "json-3"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var answer = (await response.Content.ReadFromJsonAsync<OffloadResponse>())!;
@@ -29,8 +29,8 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     public async Task PostOffload_ReturnsTheSameAnswerAsJson_ForTheBinaryForm()
     {
         const int index = 7;
-        using var json = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(index, "form-json-7"));
-        using var request = Samples.BinaryOffload(index, "form-binary-7");
+        using var json = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(index, "form-json-7"));
+        using var request = Samples.Binary(index, "form-binary-7").ToRequest();
         using var binary = await server.DeviceClient.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, json.StatusCode);
@@ -75,7 +75,7 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     [Fact]
     public async Task PostOffload_StoresTheBinaryFormWithoutLabel_AsNullLabel()
     {
-        using var request = Samples.BinaryOffload(11, "binary-no-label", withLabel: false);
+        using var request = Samples.Binary(11, "binary-no-label", withLabel: false).ToRequest();
         using var response = await server.DeviceClient.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -89,8 +89,8 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     public async Task PostOffload_ReplaysTheStoredDecision_WhenASampleIdIsRetried()
     {
         const int index = 5;
-        using var first = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(index, "retry-5"));
-        using var retry = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(index, "retry-5"));
+        using var first = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(index, "retry-5"));
+        using var retry = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(index, "retry-5"));
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
@@ -108,7 +108,7 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     public async Task PostOffload_StoresOneDecision_WhenTheSameSampleIsPostedConcurrently()
     {
         var posts = Enumerable.Range(0, 4)
-            .Select(_ => server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(9, "concurrent-9")))
+            .Select(_ => server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(9, "concurrent-9")))
             .ToArray();
         var responses = await Task.WhenAll(posts);
         try
@@ -131,8 +131,8 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     [Fact]
     public async Task PostOffload_Returns409NamingSampleId_WhenTheIdIsReusedForAnotherPayload()
     {
-        using var first = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(1, "reused-id"));
-        using var conflict = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(2, "reused-id"));
+        using var first = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(1, "reused-id"));
+        using var conflict = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(2, "reused-id"));
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
@@ -146,8 +146,8 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     [Fact]
     public async Task PostOffload_AcceptsOnePayloadAndRejectsTheOther_WhenOneIdIsPostedConcurrentlyWithTwoPayloads()
     {
-        var first = server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(20, "raced-id"));
-        var second = server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(21, "raced-id"));
+        var first = server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(20, "raced-id"));
+        var second = server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(21, "raced-id"));
         using var a = await first;
         using var b = await second;
 
@@ -161,11 +161,11 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     [Fact]
     public async Task PostOffload_KeepsSampleIdsApartPerDevice()
     {
-        var other = await server.App.CreateDeviceAsync("other-sensor");
+        var other = await server.App.RegisterDeviceAsync("other-sensor");
         using var otherClient = server.App.CreateDeviceClient(other);
 
-        using var mine = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(30, "shared-id"));
-        using var theirs = await otherClient.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(31, "shared-id"));
+        using var mine = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(30, "shared-id"));
+        using var theirs = await otherClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(31, "shared-id"));
 
         Assert.Equal(HttpStatusCode.OK, mine.StatusCode);
         Assert.Equal(HttpStatusCode.OK, theirs.StatusCode);
@@ -181,7 +181,7 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
         const int index = 12;
         var localClass = (Samples.Test.Label(index) + 1) % 10;
         using var response = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads",
-            Samples.OffloadBody(index, "stored-12", localClass, confidence: 0.375));
+            Samples.Offload(index, "stored-12", localClass, confidence: 0.375));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var answer = (await response.Content.ReadFromJsonAsync<OffloadResponse>())!;
 

@@ -97,7 +97,7 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
     [Fact]
     public async Task Infer_WorksForAnAdminToken()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
         var body = new { inputs = new[] { new { name = "input", shape = new[] { 1, 784 }, datatype = "UINT8", data = Pixels(6) } } };
 
         using var response = await admin.PostAsJsonAsync("/v2/models/large/infer", body);

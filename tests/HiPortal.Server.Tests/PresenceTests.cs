@@ -5,15 +5,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HiPortal.Server.Tests;
 
 /// <summary>Online/offline from when a device was last heard, on a fake clock (Presence:OfflineAfter is 60 s).</summary>
-public sealed class PresenceTests(FakeClockServer server) : IClassFixture<FakeClockServer>
+public sealed class PresenceTests(FakeClockFixture server) : IClassFixture<FakeClockFixture>
 {
     private static readonly TimeSpan s_offlineAfter = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task Device_IsOfflineUntilItsFirstRequest()
     {
-        using var admin = await server.CreateAdminClientAsync();
-        var device = await server.CreateDeviceAsync(admin, "silent", FleetApi.Unique("presence"));
+        using var admin = await server.App.CreateAdminAsync();
+        var device = await server.App.RegisterDeviceAsync("silent", Samples.Unique("presence"));
 
         var row = (await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device");
 
@@ -24,9 +24,9 @@ public sealed class PresenceTests(FakeClockServer server) : IClassFixture<FakeCl
     [Fact]
     public async Task Device_GoesOffline_OnceOfflineAfterHasPassedSinceItsLastOffload()
     {
-        using var admin = await server.CreateAdminClientAsync();
-        var device = await server.CreateDeviceAsync(admin, "sensor", FleetApi.Unique("presence"));
-        using var client = server.CreateDeviceClient(device);
+        using var admin = await server.App.CreateAdminAsync();
+        var device = await server.App.RegisterDeviceAsync("sensor", Samples.Unique("presence"));
+        using var client = server.App.CreateDeviceClient(device);
 
         await client.OffloadAsync(0, "presence-0");
         var seenAt = server.Time.GetUtcNow();
@@ -46,9 +46,9 @@ public sealed class PresenceTests(FakeClockServer server) : IClassFixture<FakeCl
     [Fact]
     public async Task OfflineDevice_ComesBackOnline_WithItsNextRequest()
     {
-        using var admin = await server.CreateAdminClientAsync();
-        var device = await server.CreateDeviceAsync(admin, "sensor", FleetApi.Unique("presence"));
-        using var client = server.CreateDeviceClient(device);
+        using var admin = await server.App.CreateAdminAsync();
+        var device = await server.App.RegisterDeviceAsync("sensor", Samples.Unique("presence"));
+        using var client = server.App.CreateDeviceClient(device);
         await client.GetConfigAsync();
         server.Time.Advance(s_offlineAfter + TimeSpan.FromSeconds(5));
         Assert.False((await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device").GetProperty("online").GetBoolean());
@@ -61,13 +61,13 @@ public sealed class PresenceTests(FakeClockServer server) : IClassFixture<FakeCl
     [Fact]
     public async Task DeviceList_FiltersByOnlineAndOffline_AfterLastSeenTimesAreWritten()
     {
-        using var admin = await server.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("presence");
-        var early = await server.CreateDeviceAsync(admin, "early", fleet);
-        var late = await server.CreateDeviceAsync(admin, "late", fleet);
-        using var earlyClient = server.CreateDeviceClient(early);
-        using var lateClient = server.CreateDeviceClient(late);
-        var flusher = server.Services.GetRequiredService<PresenceFlusher>();
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("presence");
+        var early = await server.App.RegisterDeviceAsync("early", fleet);
+        var late = await server.App.RegisterDeviceAsync("late", fleet);
+        using var earlyClient = server.App.CreateDeviceClient(early);
+        using var lateClient = server.App.CreateDeviceClient(late);
+        var flusher = server.App.Services.GetRequiredService<PresenceFlusher>();
 
         await earlyClient.OffloadAsync(1, "early-1");
         server.Time.Advance(TimeSpan.FromSeconds(45));
@@ -83,9 +83,9 @@ public sealed class PresenceTests(FakeClockServer server) : IClassFixture<FakeCl
     [Fact]
     public async Task RevokedDevice_IsNeverOnline()
     {
-        using var admin = await server.CreateAdminClientAsync();
-        var device = await server.CreateDeviceAsync(admin, "revoked", FleetApi.Unique("presence"));
-        using var client = server.CreateDeviceClient(device);
+        using var admin = await server.App.CreateAdminAsync();
+        var device = await server.App.RegisterDeviceAsync("revoked", Samples.Unique("presence"));
+        using var client = server.App.CreateDeviceClient(device);
         await client.GetConfigAsync();
 
         using var revoke = await admin.PostAsync($"/api/v1/admin/devices/{device.DeviceId}/revoke", null);

@@ -8,17 +8,17 @@ namespace HiPortal.Server.Tests;
 /// Per-device token buckets sized by the fleet. The clock is fake, so no token refills between two requests unless
 /// a test moves time: the counts below are exact, not "fast enough".
 /// </summary>
-public sealed class RateLimitTests(FakeClockServer server) : IClassFixture<FakeClockServer>
+public sealed class RateLimitTests(FakeClockFixture server) : IClassFixture<FakeClockFixture>
 {
     [Fact]
     public async Task ThirdQuickOffload_Gets429WithRetryAfterAndAProblem_WhenTheFleetAllowsBurst2()
     {
         var (first, _) = await LimitedFleetAsync();
-        using var client = server.CreateDeviceClient(first);
+        using var client = server.App.CreateDeviceClient(first);
 
         await client.OffloadAsync(0, "burst-0");
         await client.OffloadAsync(1, "burst-1");
-        using var third = await client.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(2, "burst-2"));
+        using var third = await client.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(2, "burst-2"));
 
         Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), third.Headers.RetryAfter?.Delta);
@@ -31,14 +31,14 @@ public sealed class RateLimitTests(FakeClockServer server) : IClassFixture<FakeC
     public async Task RefusedOffload_IsNotStored()
     {
         var (first, _) = await LimitedFleetAsync();
-        using var client = server.CreateDeviceClient(first);
+        using var client = server.App.CreateDeviceClient(first);
         await client.OffloadAsync(0, "stored-0");
         await client.OffloadAsync(1, "stored-1");
 
-        using var refused = await client.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(2, "refused-2"));
+        using var refused = await client.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(2, "refused-2"));
 
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        var stored = await Database.CountAsync(server.DatabasePath, "SELECT COUNT(*) FROM Decisions WHERE DeviceId = $d", ("$d", first.DeviceId));
+        var stored = await Database.CountAsync(server.App.DatabasePath, "SELECT COUNT(*) FROM Decisions WHERE DeviceId = $d", ("$d", first.DeviceId));
         Assert.Equal(2, stored);
     }
 
@@ -46,8 +46,8 @@ public sealed class RateLimitTests(FakeClockServer server) : IClassFixture<FakeC
     public async Task AnotherDeviceInTheSameFleet_IsUnaffected_WhenOneDeviceIsLimited()
     {
         var (first, second) = await LimitedFleetAsync();
-        using var limited = server.CreateDeviceClient(first);
-        using var other = server.CreateDeviceClient(second);
+        using var limited = server.App.CreateDeviceClient(first);
+        using var other = server.App.CreateDeviceClient(second);
         await limited.GetConfigAsync();
         await limited.GetConfigAsync();
         using var refused = await limited.GetAsync("/api/v1/config");
@@ -61,7 +61,7 @@ public sealed class RateLimitTests(FakeClockServer server) : IClassFixture<FakeC
     public async Task LimitedDevice_IsServedAgain_OnceATokenHasRefilled()
     {
         var (first, _) = await LimitedFleetAsync();
-        using var client = server.CreateDeviceClient(first);
+        using var client = server.App.CreateDeviceClient(first);
         await client.GetConfigAsync();
         await client.GetConfigAsync();
         using var refused = await client.GetAsync("/api/v1/config");
@@ -78,14 +78,14 @@ public sealed class RateLimitTests(FakeClockServer server) : IClassFixture<FakeC
     public async Task NewFleetLimits_ApplyAtOnce_ToDevicesAlreadyLimited()
     {
         var (first, _) = await LimitedFleetAsync();
-        using var admin = await server.CreateAdminClientAsync();
-        using var client = server.CreateDeviceClient(first);
+        using var admin = await server.App.CreateAdminAsync();
+        using var client = server.App.CreateDeviceClient(first);
         await client.GetConfigAsync();
         await client.GetConfigAsync();
         using var refused = await client.GetAsync("/api/v1/config");
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
 
-        await admin.ChangeFleetSettingsAsync(first.Fleet, new { rateLimitBurst = 5 });
+        await admin.ChangeFleetSettingsAsync(first.Fleet, new FleetSettingsRequest(RateLimitBurst: 5));
 
         for (var i = 0; i < 5; i++)
         {
@@ -97,12 +97,12 @@ public sealed class RateLimitTests(FakeClockServer server) : IClassFixture<FakeC
     }
 
     /// <summary>A new fleet limited to 1 request/s with a burst of 2, and two devices in it that have made no request.</summary>
-    private async Task<(HiPortalApp.DeviceCredentials First, HiPortalApp.DeviceCredentials Second)> LimitedFleetAsync()
+    private async Task<(CreatedDevice First, CreatedDevice Second)> LimitedFleetAsync()
     {
-        using var admin = await server.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("limited");
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("limited");
         await admin.CreateFleetAsync(fleet);
-        await admin.ChangeFleetSettingsAsync(fleet, new { rateLimitPerSecond = 1, rateLimitBurst = 2 });
-        return (await server.CreateDeviceAsync(admin, "first", fleet), await server.CreateDeviceAsync(admin, "second", fleet));
+        await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(RateLimitPerSecond: 1, RateLimitBurst: 2));
+        return (await server.App.RegisterDeviceAsync("first", fleet), await server.App.RegisterDeviceAsync("second", fleet));
     }
 }

@@ -18,12 +18,12 @@ public sealed class ReadinessTests
         var model = app.Services.GetRequiredService<ModelHost>();
         await Assert.ThrowsAnyAsync<Exception>(() => model.WhenReady.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.True(model.WhenReady.IsFaulted);
-        using var device = app.CreateDeviceClient(await app.CreateDeviceAsync());
+        using var device = app.CreateDeviceClient(await app.RegisterDeviceAsync());
 
         using var live = await anonymous.GetAsync("/health/live");
         using var ready = await anonymous.GetAsync("/health/ready");
         using var oipReady = await anonymous.GetAsync("/v2/health/ready");
-        using var offload = await device.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(0, "no-model"));
+        using var offload = await device.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(0, "no-model"));
         using var infer = await device.PostAsJsonAsync("/v2/models/large/infer",
             new { inputs = new[] { new { name = "input", shape = new[] { 1, 784 }, datatype = "UINT8", data = new int[784] } } });
 

@@ -17,15 +17,15 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task FleetThresholdChange_BumpsExactlyTheDevicesWithoutAThresholdOverride()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        var plain1 = await server.App.CreateDeviceAsync("plain-1", fleet);
-        var plain2 = await server.App.CreateDeviceAsync("plain-2", fleet);
-        var overridden = await server.App.CreateDeviceAsync("overridden", fleet);
-        await admin.SetOverrideAsync(overridden.DeviceId, new { threshold = 0.5 });
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var plain1 = await server.App.RegisterDeviceAsync("plain-1", fleet);
+        var plain2 = await server.App.RegisterDeviceAsync("plain-2", fleet);
+        var overridden = await server.App.RegisterDeviceAsync("overridden", fleet);
+        await admin.SetOverrideAsync(overridden.DeviceId, new ConfigChange(Threshold: 0.5));
         var before = await VersionsAsync(admin, plain1, plain2, overridden);
 
-        var result = await admin.ChangeFleetConfigAsync(fleet, new { threshold = 0.8 });
+        var result = await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.8));
 
         Assert.Equal(2, result.GetProperty("devicesBumped").GetInt32());
         Assert.Equal(new[] { before[0] + 1, before[1] + 1, before[2] }, await VersionsAsync(admin, plain1, plain2, overridden));
@@ -38,15 +38,15 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task FleetTelemetryIntervalChange_BumpsEveryDevice_WhenOnlyTheThresholdIsOverridden()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        var plain1 = await server.App.CreateDeviceAsync("plain-1", fleet);
-        var plain2 = await server.App.CreateDeviceAsync("plain-2", fleet);
-        var overridden = await server.App.CreateDeviceAsync("overridden", fleet);
-        await admin.SetOverrideAsync(overridden.DeviceId, new { threshold = 0.5 });
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var plain1 = await server.App.RegisterDeviceAsync("plain-1", fleet);
+        var plain2 = await server.App.RegisterDeviceAsync("plain-2", fleet);
+        var overridden = await server.App.RegisterDeviceAsync("overridden", fleet);
+        await admin.SetOverrideAsync(overridden.DeviceId, new ConfigChange(Threshold: 0.5));
         var before = await VersionsAsync(admin, plain1, plain2, overridden);
 
-        var result = await admin.ChangeFleetConfigAsync(fleet, new { telemetryIntervalSeconds = 30 });
+        var result = await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(TelemetryIntervalSeconds: 30));
 
         Assert.Equal(3, result.GetProperty("devicesBumped").GetInt32());
         Assert.Equal(before.Select(v => v + 1), await VersionsAsync(admin, plain1, plain2, overridden));
@@ -59,12 +59,12 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task FleetChange_BumpsNothing_WhenTheEffectiveConfigurationIsTheSame()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        var device = await server.App.CreateDeviceAsync("same", fleet);
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("same", fleet);
         var threshold = (await admin.GetFleetAsync(fleet)).GetProperty("desired").GetProperty("threshold").GetDouble();
 
-        var result = await admin.ChangeFleetConfigAsync(fleet, new { threshold });
+        var result = await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: threshold));
 
         Assert.Equal(0, result.GetProperty("devicesBumped").GetInt32());
         Assert.Equal(1, await admin.VersionAsync(device.DeviceId));
@@ -73,7 +73,7 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task GetConfig_Returns304WithTheETag_ForIfNoneMatchOfTheCurrentVersion()
     {
-        var device = await server.App.CreateDeviceAsync("etag", FleetApi.Unique("twin"));
+        var device = await server.App.RegisterDeviceAsync("etag", Samples.Unique("twin"));
         using var client = server.App.CreateDeviceClient(device);
         using var first = await client.GetAsync("/api/v1/config");
         var etag = first.Headers.ETag;
@@ -90,11 +90,11 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task GetConfig_Returns200WithTheNewVersion_ForIfNoneMatchOfAnOlderVersion()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        var device = await server.App.CreateDeviceAsync("etag", fleet);
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("etag", fleet);
         using var client = server.App.CreateDeviceClient(device);
-        await admin.ChangeFleetConfigAsync(fleet, new { threshold = 0.7 });
+        await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.7));
 
         using var response = await client.SendAsync(ConfigRequest("\"v1\""));
 
@@ -107,16 +107,16 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task LongPoll_AnswersWithTheNewVersionWithin1s_OfAnAdminChange()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        var device = await server.App.CreateDeviceAsync("poller", fleet);
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("poller", fleet);
         using var client = server.App.CreateDeviceClient(device);
 
         var poll = client.SendAsync(ConfigRequest("\"v1\"", waitSeconds: 10));
         await PollHasArrivedAsync(device.DeviceId);
         Assert.False(poll.IsCompleted, "the poll should wait while nothing has changed");
         var sinceChange = Stopwatch.StartNew();
-        await admin.ChangeFleetConfigAsync(fleet, new { threshold = 0.75 });
+        await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.75));
         using var response = await poll;
         sinceChange.Stop();
 
@@ -130,7 +130,7 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task LongPoll_Returns304_WhenNothingChangesWithinTheWait()
     {
-        var device = await server.App.CreateDeviceAsync("poller", FleetApi.Unique("twin"));
+        var device = await server.App.RegisterDeviceAsync("poller", Samples.Unique("twin"));
         using var client = server.App.CreateDeviceClient(device);
         var waited = Stopwatch.StartNew();
 
@@ -145,7 +145,7 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task LongPoll_AnswersAtOnce_WhenTheDeviceHasNoVersionYet()
     {
-        var device = await server.App.CreateDeviceAsync("booting", FleetApi.Unique("twin"));
+        var device = await server.App.RegisterDeviceAsync("booting", Samples.Unique("twin"));
         using var client = server.App.CreateDeviceClient(device);
         var waited = Stopwatch.StartNew();
 
@@ -159,11 +159,11 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task LongPoll_AnswersAtOnce_WhenTheDeviceIsBehind()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        var device = await server.App.CreateDeviceAsync("behind", fleet);
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("behind", fleet);
         using var client = server.App.CreateDeviceClient(device);
-        await admin.ChangeFleetConfigAsync(fleet, new { threshold = 0.6 });
+        await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.6));
         var waited = Stopwatch.StartNew();
 
         using var response = await client.SendAsync(ConfigRequest("\"v1\"", waitSeconds: 5));
@@ -180,16 +180,16 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     {
         using var response = await server.DeviceClient.GetAsync($"/api/v1/config?waitSeconds={waitSeconds}");
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "waitSeconds");
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "waitSeconds");
     }
 
     [Fact]
     public async Task AckApplied_MovesTheDeviceFromPendingToApplied_AndAChangeMovesItBack()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        var acking = await server.App.CreateDeviceAsync("acking", fleet);
-        var silent = await server.App.CreateDeviceAsync("silent", fleet);
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var acking = await server.App.RegisterDeviceAsync("acking", fleet);
+        var silent = await server.App.RegisterDeviceAsync("silent", fleet);
         using var client = server.App.CreateDeviceClient(acking);
         Assert.Equal(Sorted(acking.DeviceId, silent.DeviceId), Sorted([.. await admin.DeviceIdsAsync($"fleet={fleet}&status=pending")]));
         await AssertCountsAsync(admin, fleet, applied: 0, pending: 2);
@@ -206,7 +206,7 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal(version, row.GetProperty("reportedVersion").GetInt64());
         Assert.Equal("applied", row.GetProperty("reportedStatus").GetString());
 
-        await admin.ChangeFleetConfigAsync(fleet, new { threshold = 0.72 });
+        await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.72));
 
         Assert.Empty(await admin.DeviceIdsAsync($"fleet={fleet}&status=applied"));
         await AssertCountsAsync(admin, fleet, applied: 0, pending: 2);
@@ -215,9 +215,9 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task DeviceListStatus_AgreesWithTheFleetCounts_ForARevokedDevice()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        var device = await server.App.CreateDeviceAsync("applied-then-revoked", fleet);
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("applied-then-revoked", fleet);
         using (var client = server.App.CreateDeviceClient(device))
         {
             await client.AckAsync((await client.GetConfigAsync()).GetProperty("version").GetInt64());
@@ -235,12 +235,12 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task ConcurrentFleetChanges_EachBumpTheVersionOnce_AndEachLeaveOneAuditRow()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        var device = await server.App.CreateDeviceAsync("contended", fleet);
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("contended", fleet);
         var thresholds = Enumerable.Range(1, 8).Select(i => 0.5 + (i / 100.0)).ToList();
 
-        var results = await Task.WhenAll(thresholds.Select(t => admin.ChangeFleetConfigAsync(fleet, new { threshold = t })));
+        var results = await Task.WhenAll(thresholds.Select(t => admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: t))));
 
         Assert.All(results, r => Assert.Equal(1, r.GetProperty("devicesBumped").GetInt32()));
         Assert.Equal(1 + thresholds.Count, await admin.VersionAsync(device.DeviceId));
@@ -256,9 +256,9 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task AckRejected_KeepsTheDevicePending_AndRecordsTheMessage()
     {
-        var fleet = FleetApi.Unique("twin");
-        var device = await server.App.CreateDeviceAsync("rejecting", fleet);
-        using var admin = await server.App.CreateAdminClientAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("rejecting", fleet);
+        using var admin = await server.App.CreateAdminAsync();
         using var client = server.App.CreateDeviceClient(device);
 
         using var response = await client.PostAsJsonAsync("/api/v1/config/ack", new { version = 1, status = "rejected", message = "threshold out of range for firmware 1.2" });
@@ -278,25 +278,25 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [InlineData("""{"version":1}""", "status")]
     public async Task Ack_Returns400NamingTheField_ForABadReport(string body, string field)
     {
-        var device = await server.App.CreateDeviceAsync("bad-ack", FleetApi.Unique("twin"));
+        var device = await server.App.RegisterDeviceAsync("bad-ack", Samples.Unique("twin"));
         using var client = server.App.CreateDeviceClient(device);
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
 
         using var response = await client.PostAsync("/api/v1/config/ack", content);
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
     }
 
     [Fact]
     public async Task OffloadResponses_CarryTheNewConfigVersion_AfterAChange()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        var device = await server.App.CreateDeviceAsync("offloader", fleet);
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("offloader", fleet);
         using var client = server.App.CreateDeviceClient(device);
         var before = await client.OffloadAsync(0, "version-before");
 
-        await admin.ChangeFleetConfigAsync(fleet, new { threshold = 0.77 });
+        await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.77));
         var after = await client.OffloadAsync(1, "version-after");
 
         Assert.Equal(1, before.GetProperty("configVersion").GetInt64());
@@ -306,13 +306,13 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task ClearOverride_RestoresTheFleetValue_AndBumpsTheVersion()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        await admin.CreateFleetAsync(fleet, new { threshold = 0.62 });
-        var device = await server.App.CreateDeviceAsync("overridden", fleet);
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: 0.62));
+        var device = await server.App.RegisterDeviceAsync("overridden", fleet);
         using var client = server.App.CreateDeviceClient(device);
 
-        var set = await admin.SetOverrideAsync(device.DeviceId, new { threshold = 0.4 });
+        var set = await admin.SetOverrideAsync(device.DeviceId, new ConfigChange(Threshold: 0.4));
         var overridden = await client.GetConfigAsync();
         var cleared = await admin.ClearOverrideAsync(device.DeviceId);
         var restored = await client.GetConfigAsync();
@@ -327,8 +327,8 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task ClearOverride_KeepsTheVersion_WhenThereWasNoOverride()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var device = await server.App.CreateDeviceAsync("plain", FleetApi.Unique("twin"));
+        using var admin = await server.App.CreateAdminAsync();
+        var device = await server.App.RegisterDeviceAsync("plain", Samples.Unique("twin"));
 
         var cleared = await admin.ClearOverrideAsync(device.DeviceId);
 
@@ -339,11 +339,11 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
     [Fact]
     public async Task ConfigHistory_HoldsTheDesiredVersionAndTheDevicesReport()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("twin");
-        var device = await server.App.CreateDeviceAsync("historic", fleet);
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("historic", fleet);
         using var client = server.App.CreateDeviceClient(device);
-        await admin.ChangeFleetConfigAsync(fleet, new { threshold = 0.81 });
+        await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.81));
         await client.AckAsync(2);
 
         using var response = await admin.GetAsync($"/api/v1/admin/devices/{device.DeviceId}/config-history");
@@ -375,7 +375,7 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
         }
     }
 
-    private static async Task<List<long>> VersionsAsync(HttpClient admin, params HiPortalApp.DeviceCredentials[] devices)
+    private static async Task<List<long>> VersionsAsync(HttpClient admin, params CreatedDevice[] devices)
     {
         var versions = new List<long>();
         foreach (var device in devices)

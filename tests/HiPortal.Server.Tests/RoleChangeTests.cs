@@ -9,8 +9,8 @@ public sealed class RoleChangeTests(ServerFixture server) : IClassFixture<Server
     [Fact]
     public async Task DemotedAdmin_LosesAdminRights_WithTheTokenTheyAlreadyHold()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var username = FleetApi.Unique("second");
+        using var admin = await server.App.CreateAdminAsync();
+        var username = Samples.Unique("second");
         using (var created = await admin.PostAsJsonAsync("/api/v1/admin/users", new { username, password = "a-long-password", role = "Admin" }))
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -19,11 +19,11 @@ public sealed class RoleChangeTests(ServerFixture server) : IClassFixture<Server
         using var second = server.App.CreateClient();
         using (var tokenResponse = await second.PostAsJsonAsync("/api/v1/auth/token", new { username, password = "a-long-password" }))
         {
-            var token = await tokenResponse.Content.ReadFromJsonAsync<HiPortalApp.TokenBody>();
+            var token = await tokenResponse.Content.ReadFromJsonAsync<TokenResponse>();
             second.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token!.Token);
         }
 
-        using (var before = await second.PostAsJsonAsync("/api/v1/admin/fleets", new { name = FleetApi.Unique("f") }))
+        using (var before = await second.PostAsJsonAsync("/api/v1/admin/fleets", new { name = Samples.Unique("f") }))
         {
             Assert.Equal(HttpStatusCode.Created, before.StatusCode);
         }
@@ -33,7 +33,7 @@ public sealed class RoleChangeTests(ServerFixture server) : IClassFixture<Server
             Assert.Equal(HttpStatusCode.OK, demoted.StatusCode);
         }
 
-        using var after = await second.PostAsJsonAsync("/api/v1/admin/fleets", new { name = FleetApi.Unique("f") });
+        using var after = await second.PostAsJsonAsync("/api/v1/admin/fleets", new { name = Samples.Unique("f") });
         Assert.Equal(HttpStatusCode.Forbidden, after.StatusCode);
         using var read = await second.GetAsync("/api/v1/admin/fleets");
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
@@ -42,11 +42,11 @@ public sealed class RoleChangeTests(ServerFixture server) : IClassFixture<Server
     [Fact]
     public async Task TelemetryAndInference_SpendTheDevicesRateLimit()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("limited");
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("limited");
         await admin.CreateFleetAsync(fleet);
-        await admin.ChangeFleetSettingsAsync(fleet, new { rateLimitPerSecond = 0.01, rateLimitBurst = 1 });
-        var device = await server.App.CreateDeviceAsync("limited-device", fleet);
+        await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(RateLimitPerSecond: 0.01, RateLimitBurst: 1));
+        var device = await server.App.RegisterDeviceAsync("limited-device", fleet);
         using var client = server.App.CreateDeviceClient(device);
 
         using var first = await client.GetAsync("/v2/models/large");

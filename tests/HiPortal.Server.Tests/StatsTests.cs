@@ -16,7 +16,7 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
     public async Task Stats_AreReadableByOperatorsAndAdmins_ForbiddenToDevices_AndNeedAuthorization()
     {
         using var op = await OperatorClientAsync();
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
         foreach (var path in new[] { "/api/v1/stats/fleets/default", $"/api/v1/stats/devices/{server.Device.DeviceId}" })
         {
             using var asOperator = await op.GetAsync(path);
@@ -34,10 +34,10 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
     [Fact]
     public async Task FleetStats_AddUpThePostedTelemetry_InEpochAlignedBuckets()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
         await CreateFleetAsync(admin, "stats-telemetry", DeviceProfiles.Nrf52840Ble.Name);
-        using var a = server.App.CreateDeviceClient(await server.App.CreateDeviceAsync("stats-a", "stats-telemetry"));
-        using var b = server.App.CreateDeviceClient(await server.App.CreateDeviceAsync("stats-b", "stats-telemetry"));
+        using var a = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("stats-a", "stats-telemetry"));
+        using var b = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("stats-b", "stats-telemetry"));
         await TelemetryTests.PostOkAsync(a,
             TelemetryTests.Report(1, 100, 90, 10, 0.21, s_minute, bytesSent: 7840, rttMicrosSum: 230_000, rttCount: 10),
             TelemetryTests.Report(2, 50, 40, 10, 0.10, s_minute.AddMilliseconds(59_999), bytesSent: 7840, rttMicrosSum: 200_000, rttCount: 10),
@@ -77,9 +77,9 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
     [Fact]
     public async Task FleetStats_BucketsAlignToTheEpoch_AndCountOnlyRowsInsideTheWindow()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
         await CreateFleetAsync(admin, "stats-aligned", DeviceProfiles.Esp32Wifi.Name);
-        using var device = server.App.CreateDeviceClient(await server.App.CreateDeviceAsync("stats-aligned", "stats-aligned"));
+        using var device = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("stats-aligned", "stats-aligned"));
         await TelemetryTests.PostOkAsync(device,
             TelemetryTests.Report(1, 10, 10, 0, 0, s_minute.AddSeconds(29)),
             TelemetryTests.Report(2, 20, 20, 0, 0, s_minute.AddSeconds(30)),
@@ -97,9 +97,9 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
     [Fact]
     public async Task DeviceAndFleetStats_CountTheStoredOffloads_AgreementAndLabelledAccuracy()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
         await CreateFleetAsync(admin, "stats-offloads", DeviceProfiles.Esp32Wifi.Name);
-        var credentials = await server.App.CreateDeviceAsync("stats-offloader", "stats-offloads");
+        var credentials = await server.App.RegisterDeviceAsync("stats-offloader", "stats-offloads");
         using var device = server.App.CreateDeviceClient(credentials);
         var answers = new List<(OffloadResponse Answer, int LocalClass, int Label)>();
         for (var index = 0; index < 8; index++)
@@ -107,12 +107,12 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
             var label = (int)Samples.Test.Label(index);
             // Every third sample claims a wrong local class, so agreement and local accuracy are not all-or-nothing.
             var localClass = index % 3 == 0 ? (label + 1) % 10 : label;
-            using var response = await device.PostAsJsonAsync("/api/v1/offloads", Samples.OffloadBody(index, $"stats-{index}", localClass));
+            using var response = await device.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(index, $"stats-{index}", localClass));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             answers.Add(((await response.Content.ReadFromJsonAsync<OffloadResponse>())!, localClass, label));
         }
 
-        using var unlabelled = Samples.BinaryOffload(9, "stats-unlabelled", withLabel: false);
+        using var unlabelled = Samples.Binary(9, "stats-unlabelled", withLabel: false).ToRequest();
         using var unlabelledResponse = await device.SendAsync(unlabelled);
         Assert.Equal(HttpStatusCode.OK, unlabelledResponse.StatusCode);
         var extra = (await unlabelledResponse.Content.ReadFromJsonAsync<OffloadResponse>())!;
@@ -211,7 +211,7 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
     {
         var username = $"operator-{Guid.NewGuid():n}";
         const string password = "operator-password";
-        using (var admin = await server.App.CreateAdminClientAsync())
+        using (var admin = await server.App.CreateAdminAsync())
         {
             using var created = await admin.PostAsJsonAsync("/api/v1/admin/users", new { username, password, role = "Operator" });
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -220,7 +220,7 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
         var client = server.App.CreateClient();
         using var token = await client.PostAsJsonAsync("/api/v1/auth/token", new { username, password });
         token.EnsureSuccessStatusCode();
-        var body = (await token.Content.ReadFromJsonAsync<HiPortalApp.TokenBody>())!;
+        var body = (await token.Content.ReadFromJsonAsync<TokenResponse>())!;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.Token);
         return client;
     }

@@ -157,7 +157,7 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
     [Fact]
     public async Task PostTelemetry_Returns401_WithoutAuthorization_And403_ForAnAdmin()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
         using var anonymous = await PostAsync(server.Anonymous, Body(Report(1)));
         using var forbidden = await PostAsync(admin, Body(Report(1)));
@@ -210,9 +210,9 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Equal(new[] { expectedField }, fields);
     }
 
-    private async Task<(HiPortalApp.DeviceCredentials Device, HttpClient Client)> NewDeviceAsync(string name)
+    private async Task<(CreatedDevice Device, HttpClient Client)> NewDeviceAsync(string name)
     {
-        var device = await server.App.CreateDeviceAsync(name, "default");
+        var device = await server.App.RegisterDeviceAsync(name, "default");
         return (device, server.App.CreateDeviceClient(device));
     }
 

@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using HiPortal.Contracts;
+
+namespace HiPortal.Client;
+
+/// <summary>An offload in its compact binary form: the sample's bytes as the body, its metadata as headers.</summary>
+public sealed record BinaryOffload(string SampleId, ReadOnlyMemory<byte> Data, int LocalClass, double LocalConfidence)
+{
+    public int? Label { get; init; }
+
+    public string? Datatype { get; init; }
+
+    public long? LocalMicros { get; init; }
+
+    /// <summary>A request a caller may still add to (a deadline header, say) before sending.</summary>
+    public HttpRequestMessage ToRequest()
+    {
+        var content = new ReadOnlyMemoryContent(Data);
+        content.Headers.ContentType = new MediaTypeHeaderValue(WireHeaders.BinaryContentType);
+        var request = new HttpRequestMessage(HttpMethod.Post, Routes.Offloads) { Content = content };
+        request.Headers.Add(WireHeaders.SampleId, SampleId);
+        request.Headers.Add(WireHeaders.LocalClass, LocalClass.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(WireHeaders.LocalConfidence, LocalConfidence.ToString("R", CultureInfo.InvariantCulture));
+        if (Label is { } label)
+        {
+            request.Headers.Add(WireHeaders.Label, label.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (Datatype is { } datatype)
+        {
+            request.Headers.Add(WireHeaders.Datatype, datatype);
+        }
+
+        if (LocalMicros is { } micros)
+        {
+            request.Headers.Add(WireHeaders.LocalMicros, micros.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return request;
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace HiPortal.Testing;
+
+/// <summary>How a test wants its server: extra settings, a fake clock, HTTPS, a fixed port, a data directory it keeps.</summary>
+public sealed record HiPortalHostOptions
+{
+    /// <summary>Configuration keys (e.g. <c>Batching:MaxQueueDelay</c>) set on top of appsettings.json.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Replaces the server's clock (presence, rate limits, long-poll waits, background timers).</summary>
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>Also listen on HTTPS with the server's own self-signed certificate (for pinning).</summary>
+    public bool Https { get; init; }
+
+    /// <summary>The HTTP port; 0 lets the OS pick. A restart test passes the first run's port to the second.</summary>
+    public int Port { get; init; }
+
+    /// <summary>A data directory (SQLite file, TLS) the caller owns and keeps across runs; null: a fresh one, deleted on dispose.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>
+    /// A server on <paramref name="time"/>. The batcher waits on that clock too, so its queue delay is zero (a batch runs
+    /// as soon as it has a request instead of waiting for fake time); the presence flush interval is longer than all the
+    /// fake time a test class moves, so last-seen times are written only when a test flushes them.
+    /// </summary>
+    /// <remarks>Start the clock at the real time: ASP.NET's time-limited data protector checks tokens against the real one.</remarks>
+    public static HiPortalHostOptions FakeClock(FakeTimeProvider time) => new()
+    {
+        Time = time,
+        Settings = new Dictionary<string, string?>
+        {
+            ["Batching:MaxQueueDelay"] = "00:00:00",
+            ["Presence:FlushInterval"] = "00:10:00",
+        },
+    };
+}
