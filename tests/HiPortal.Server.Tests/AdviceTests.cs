@@ -16,7 +16,7 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
         var (admin, fleet, _) = await AdvisedFleetAsync();
         using (admin)
         {
-            var advice = await AdviceAsync(admin, $"fleet={fleet}");
+            var advice = await admin.AdviceAsync($"fleet={fleet}");
 
             Assert.Equal(("fleet", fleet, Current, Offloads), (advice.GetProperty("scope").GetString(), advice.GetProperty("target").GetString(),
                 advice.GetProperty("currentThreshold").GetDouble(), advice.GetProperty("offloads").GetInt32()));
@@ -37,7 +37,7 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
         var fleet = Samples.Unique("quiet");
         await admin.CreateFleetAsync(fleet);
 
-        var advice = await AdviceAsync(admin, $"fleet={fleet}");
+        var advice = await admin.AdviceAsync($"fleet={fleet}");
 
         Assert.Equal(0, advice.GetProperty("offloads").GetInt32());
         Assert.Equal(JsonValueKind.Null, advice.GetProperty("online").ValueKind);
@@ -50,7 +50,7 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
         var (admin, fleet, devices) = await AdvisedFleetAsync();
         using (admin)
         {
-            var advised = (await AdviceAsync(admin, $"fleet={fleet}")).GetProperty("online").GetProperty("threshold").GetDouble();
+            var advised = (await admin.AdviceAsync($"fleet={fleet}")).GetProperty("online").GetProperty("threshold").GetDouble();
             var versions = await Task.WhenAll(devices.Select(d => admin.VersionAsync(d.DeviceId)));
 
             using var response = await admin.PostAsJsonAsync("/api/v1/admin/advice/apply", new { fleet, source = "online", reason = "weekly review" });
@@ -75,7 +75,7 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
         var (admin, fleet, _) = await AdvisedFleetAsync();
         using (admin)
         {
-            var advised = (await AdviceAsync(admin, $"fleet={fleet}")).GetProperty("curve").GetProperty(property).GetDouble();
+            var advised = (await admin.AdviceAsync($"fleet={fleet}")).GetProperty("curve").GetProperty(property).GetDouble();
 
             using var response = await admin.PostAsJsonAsync("/api/v1/admin/advice/apply", new { fleet, source });
 
@@ -90,15 +90,15 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
         var (admin, fleet, devices) = await AdvisedFleetAsync();
         using (admin)
         {
-            var advised = (await AdviceAsync(admin, $"deviceId={devices[0].DeviceId}")).GetProperty("online").GetProperty("threshold").GetDouble();
+            var advised = (await admin.AdviceAsync($"deviceId={devices[0].DeviceId}")).GetProperty("online").GetProperty("threshold").GetDouble();
 
             using var response = await admin.PostAsJsonAsync("/api/v1/admin/advice/apply", new { deviceId = devices[0].DeviceId, source = "online" });
 
             await response.JsonAsync(HttpStatusCode.OK);
             using var advisedDevice = server.App.CreateDeviceClient(devices[0]);
             using var otherDevice = server.App.CreateDeviceClient(devices[1]);
-            Assert.Equal(Math.Round(advised, 4), (await advisedDevice.GetConfigAsync()).GetProperty("threshold").GetDouble());
-            Assert.Equal(Current, (await otherDevice.GetConfigAsync()).GetProperty("threshold").GetDouble());
+            Assert.Equal(Math.Round(advised, 4), (await advisedDevice.GetConfigAsync()).Threshold);
+            Assert.Equal(Current, (await otherDevice.GetConfigAsync()).Threshold);
             Assert.Equal(Current, (await admin.GetFleetAsync(fleet)).GetProperty("desired").GetProperty("threshold").GetDouble());
             Assert.Equal("device", Assert.Single(await admin.AuditAsync($"target={devices[0].DeviceId}&action=advice.apply")).GetProperty("scope").GetString());
         }
@@ -148,7 +148,7 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
     }
 
     /// <summary>A fleet at θ = 0.9 with two devices, one of which has posted labelled offloads.</summary>
-    private async Task<(HttpClient Admin, string Fleet, CreatedDevice[] Devices)> AdvisedFleetAsync()
+    private async Task<(HiPortalClient Admin, string Fleet, CreatedDevice[] Devices)> AdvisedFleetAsync()
     {
         var admin = await server.App.CreateAdminAsync();
         var fleet = Samples.Unique("advised");
@@ -157,11 +157,5 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
         using var device = server.App.CreateDeviceClient(devices[0]);
         await device.PostLabelledOffloadsAsync(Offloads, fleet);
         return (admin, fleet, devices);
-    }
-
-    private static async Task<JsonElement> AdviceAsync(HttpClient admin, string query)
-    {
-        using var response = await admin.GetAsync($"/api/v1/admin/advice?{query}");
-        return await response.JsonAsync(HttpStatusCode.OK);
     }
 }

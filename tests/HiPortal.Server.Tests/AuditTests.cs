@@ -172,7 +172,7 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
         using var admin = await server.App.CreateAdminAsync();
         await admin.CreateFleetAsync(Samples.Unique("immutable"));
         const string Snapshot = "SELECT COUNT(*) || ':' || TOTAL(LENGTH(COALESCE(Reason, '')) + LENGTH(COALESCE(NewValue, ''))) FROM Audit";
-        await using var connection = await Database.OpenAsync(server.App);
+        await using var connection = await server.App.Database.OpenAsync();
         var before = await ScalarAsync(connection, Snapshot);
 
         var refused = await Assert.ThrowsAsync<SqliteException>(() => ExecuteAsync(connection, sql));

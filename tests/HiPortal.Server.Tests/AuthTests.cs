@@ -141,7 +141,7 @@ public sealed class AuthTests(ServerFixture server) : IClassFixture<ServerFixtur
         var created = await server.App.RegisterDeviceAsync("hashed", "lab");
         var secret = created.Key[(created.Key.IndexOf('_', 4) + 1)..];
 
-        await using var connection = await Database.OpenAsync(server.App);
+        await using var connection = await server.App.Database.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT * FROM DeviceKeys WHERE DeviceId = $device";
         command.Parameters.AddWithValue("$device", created.DeviceId);

@@ -128,7 +128,7 @@ public sealed class BadInputTests(ServerFixture server) : IClassFixture<ServerFi
         using var response = await server.DeviceClient.PostAsync("/api/v1/offloads", content);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(0L, await Database.CountAsync(server.App.DatabasePath,
+        Assert.Equal(0L, await server.App.Database.CountAsync(
             "SELECT COUNT(*) FROM Decisions WHERE SampleId = 'rejected-one'"));
     }
 

@@ -63,16 +63,15 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
     [Fact]
     public async Task PostOffload_Returns503WithRetryAfter_WhenQueueIsFull()
     {
-        await using var app = new HiPortalApp(new Dictionary<string, string?>
+        await using var app = await HiPortalHost.StartAsync(new() { Settings = new Dictionary<string, string?>
         {
             ["Batching:QueueCapacity"] = "1",
             // The longest delay the options allow: the second request must arrive while the first is still held,
             // and a busy 2-core CI machine can take a few hundred milliseconds to send it.
             ["Batching:MaxQueueDelay"] = "00:00:01",
             ["Batching:MaxBatchSize"] = "8",
-        });
-        using var _ = await app.StartAsync();
-        using var device = app.CreateDeviceClient(await app.RegisterDeviceAsync());
+        } });
+        using var device = await app.CreateDeviceAsync();
         var queue = app.Services.GetRequiredService<BatchingQueue>();
 
         var first = device.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(0, "fills-the-queue"));
@@ -91,21 +90,21 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
 
         using var firstResponse = await first;
         Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
-        Assert.Equal(0L, await Database.CountAsync(app.DatabasePath, "SELECT COUNT(*) FROM Decisions WHERE SampleId = 'finds-it-full'"));
-        Assert.Equal(1L, await Database.CountAsync(app.DatabasePath, "SELECT COUNT(*) FROM Decisions WHERE SampleId = 'fills-the-queue'"));
+        Assert.Equal(0L, await app.Database.CountAsync("SELECT COUNT(*) FROM Decisions WHERE SampleId = 'finds-it-full'"));
+        Assert.Equal(1L, await app.Database.CountAsync("SELECT COUNT(*) FROM Decisions WHERE SampleId = 'fills-the-queue'"));
         Assert.Equal(1, Prometheus.Sum(await Prometheus.ScrapeAsync(device), "hiportal_requests_total", "reason=\"queue_full\""));
     }
 
     [Fact]
     public async Task PostOffload_Returns503AndNeverRunsTheModel_WhenTheDeadlinePassesInTheQueue()
     {
-        await using var app = new HiPortalApp(new Dictionary<string, string?>
+        await using var app = await HiPortalHost.StartAsync(new() { Settings = new Dictionary<string, string?>
         {
             ["Batching:MaxQueueDelay"] = "00:00:00.500",
             ["Batching:MaxBatchSize"] = "8",
-        });
-        using var client = await app.StartAsync();
-        using var device = app.CreateDeviceClient(await app.RegisterDeviceAsync());
+        } });
+        using var client = app.CreateAnonymousClient();
+        using var device = await app.CreateDeviceAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/offloads")
         {
             Content = JsonContent.Create(Samples.Offload(0, "too-late")),
@@ -117,7 +116,7 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.NotNull(response.Headers.RetryAfter);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(0L, await Database.CountAsync(app.DatabasePath, "SELECT COUNT(*) FROM Decisions"));
+        Assert.Equal(0L, await app.Database.CountAsync("SELECT COUNT(*) FROM Decisions"));
         var page = await Prometheus.ScrapeAsync(client);
         Assert.True(Prometheus.Sum(page, "hiportal_executions_total") is null or 0, "the model must not have run");
         Assert.True(Prometheus.Sum(page, "hiportal_inferences_total") is null or 0, "the model must not have run");

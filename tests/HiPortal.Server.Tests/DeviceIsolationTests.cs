@@ -45,7 +45,7 @@ public sealed class DeviceIsolationTests(MatrixServer server) : IClassFixture<Ma
 
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
         var after = await server.Admin.GetFleetAsync(MatrixServer.Fleet);
-        Assert.Equal(before.GetProperty("desired").GET_THRESHOLD, after.GetProperty("desired").GET_THRESHOLD);
+        Assert.Equal(before.GetProperty("desired").GetProperty("threshold").GetDouble(), after.GetProperty("desired").GetProperty("threshold").GetDouble());
         Assert.Empty(await server.Admin.AuditAsync($"actor={MatrixServer.OperatorName}"));
     }
 

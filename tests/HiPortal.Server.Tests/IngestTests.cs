@@ -172,7 +172,7 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
         var theirAnswer = (await theirs.Content.ReadFromJsonAsync<OffloadResponse>())!;
         Assert.False(theirAnswer.Replayed);
         AssertMatchesLargeModel(31, theirAnswer);
-        Assert.Equal(2L, await Database.CountAsync(server.App.DatabasePath, "SELECT COUNT(*) FROM Decisions WHERE SampleId = 'shared-id'"));
+        Assert.Equal(2L, await server.App.Database.CountAsync("SELECT COUNT(*) FROM Decisions WHERE SampleId = 'shared-id'"));
     }
 
     [Fact]
@@ -227,13 +227,13 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
         }
     }
 
-    private async Task<long> CountRowsAsync(string sampleId) => await Database.CountAsync(server.App.DatabasePath,
+    private async Task<long> CountRowsAsync(string sampleId) => await server.App.Database.CountAsync(
         "SELECT COUNT(*) FROM Decisions WHERE DeviceId = $device AND SampleId = $sample",
         ("$device", server.Device.DeviceId), ("$sample", sampleId));
 
     private async Task<Dictionary<string, object?>?> ReadRowAsync(string sampleId)
     {
-        await using var connection = await Database.OpenAsync(server.App);
+        await using var connection = await server.App.Database.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT * FROM Decisions WHERE DeviceId = $device AND SampleId = $sample";
         command.Parameters.AddWithValue("$device", server.Device.DeviceId);

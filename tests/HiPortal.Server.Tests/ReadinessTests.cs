@@ -12,13 +12,13 @@ public sealed class ReadinessTests
     [Fact]
     public async Task Server_ReportsNotReadyAndAnswers503_WhenTheModelCannotLoad()
     {
-        await using var app = new HiPortalApp(new Dictionary<string, string?> { ["Inference:Model"] = "no-such-model" });
+        await using var app = new HiPortalHost(new() { Settings = new Dictionary<string, string?> { ["Inference:Model"] = "no-such-model" } });
         app.StartServer();
-        using var anonymous = app.CreateClient();
+        using var anonymous = app.CreateAnonymousClient();
         var model = app.Services.GetRequiredService<ModelHost>();
         await Assert.ThrowsAnyAsync<Exception>(() => model.WhenReady.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.True(model.WhenReady.IsFaulted);
-        using var device = app.CreateDeviceClient(await app.RegisterDeviceAsync());
+        using var device = await app.CreateDeviceAsync();
 
         using var live = await anonymous.GetAsync("/health/live");
         using var ready = await anonymous.GetAsync("/health/ready");
@@ -40,6 +40,6 @@ public sealed class ReadinessTests
         Assert.Equal("application/problem+json", offload.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, infer.StatusCode);
         Assert.NotNull(infer.Headers.RetryAfter);
-        Assert.Equal(0L, await Database.CountAsync(app.DatabasePath, "SELECT COUNT(*) FROM Decisions"));
+        Assert.Equal(0L, await app.Database.CountAsync("SELECT COUNT(*) FROM Decisions"));
     }
 }

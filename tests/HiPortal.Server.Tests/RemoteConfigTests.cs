@@ -30,9 +30,9 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal(2, result.GetProperty("devicesBumped").GetInt32());
         Assert.Equal(new[] { before[0] + 1, before[1] + 1, before[2] }, await VersionsAsync(admin, plain1, plain2, overridden));
         using var overriddenClient = server.App.CreateDeviceClient(overridden);
-        Assert.Equal(0.5, (await overriddenClient.GetConfigAsync()).GetProperty("threshold").GetDouble());
+        Assert.Equal(0.5, (await overriddenClient.GetConfigAsync()).Threshold);
         using var plainClient = server.App.CreateDeviceClient(plain1);
-        Assert.Equal(0.8, (await plainClient.GetConfigAsync()).GetProperty("threshold").GetDouble());
+        Assert.Equal(0.8, (await plainClient.GetConfigAsync()).Threshold);
     }
 
     [Fact]
@@ -52,8 +52,8 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal(before.Select(v => v + 1), await VersionsAsync(admin, plain1, plain2, overridden));
         using var overriddenClient = server.App.CreateDeviceClient(overridden);
         var config = await overriddenClient.GetConfigAsync();
-        Assert.Equal(30, config.GetProperty("telemetryIntervalSeconds").GetInt32());
-        Assert.Equal(0.5, config.GetProperty("threshold").GetDouble());
+        Assert.Equal(30, config.TelemetryIntervalSeconds);
+        Assert.Equal(0.5, config.Threshold);
     }
 
     [Fact]
@@ -194,10 +194,10 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal(Sorted(acking.DeviceId, silent.DeviceId), Sorted([.. await admin.DeviceIdsAsync($"fleet={fleet}&status=pending")]));
         await AssertCountsAsync(admin, fleet, applied: 0, pending: 2);
 
-        var version = (await client.GetConfigAsync()).GetProperty("version").GetInt64();
+        var version = (await client.GetConfigAsync()).Version;
         var ack = await client.AckAsync(version);
 
-        Assert.Equal(version, ack.GetProperty("configVersion").GetInt64());
+        Assert.Equal(version, ack.ConfigVersion);
         Assert.Equal([silent.DeviceId], await admin.DeviceIdsAsync($"fleet={fleet}&status=pending"));
         Assert.Equal([acking.DeviceId], await admin.DeviceIdsAsync($"fleet={fleet}&status=applied"));
         await AssertCountsAsync(admin, fleet, applied: 1, pending: 1);
@@ -220,7 +220,7 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
         var device = await server.App.RegisterDeviceAsync("applied-then-revoked", fleet);
         using (var client = server.App.CreateDeviceClient(device))
         {
-            await client.AckAsync((await client.GetConfigAsync()).GetProperty("version").GetInt64());
+            await client.AckAsync((await client.GetConfigAsync()).Version);
         }
 
         using var revoke = await admin.PostAsync($"/api/v1/admin/devices/{device.DeviceId}/revoke", null);
@@ -299,8 +299,8 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
         await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.77));
         var after = await client.OffloadAsync(1, "version-after");
 
-        Assert.Equal(1, before.GetProperty("configVersion").GetInt64());
-        Assert.Equal(2, after.GetProperty("configVersion").GetInt64());
+        Assert.Equal(1, before.ConfigVersion);
+        Assert.Equal(2, after.ConfigVersion);
     }
 
     [Fact]
@@ -318,9 +318,9 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
         var restored = await client.GetConfigAsync();
 
         Assert.Equal(1, set.GetProperty("devicesBumped").GetInt32());
-        Assert.Equal((0.4, 2L), (overridden.GetProperty("threshold").GetDouble(), overridden.GetProperty("version").GetInt64()));
+        Assert.Equal((0.4, 2L), (overridden.Threshold, overridden.Version));
         Assert.Equal(1, cleared.GetProperty("devicesBumped").GetInt32());
-        Assert.Equal((0.62, 3L), (restored.GetProperty("threshold").GetDouble(), restored.GetProperty("version").GetInt64()));
+        Assert.Equal((0.62, 3L), (restored.Threshold, restored.Version));
         Assert.False((await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device").GetProperty("hasOverride").GetBoolean());
     }
 
@@ -375,7 +375,7 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
         }
     }
 
-    private static async Task<List<long>> VersionsAsync(HttpClient admin, params CreatedDevice[] devices)
+    private static async Task<List<long>> VersionsAsync(HiPortalClient admin, params CreatedDevice[] devices)
     {
         var versions = new List<long>();
         foreach (var device in devices)
@@ -386,7 +386,7 @@ public sealed class RemoteConfigTests(ServerFixture server) : IClassFixture<Serv
         return versions;
     }
 
-    private static async Task AssertCountsAsync(HttpClient admin, string fleet, int applied, int pending)
+    private static async Task AssertCountsAsync(HiPortalClient admin, string fleet, int applied, int pending)
     {
         var view = await admin.GetFleetAsync(fleet);
         Assert.Equal((applied, pending), (view.GetProperty("applied").GetInt32(), view.GetProperty("pending").GetInt32()));

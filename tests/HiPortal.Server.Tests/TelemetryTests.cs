@@ -20,7 +20,7 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
 
         Assert.Equal(new TelemetryResponse(2, 0, 0, 2, answer.ConfigVersion), answer);
         Assert.True(answer.ConfigVersion >= 1);
-        await using var connection = await Database.OpenAsync(server.App);
+        await using var connection = await server.App.Database.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT Fleet, PeriodStartMs, PeriodEndMs, Samples, DecidedLocally, Offloaded, LocalInferenceMicros, BytesSent,
@@ -52,7 +52,7 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Equal(0, answer.Gaps);
         Assert.Equal(1, answer.LastSequence);
         Assert.Equal(1, await TelemetryRowsAsync(device.DeviceId));
-        Assert.Equal(100, await Database.CountAsync(server.App.DatabasePath,
+        Assert.Equal(100, await server.App.Database.CountAsync(
             "SELECT Samples FROM Telemetry WHERE DeviceId = $id", ("$id", device.DeviceId)));
         var after = await DeviceCountersAsync(device.DeviceId);
         Assert.Equal(before with { Duplicates = before.Duplicates + 1 }, after);
@@ -217,11 +217,11 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
     }
 
     private Task<long> TelemetryRowsAsync(string deviceId) =>
-        Database.CountAsync(server.App.DatabasePath, "SELECT COUNT(*) FROM Telemetry WHERE DeviceId = $id", ("$id", deviceId));
+        server.App.Database.CountAsync("SELECT COUNT(*) FROM Telemetry WHERE DeviceId = $id", ("$id", deviceId));
 
     private async Task<Counters> DeviceCountersAsync(string deviceId)
     {
-        await using var connection = await Database.OpenAsync(server.App);
+        await using var connection = await server.App.Database.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT LastTelemetrySequence, TelemetryGaps, TelemetryDuplicates FROM Devices WHERE Id = $id";
         command.Parameters.AddWithValue("$id", deviceId);
