@@ -11,7 +11,7 @@ public sealed class CertificatePinningTests(ServerFixture server)
     [InlineData(false)]
     public async Task PinnedSelfSignedCertificate_IsTheOnlyOneAccepted(bool rightPin)
     {
-        var device = await server.App.CreateDeviceAsync("pinning");
+        var device = await server.RegisterDeviceAsync("pinning");
         using var certificate = X509CertificateLoader.LoadPkcs12FromFile(server.App.CertificatePath, password: null);
         var pin = rightPin ? certificate.GetCertHashString(HashAlgorithmName.SHA256) : new string('A', 64);
         await using var client = new HiDeviceClient(new HiDeviceOptions

@@ -13,7 +13,7 @@ public sealed class ConfigurationTests(ServerFixture server)
     public async Task ConfigChange_ReachesTheDevice_AndIsAcknowledgedAsApplied(bool longPoll)
     {
         var fleet = longPoll ? "cfg-poll" : "cfg-answer";
-        var device = await server.App.CreateDeviceAsync(fleet, threshold: 0.7);
+        var device = await server.RegisterDeviceAsync(fleet, threshold: 0.7);
         await using var client = Devices.Create(server.App, device, longPoll: longPoll);
         var changes = new List<DeviceConfigurationEventArgs>();
         var secondVersion = new TaskCompletionSource<DeviceConfigurationEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -27,9 +27,8 @@ public sealed class ConfigurationTests(ServerFixture server)
         await client.StartAsync();
         Assert.Equal((1L, 0.7), (client.Configuration.Version, client.Configuration.Threshold));
 
-        using var admin = await server.App.CreateAdminClientAsync();
-        using (var put = await admin.PutAsJsonAsync($"/api/v1/admin/fleets/{fleet}/config", new { threshold = 0.8, reason = "test" }))
-            put.EnsureSuccessStatusCode();
+        using var admin = await server.App.CreateAdminAsync();
+        await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.8, Reason: "test"));
         if (!longPoll)
         {
             // Without a long-poll the device learns the new version from the next answer it gets.
@@ -40,7 +39,7 @@ public sealed class ConfigurationTests(ServerFixture server)
         Assert.True(change.Applied);
         Assert.True(change.Acknowledged);
         Assert.Equal((2L, 0.8), (client.Configuration.Version, client.Configuration.Threshold));
-        var detail = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/admin/devices/{device.DeviceId}");
+        var detail = await admin.GetDeviceAsync(device.DeviceId);
         var row = detail.GetProperty("device");
         Assert.Equal(2, row.GetProperty("reportedVersion").GetInt64());
         Assert.Equal("applied", row.GetProperty("reportedStatus").GetString());

@@ -3,7 +3,7 @@ namespace HiPortal.DeviceSdk.Tests;
 /// <summary>Builds SDK clients for the tests: the shared tiny model, short timeouts, no real waits unless asked.</summary>
 public static class Devices
 {
-    public static HiDeviceClient Create(ServerApp app, ServerApp.DeviceCredentials device, HttpMessageHandler? network = null,
+    public static HiDeviceClient Create(HiPortalHost app, CreatedDevice device, HttpMessageHandler? network = null,
         TimeProvider? time = null, double initialThreshold = 0.65, int maxRetries = 3, int bufferCapacity = 16,
         bool longPoll = false) =>
         new(new HiDeviceOptions

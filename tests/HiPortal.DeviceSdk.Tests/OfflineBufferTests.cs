@@ -8,7 +8,7 @@ public sealed class OfflineBufferTests(ServerFixture server)
     [Fact]
     public async Task OfflineBuffer_DropsTheOldestFirst_CountsDrops_AndDrainsInOrderWhenTheServerIsBack()
     {
-        var device = await server.App.CreateDeviceAsync("offline");
+        var device = await server.RegisterDeviceAsync("offline");
         using var network = new FaultyNetwork();
         var offline = true;
         network.Before = _ => Volatile.Read(ref offline) ? throw new HttpRequestException("no route to host") : null;
@@ -37,7 +37,7 @@ public sealed class OfflineBufferTests(ServerFixture server)
         Assert.All(answers, Assert.NotNull);
         var kept = results.Skip(2).Select(r => r.SampleId!).ToArray();
         Assert.Equal(kept, network.Forwarded);
-        Assert.Equal(kept.Order(), (await Database.SampleIdsAsync(server.App, device.DeviceId)).Order());
+        Assert.Equal(kept.Order(), (await server.App.Database.SampleIdsAsync(device.DeviceId)).Order());
         Assert.Equal(0, client.BufferedCount);
         Assert.Equal(3, client.GetStatistics().Drained);
     }

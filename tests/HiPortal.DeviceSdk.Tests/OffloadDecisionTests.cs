@@ -7,7 +7,7 @@ public sealed class OffloadDecisionTests(ServerFixture server)
     public async Task ProcessAsync_OffloadsExactlyTheSamplesWhoseTinyConfidenceIsBelowTheta()
     {
         const double theta = 0.9;
-        var device = await server.App.CreateDeviceAsync("decide", threshold: theta);
+        var device = await server.RegisterDeviceAsync("decide", threshold: theta);
         await using var client = Devices.Create(server.App, device);
         Assert.True(await client.SyncConfigurationAsync());
         Assert.Equal(theta, client.Configuration.Threshold);
@@ -22,7 +22,7 @@ public sealed class OffloadDecisionTests(ServerFixture server)
         Assert.Equal(expected, offloaded);
         Assert.All(expected, i => Assert.Equal(OffloadStatus.Answered, results[i].Status));
         Assert.All(Enumerable.Range(0, 200), i => Assert.Equal(TinyReference.Confidence(i), results[i].LocalConfidence));
-        var stored = await Database.SampleIdsAsync(server.App, device.DeviceId);
+        var stored = await server.App.Database.SampleIdsAsync(device.DeviceId);
         Assert.Equal(expected.Select(i => results[i].SampleId).Order(), stored.Order());
         var statistics = client.GetStatistics();
         Assert.Equal((200, expected.Length, 200 - expected.Length), (statistics.Samples, statistics.Offloaded, statistics.DecidedLocally));
@@ -31,7 +31,7 @@ public sealed class OffloadDecisionTests(ServerFixture server)
     [Fact]
     public async Task ProcessAsync_ThrowsConflict_WhenASampleIdIsReusedForAnotherSample()
     {
-        var device = await server.App.CreateDeviceAsync("conflict");
+        var device = await server.RegisterDeviceAsync("conflict");
         await using var client = Devices.Create(server.App, device, initialThreshold: 1.0);
         var (first, second) = (TinyReference.Unsure(2)[0], TinyReference.Unsure(2)[1]);
         await client.ProcessAsync(TinyReference.Pixels(first), sampleId: "dup-1");
@@ -40,6 +40,6 @@ public sealed class OffloadDecisionTests(ServerFixture server)
 
         Assert.Equal(HiDeviceErrorKind.Conflict, error.Kind);
         Assert.Equal("dup-1", error.SampleId);
-        Assert.Single(await Database.SampleIdsAsync(server.App, device.DeviceId));
+        Assert.Single(await server.App.Database.SampleIdsAsync(device.DeviceId));
     }
 }

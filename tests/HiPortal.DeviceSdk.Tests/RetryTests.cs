@@ -8,7 +8,7 @@ public sealed class RetryTests(ServerFixture server)
     [Fact]
     public async Task RetriedOffload_IsStoredOnce_WhenTheFirstResponseIsLost()
     {
-        var device = await server.App.CreateDeviceAsync("retry");
+        var device = await server.RegisterDeviceAsync("retry");
         using var network = new FaultyNetwork();
         var lost = 0;
         network.After = (request, _) =>
@@ -26,7 +26,7 @@ public sealed class RetryTests(ServerFixture server)
         Assert.Equal(2, result.Attempts);
         Assert.True(result.Server!.Replayed);
         Assert.Equal([result.SampleId!, result.SampleId!], network.Forwarded);
-        Assert.Equal([result.SampleId!], await Database.SampleIdsAsync(server.App, device.DeviceId));
+        Assert.Equal([result.SampleId!], await server.App.Database.SampleIdsAsync(device.DeviceId));
         var statistics = client.GetStatistics();
         Assert.Equal((1, 1, 1L), (statistics.Offloaded, statistics.Retries, statistics.Errors[HiDeviceErrorKind.Network]));
     }
@@ -36,7 +36,7 @@ public sealed class RetryTests(ServerFixture server)
     [InlineData(HttpStatusCode.TooManyRequests, HiDeviceErrorKind.Throttled)]
     public async Task RetryAfter_IsHonoured_BeforeTheNextTry(HttpStatusCode status, HiDeviceErrorKind kind)
     {
-        var device = await server.App.CreateDeviceAsync("retry-after");
+        var device = await server.RegisterDeviceAsync("retry-after");
         using var network = new FaultyNetwork();
         var refused = 0;
         network.Before = request => FaultyNetwork.IsOffload(request) && Interlocked.Increment(ref refused) == 1
@@ -53,13 +53,13 @@ public sealed class RetryTests(ServerFixture server)
         var wait = Assert.Single(time.Waits);
         Assert.InRange(wait, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1.1));
         Assert.Equal(1, client.GetStatistics().Errors[kind]);
-        Assert.Single(await Database.SampleIdsAsync(server.App, device.DeviceId));
+        Assert.Single(await server.App.Database.SampleIdsAsync(device.DeviceId));
     }
 
     [Fact]
     public async Task TransientFailures_BackOffExponentially_ThenBufferTheSample()
     {
-        var device = await server.App.CreateDeviceAsync("backoff");
+        var device = await server.RegisterDeviceAsync("backoff");
         using var network = new FaultyNetwork { Before = _ => throw new HttpRequestException("network is unreachable") };
         var time = new ImmediateTimeProvider(immediateWaits: 3);
         await using var client = Devices.Create(server.App, device, network, time, initialThreshold: 1.0, maxRetries: 3);

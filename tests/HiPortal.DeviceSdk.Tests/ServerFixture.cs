@@ -1,13 +1,17 @@
 namespace HiPortal.DeviceSdk.Tests;
 
-/// <summary>One server for every test that needs one (starting it loads the large model: seconds, not milliseconds).</summary>
-public sealed class ServerFixture : IAsyncLifetime
+/// <summary>One server (HTTP, and HTTPS with its self-signed certificate for pinning) for every test that needs one.</summary>
+public sealed class ServerFixture : HostFixture
 {
-    public ServerApp App { get; } = new();
+    protected override HiPortalHostOptions Options => new() { Https = true };
 
-    public Task InitializeAsync() => App.StartAsync();
-
-    public async Task DisposeAsync() => await App.DisposeAsync();
+    /// <summary>Registers a device named after <paramref name="fleet"/>, creating the fleet (with <paramref name="threshold"/>) first.</summary>
+    public async Task<CreatedDevice> RegisterDeviceAsync(string fleet, double? threshold = null)
+    {
+        using var admin = await App.CreateAdminAsync();
+        await admin.EnsureFleetAsync(new CreateFleetRequest(fleet, Threshold: threshold));
+        return await admin.RegisterDeviceAsync($"{fleet}-device", fleet);
+    }
 }
 
 [CollectionDefinition(Name)]

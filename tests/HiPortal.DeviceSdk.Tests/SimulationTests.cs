@@ -11,7 +11,7 @@ public sealed class SimulationTests(ServerFixture server)
     {
         var output = Path.Combine(Path.GetTempPath(), "hiportal-device-tests", Guid.NewGuid().ToString("n"), "simulation.json");
         var settings = new SimulationSettings(server.App.HttpAddress, Devices: 3, Rate: 500, Duration: null, Samples: 600,
-            KeyFile: null, AdminUser: "admin", AdminPassword: ServerApp.AdminPassword, Drift: DriftKind.None, Fleet: "simulated",
+            KeyFile: null, AdminUser: "admin", AdminPassword: HiPortalHost.AdminPassword, Drift: DriftKind.None, Fleet: "simulated",
             Insecure: false, CertificateSha256: null, Output: output, Data: FashionMnist.DefaultDirectory, Models: null,
             Profile: "esp32-wifi", BufferCapacity: 64, DrainTimeout: TimeSpan.FromSeconds(10), Seed: 7);
 
@@ -33,8 +33,7 @@ public sealed class SimulationTests(ServerFixture server)
         Assert.Equal(report.Offline.HiAccuracy, report.Fleet.HiAccuracy);
         Assert.Equal(report.Offline.OffloadFraction, report.Fleet.OffloadFraction);
         Assert.Empty(report.Errors);
-        var stored = await Database.QueryAsync(server.App,
-            "SELECT COUNT(*) FROM Decisions d JOIN Devices v ON v.Id = d.DeviceId WHERE v.Fleet = 'simulated'", r => r.GetInt64(0));
+        var stored = await server.App.Database.QueryAsync("SELECT COUNT(*) FROM Decisions d JOIN Devices v ON v.Id = d.DeviceId WHERE v.Fleet = 'simulated'", r => r.GetInt64(0));
         Assert.Equal([(long)report.Fleet.Offloaded], stored);
     }
 }

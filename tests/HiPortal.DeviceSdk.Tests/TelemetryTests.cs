@@ -11,7 +11,7 @@ public sealed class TelemetryTests(ServerFixture server)
     [Fact]
     public async Task Telemetry_SequenceNumbersIncrease_AndCountersAddUpToWhatWasProcessed()
     {
-        var device = await server.App.CreateDeviceAsync("telemetry", threshold: 0.9);
+        var device = await server.RegisterDeviceAsync("telemetry", threshold: 0.9);
         await using var client = Devices.Create(server.App, device);
         await client.SyncConfigurationAsync();
 
@@ -41,7 +41,7 @@ public sealed class TelemetryTests(ServerFixture server)
     [Fact]
     public async Task Telemetry_UnconfirmedReport_IsResentWithTheNext_LeavingNoGap()
     {
-        var device = await server.App.CreateDeviceAsync("telemetry-resend");
+        var device = await server.RegisterDeviceAsync("telemetry-resend");
         using var network = new FaultyNetwork();
         var failed = 0;
         network.Before = request => request.RequestUri!.AbsolutePath.EndsWith("/telemetry", StringComparison.Ordinal) &&
@@ -57,7 +57,7 @@ public sealed class TelemetryTests(ServerFixture server)
         var rows = await RowsAsync(device.DeviceId);
         Assert.Equal([1L, 2L], rows.Select(r => r.Sequence));
         Assert.Equal([10L, 1L], rows.Select(r => r.Samples));
-        var gaps = await Database.QueryAsync(server.App, "SELECT TelemetryGaps FROM Devices WHERE Id = $id", r => r.GetInt64(0),
+        var gaps = await server.App.Database.QueryAsync("SELECT TelemetryGaps FROM Devices WHERE Id = $id", r => r.GetInt64(0),
             ("$id", device.DeviceId));
         Assert.Equal([0L], gaps);
     }
@@ -65,7 +65,7 @@ public sealed class TelemetryTests(ServerFixture server)
     [Fact]
     public async Task Telemetry_OfARestartedDevice_ContinuesAfterTheServersLastSequence()
     {
-        var device = await server.App.CreateDeviceAsync("telemetry-restart");
+        var device = await server.RegisterDeviceAsync("telemetry-restart");
         await using (var before = Devices.Create(server.App, device))
         {
             for (var i = 0; i < 5; i++)
@@ -85,7 +85,7 @@ public sealed class TelemetryTests(ServerFixture server)
         Assert.Equal(3, after.TelemetrySequence);
     }
 
-    private async Task<List<Row>> RowsAsync(string deviceId) => await Database.QueryAsync(server.App, """
+    private async Task<List<Row>> RowsAsync(string deviceId) => await server.App.Database.QueryAsync("""
         SELECT Sequence, Samples, DecidedLocally, Offloaded, BytesSent, OffloadRttCount, EnergyJoules, Dropped
         FROM Telemetry WHERE DeviceId = $id ORDER BY Sequence
         """, r => new Row(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),

@@ -7,15 +7,15 @@ namespace HiPortal.Dashboard.Tests.Browser;
 /// <summary>The dashboard in headless Chromium against the real server: what an operator and an admin see and do.</summary>
 public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
-    private readonly DashboardApp _app = fixture.App;
+    private readonly HiPortalHost _app = fixture.App;
     private readonly IBrowser _browser = fixture.Browser;
 
     [Fact]
     public async Task Admin_WatchesSavingsLive_ChangesAFleetThreshold_AndSeesTheDeviceApplyIt()
     {
-        var device = await _app.CreateDeviceAsync("web-sensor", "lab");
+        var device = await _app.RegisterDeviceAsync("web-sensor", "lab");
         using var deviceClient = _app.CreateClient(device.Key);
-        var page = await SignInAsync("admin", DashboardApp.AdminPassword);
+        var page = await SignInAsync("admin", HiPortalHost.AdminPassword);
 
         // Overview: the tiles follow the live stream while the device sends offloads and telemetry.
         var bandwidth = page.Locator("#tile-bandwidth .tile-value");
@@ -75,9 +75,9 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
     [Fact]
     public async Task Operator_SeesNoThresholdLinkOrAdminControls()
     {
-        var device = await _app.CreateDeviceAsync("ops-sensor", "ops");
-        await _app.CreateOperatorAsync("olga");
-        var page = await SignInAsync("olga", DashboardApp.OperatorPassword);
+        var device = await _app.RegisterDeviceAsync("ops-sensor", "ops");
+        (await _app.CreateOperatorAsync("olga")).Dispose();
+        var page = await SignInAsync("olga", HiPortalHost.UserPassword);
 
         await Expect(page.Locator("#signed-in-as")).ToHaveTextAsync("olga (Operator)");
         await Expect(page.Locator("a[href='devices']")).ToBeVisibleAsync();
@@ -105,7 +105,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
     {
         var context = await _browser.NewContextAsync(new()
         {
-            BaseURL = _app.BaseAddress.ToString(),
+            BaseURL = _app.HttpAddress.ToString(),
             ViewportSize = new() { Width = 1440, Height = 900 },
             Locale = "en-US",
         });

@@ -1,5 +1,4 @@
 using HiPortal.Server.Persistence;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Dashboard.Tests.Components;
@@ -7,12 +6,10 @@ namespace HiPortal.Dashboard.Tests.Components;
 /// <summary>A SQLite file with the server's schema (its real migrations), deleted afterwards.</summary>
 public sealed class TempDatabase : IAsyncDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "hiportal-dashboard-tests", Guid.NewGuid().ToString("n"));
-
-    private TempDatabase() => Directory.CreateDirectory(_directory);
+    private readonly TempDirectory _directory = new();
 
     // No pooling: nothing keeps the file open once a test ends.
-    public string ConnectionString => $"Data Source={Path.Combine(_directory, "hiportal.db")};Pooling=False";
+    public string ConnectionString => $"Data Source={Path.Combine(_directory.Path, "hiportal.db")};Pooling=False";
 
     public static async Task<TempDatabase> CreateAsync()
     {
@@ -26,8 +23,7 @@ public sealed class TempDatabase : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        _directory.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -3,23 +3,22 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using HiPortal.Server.Live;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Data.Sqlite;
 
 namespace HiPortal.Dashboard.Tests.Live;
 
 /// <summary>The live stream as an outside client sees it: SignalR over real HTTP, against the stored aggregates.</summary>
 public sealed class LiveHubTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>
 {
-    private readonly DashboardApp _app = fixture.App;
+    private readonly HiPortalHost _app = fixture.App;
 
     [Fact]
     public async Task Subscriber_ReceivesSnapshots_ThatMatchTheStoredAggregates()
     {
         const int Offloads = 9;
         const long Samples = 120, Offloaded = 30, BytesSent = 30 * 784;
-        var device = await _app.CreateDeviceAsync("hub-sensor", "hub");
-        await _app.CreateOperatorAsync("olga");
-        var token = await _app.TokenAsync("olga", DashboardApp.OperatorPassword);
+        var device = await _app.RegisterDeviceAsync("hub-sensor", "hub");
+        using var olga = await _app.CreateOperatorAsync("olga");
+        var token = olga.Bearer!;
         await using var connection = Connect(token);
         // The first pushed snapshot that has counted everything this test sends.
         var complete = new TaskCompletionSource<SavingsSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,7 +41,7 @@ public sealed class LiveHubTests(DashboardFixture fixture) : IClassFixture<Dashb
 
         var snapshot = await complete.Task.WaitAsync(TimeSpan.FromSeconds(15));
 
-        var stored = await StoredAsync(_app.DatabasePath);
+        var stored = await StoredAsync();
         Assert.Equal(60, snapshot.WindowSeconds);
         Assert.Equal(Offloads, stored.Offloads);
         Assert.Equal(stored.Agreements / stored.Offloads, snapshot.AgreementRate!.Value, 12);
@@ -73,7 +72,8 @@ public sealed class LiveHubTests(DashboardFixture fixture) : IClassFixture<Dashb
     [Fact]
     public async Task FleetSubscriber_GetsThatFleetsSnapshots_AndNotTheOthers()
     {
-        var token = await _app.TokenAsync("admin", DashboardApp.AdminPassword);
+        using var admin = await _app.CreateAdminAsync();
+        var token = admin.Bearer!;
         await using var connection = Connect(token);
         var fleets = new List<string>();
         var three = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -113,7 +113,7 @@ public sealed class LiveHubTests(DashboardFixture fixture) : IClassFixture<Dashb
     [Fact]
     public async Task DeviceKey_IsRefusedWith403()
     {
-        var device = await _app.CreateDeviceAsync("nosy-sensor", "hub");
+        var device = await _app.RegisterDeviceAsync("nosy-sensor", "hub");
         await using var connection = Connect(device.Key);
 
         var refused = await Assert.ThrowsAsync<HttpRequestException>(() => connection.StartAsync());
@@ -124,8 +124,9 @@ public sealed class LiveHubTests(DashboardFixture fixture) : IClassFixture<Dashb
     [Fact]
     public async Task Negotiation_AcceptsTheTokenInTheAccessTokenQuery_AsBrowsersSendIt()
     {
-        var token = await _app.TokenAsync("admin", DashboardApp.AdminPassword);
-        using var anonymous = _app.CreateClient();
+        using var admin = await _app.CreateAdminAsync();
+        var token = admin.Bearer!;
+        using var anonymous = _app.CreateAnonymousClient();
 
         using var withToken = await anonymous.PostAsync($"/hubs/live/negotiate?negotiateVersion=1&access_token={Uri.EscapeDataString(token)}", null);
         using var withBadToken = await anonymous.PostAsync("/hubs/live/negotiate?negotiateVersion=1&access_token=hpt_forged", null);
@@ -138,7 +139,7 @@ public sealed class LiveHubTests(DashboardFixture fixture) : IClassFixture<Dashb
     }
 
     private HubConnection Connect(string? token) => new HubConnectionBuilder()
-        .WithUrl(new Uri(_app.BaseAddress, "/hubs/live"), o =>
+        .WithUrl(new Uri(_app.HttpAddress, "/hubs/live"), o =>
         {
             if (token is not null)
             {
@@ -149,20 +150,7 @@ public sealed class LiveHubTests(DashboardFixture fixture) : IClassFixture<Dashb
 
     private sealed record Stored(long Offloads, double Agreements, long Labelled, double ServerCorrect, double BatchSizeSum);
 
-    private static async Task<Stored> StoredAsync(string path)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False;Mode=ReadOnly");
-        await connection.OpenAsync();
-        await using (var pragma = connection.CreateCommand())
-        {
-            pragma.CommandText = "PRAGMA busy_timeout=10000";
-            await pragma.ExecuteNonQueryAsync();
-        }
-
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*), TOTAL(Agrees), COUNT(Label), TOTAL(ServerClass = Label), TOTAL(BatchSize) FROM Decisions";
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return new Stored(reader.GetInt64(0), reader.GetDouble(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetDouble(4));
-    }
+    private async Task<Stored> StoredAsync() => Assert.Single(await _app.Database.QueryAsync(
+        "SELECT COUNT(*), TOTAL(Agrees), COUNT(Label), TOTAL(ServerClass = Label), TOTAL(BatchSize) FROM Decisions",
+        r => new Stored(r.GetInt64(0), r.GetDouble(1), r.GetInt64(2), r.GetDouble(3), r.GetDouble(4))));
 }

@@ -11,8 +11,8 @@ public sealed class FleetAccuracyAcceptanceTests(ITestOutputHelper output)
     [Fact]
     public async Task TwentyDevices_MeasureTheOfflineAccuracyAndOffloadFractionExactly_AndTheServerCountsWhatTheyDid()
     {
-        using var data = new ServerData();
-        await using var server = await AcceptanceServer.StartAsync(data);
+        using var data = new TempDirectory();
+        await using var server = await HiPortalHost.StartAsync(new() { DataDirectory = data.Path });
         var devices = await server.CreateFleetAsync(Fleet, Theta, devices: 20);
         await using var fleet = new SimulatedFleet(server.HttpAddress, devices, rate: 100, samples: 2000);
         await fleet.StartAsync();
@@ -49,12 +49,12 @@ public sealed class FleetAccuracyAcceptanceTests(ITestOutputHelper output)
 
         // What the SQLite file holds: one labelled row per offloaded sample, with the large model's answer.
         var serverCorrect = offloaded.Count(r => r.ServerClass == r.Label);
-        var stored = await data.QueryAsync($"""
+        var stored = await server.Database.QueryAsync($"""
             SELECT COUNT(*), COUNT(DISTINCT DeviceId || '/' || SampleId), COUNT(Label), TOTAL(ServerClass = Label)
             FROM Decisions WHERE Fleet = '{Fleet}'
             """, r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (long)r.GetDouble(3)));
         Assert.Equal([(offloaded.Count, offloaded.Count, offloaded.Count, serverCorrect)], stored);
-        var telemetry = await data.QueryAsync($"SELECT TOTAL(Samples), TOTAL(Offloaded), TOTAL(DecidedLocally) FROM Telemetry WHERE Fleet = '{Fleet}'",
+        var telemetry = await server.Database.QueryAsync($"SELECT TOTAL(Samples), TOTAL(Offloaded), TOTAL(DecidedLocally) FROM Telemetry WHERE Fleet = '{Fleet}'",
             r => ((long)r.GetDouble(0), (long)r.GetDouble(1), (long)r.GetDouble(2)));
         Assert.Equal([(2000L, offloaded.Count, 2000L - offloaded.Count)], telemetry);
 

@@ -19,9 +19,9 @@ public sealed class ServerOutageAcceptanceTests(ITestOutputHelper output)
     [Fact]
     public async Task ServerDownForTenSeconds_DevicesBufferRetryAndCatchUp_NothingCountedTwice_AndEveryLossIsReported()
     {
-        using var data = new ServerData();
+        using var data = new TempDirectory();
         // Disposed mid-test to stop it; the await using only covers a failure before that.
-        await using var first = await AcceptanceServer.StartAsync(data);
+        await using var first = await HiPortalHost.StartAsync(new() { DataDirectory = data.Path });
         var port = first.HttpAddress.Port;
         // Telemetry every second, so reports fail during the outage and are resent after it.
         var devices = await first.CreateFleetAsync(Fleet, Theta, Devices, telemetryIntervalSeconds: 1);
@@ -41,7 +41,7 @@ public sealed class ServerOutageAcceptanceTests(ITestOutputHelper output)
         var stopTime = Stopwatch.GetElapsedTime(stopping);
         // The fault itself: nothing listens on the port for this long.
         await Task.Delay(s_outage);
-        await using var second = await AcceptanceServer.StartAsync(data, port);
+        await using var second = await HiPortalHost.StartAsync(new() { DataDirectory = data.Path, Port = port });
         var restarted = Stopwatch.GetTimestamp();
         Assert.Equal(port, second.HttpAddress.Port);
         var samplesBeforeRestart = fleet.Clock!.Taken;
@@ -52,7 +52,7 @@ public sealed class ServerOutageAcceptanceTests(ITestOutputHelper output)
         Assert.True(await fleet.FlushTelemetryAsync());
         var statistics = fleet.Clients.Select(c => c.GetStatistics()).ToList();
         var byDevice = fleet.RecordsByDevice();
-        var rows = (await data.QueryAsync($"""
+        var rows = (await second.Database.QueryAsync($"""
             SELECT v.Id,
                 (SELECT COUNT(*) FROM Decisions d WHERE d.DeviceId = v.Id),
                 (SELECT COUNT(DISTINCT SampleId) FROM Decisions d WHERE d.DeviceId = v.Id),

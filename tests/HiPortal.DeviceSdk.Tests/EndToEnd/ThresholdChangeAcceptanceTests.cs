@@ -17,8 +17,8 @@ public sealed class ThresholdChangeAcceptanceTests(ITestOutputHelper output)
     [Fact]
     public async Task AdminsNewTheta_ReachesEveryRunningDeviceWithinTwoSeconds_AndMovesTheOffloadRateAsTheOfflineCurvePredicts()
     {
-        using var data = new ServerData();
-        await using var server = await AcceptanceServer.StartAsync(data);
+        using var data = new TempDirectory();
+        await using var server = await HiPortalHost.StartAsync(new() { DataDirectory = data.Path });
         var devices = await server.CreateFleetAsync(Fleet, Before, devices: 20);
         await using var fleet = new SimulatedFleet(server.HttpAddress, devices, rate: 15, samples: 1500);
         var applied = fleet.Clients.Select(_ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
@@ -39,10 +39,9 @@ public sealed class ThresholdChangeAcceptanceTests(ITestOutputHelper output)
 
         // Mid-run: once the fleet has been offloading for a while.
         await fleet.Network.OffloadsAnswered(30).WaitAsync(TimeSpan.FromSeconds(30));
-        using var admin = await server.CreateAdminClientAsync();
+        using var admin = await server.CreateAdminAsync();
         var sent = Stopwatch.GetTimestamp();
-        using (var put = await admin.PutAsJsonAsync($"/api/v1/admin/fleets/{Fleet}/config", new { threshold = After, reason = "acceptance" }))
-            put.EnsureSuccessStatusCode();
+        await admin.ChangeFleetConfigAsync(Fleet, new ConfigChange(Threshold: After, Reason: "acceptance"));
         var reachedAt = await Task.WhenAll(applied.Select(a => a.Task)).WaitAsync(TimeSpan.FromSeconds(30));
         var propagation = reachedAt.Select(t => Stopwatch.GetElapsedTime(sent, t)).Order().ToArray();
         await run;
@@ -50,7 +49,7 @@ public sealed class ThresholdChangeAcceptanceTests(ITestOutputHelper output)
 
         Assert.InRange(propagation[^1], TimeSpan.Zero, TimeSpan.FromSeconds(2));
         Assert.All(fleet.Clients, c => Assert.Equal((2L, After), (c.Configuration.Version, c.Configuration.Threshold)));
-        var appliedAtServer = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/admin/devices?fleet={Fleet}&status=applied&pageSize=100");
+        var appliedAtServer = await admin.ListDevicesAsync($"fleet={Fleet}&status=applied&pageSize=100");
         Assert.Equal(20, appliedAtServer.GetProperty("total").GetInt32());
 
         // Each device switched once, for good: its samples were decided at θ = Before, then only at θ = After.
