@@ -44,7 +44,7 @@ public static class BenchRun
         {
             settings["Inference:Provider"] = options.Provider.ToString();
             settings["Inference:AllowSpinning"] = options.Spin ? "true" : "false";
-            await using var server = await ServerProcess.StartAsync(settings);
+            await using var server = await BenchServer.StartAsync(settings);
             foreach (var devices in options.Devices)
             {
                 var result = await LoadGenerator.RunAsync(server, name, devices, images, TimeSpan.FromSeconds(1.5), options.Window, options.JsonBody);
@@ -54,9 +54,9 @@ public static class BenchRun
             }
 
             // The server's own histograms (queue wait, inference, store, end to end) say where the time went.
-            using var metricsClient = new HttpClient();
+            using var metricsClient = server.CreateClient();
             Directory.CreateDirectory(options.Output);
-            await File.WriteAllTextAsync(Path.Combine(options.Output, $"metrics-{name}.txt"), await server.MetricsAsync(metricsClient));
+            await File.WriteAllTextAsync(Path.Combine(options.Output, $"metrics-{name}.txt"), await metricsClient.MetricsAsync());
         }
 
         var goals = Goals(raw, served, options);

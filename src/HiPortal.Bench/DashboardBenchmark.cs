@@ -3,6 +3,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using HiPortal.Core.Data;
+using HiPortal.Client;
+using HiPortal.Client.Hosting;
+using HiPortal.Contracts;
 using Microsoft.AspNetCore.SignalR.Client;
 using Spectre.Console;
 
@@ -21,17 +24,16 @@ public static partial class DashboardBenchmark
     public static async Task<DashboardReport> RunAsync(int devices, double rate, TimeSpan duration, string dataDirectory)
     {
         var images = FashionMnist.Load(FashionMnistSplit.Test, dataDirectory).Take(1000);
-        await using var server = await ServerProcess.StartAsync(new Dictionary<string, string>());
+        await using var server = await BenchServer.StartAsync(new Dictionary<string, string>());
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256 };
-        using var client = new HttpClient(handler) { BaseAddress = server.Address };
-        var token = await server.AdminTokenAsync(client);
+        using var client = await BenchServer.SignInAsync(server, handler);
 
         var clock = Stopwatch.StartNew();
         var active = Math.Min(devices, 100);
         var keys = new string[active];
-        await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, cancellationToken) =>
         {
-            var key = await server.CreateDeviceKeyAsync(client, $"dash-{i:D5}", token: token);
+            var key = (await client.RegisterDeviceAsync($"dash-{i:D5}", "default", cancellationToken)).Key;
             if (i < active)
             {
                 keys[i] = key;
@@ -73,7 +75,7 @@ public static partial class DashboardBenchmark
         var overview = await RenderTimesAsync(server.Address, cookies, "/", 5);
         var devicesPage = await RenderTimesAsync(server.Address, cookies, "/devices", 5);
         AnsiConsole.MarkupLine("timing snapshot lag after bursts");
-        var lags = await SnapshotLagsAsync(server, client, token, images, bursts: 5);
+        var lags = await SnapshotLagsAsync(server, client, images, bursts: 5);
         await Task.Delay(duration - loadClock.Elapsed > TimeSpan.Zero ? duration - loadClock.Elapsed : TimeSpan.Zero);
         var achieved = (Interlocked.Read(ref sent) - loadStarted) / loadClock.Elapsed.TotalSeconds;
         await load.CancelAsync();
@@ -83,15 +85,10 @@ public static partial class DashboardBenchmark
 
     private static Task<HttpResponseMessage> Post(HttpClient client, string key, string sampleId, LabelledImages images, int index)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/offloads")
+        var request = new HttpRequestMessage(HttpMethod.Post, Routes.Offloads)
         {
-            Content = JsonContent.Create(new
-            {
-                sampleId,
-                input = new { datatype = "UINT8", shape = new[] { 1, 28, 28 }, data = Convert.ToBase64String(images.Image(index)) },
-                local = new { predictedClass = (int)images.Label(index), confidence = 0.5 },
-                label = (int)images.Label(index),
-            }),
+            Content = JsonContent.Create(OffloadRequests.Image(sampleId, images.Image(index), images.Label(index), 0.5, images.Label(index)),
+                ContractsJson.Default.OffloadRequest),
         };
         request.Headers.Authorization = new("Bearer", key);
         return client.SendAsync(request);
@@ -109,7 +106,7 @@ public static partial class DashboardBenchmark
             ["_handler"] = "login",
             ["__RequestVerificationToken"] = antiforgery,
             ["Input.Username"] = "admin",
-            ["Input.Password"] = ServerProcess.Password,
+            ["Input.Password"] = BenchServer.Password,
         });
         using var response = await client.PostAsync("/login", form);
         if (cookies.GetCookies(address)["hiportal"] is null)
@@ -141,16 +138,11 @@ public static partial class DashboardBenchmark
     }
 
     /// <summary>Bursts of 20 stored decisions in a quiet fleet: time from the last stored to the first snapshot counting them.</summary>
-    private static async Task<double[]> SnapshotLagsAsync(ServerProcess server, HttpClient client, string token, LabelledImages images, int bursts)
+    private static async Task<double[]> SnapshotLagsAsync(ServerProcess server, HiPortalClient admin, LabelledImages images, int bursts)
     {
-        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/admin/fleets") { Content = JsonContent.Create(new { name = "burst" }) })
-        {
-            request.Headers.Authorization = new("Bearer", token);
-            using var created = await client.SendAsync(request);
-            created.EnsureSuccessStatusCode();
-        }
-
-        var key = await server.CreateDeviceKeyAsync(client, "burst-device", "burst", token);
+        await admin.CreateFleetAsync("burst");
+        var key = (await admin.RegisterDeviceAsync("burst-device", "burst")).Key;
+        var token = admin.Bearer;
         AnsiConsole.MarkupLine("burst fleet and device created");
         await using var hub = new HubConnectionBuilder()
             .WithUrl(new Uri(server.Address, "/hubs/live"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
@@ -175,7 +167,7 @@ public static partial class DashboardBenchmark
             var target = (b + 1) * 20;
             await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
             {
-                using var response = await Post(client, key, $"burst-{b}-{i}", images, i);
+                using var response = await Post(admin, key, $"burst-{b}-{i}", images, i);
                 response.EnsureSuccessStatusCode();
             }));
             var stored = Stopwatch.GetTimestamp();

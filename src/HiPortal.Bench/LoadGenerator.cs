@@ -1,8 +1,10 @@
-using HiPortal.Contracts;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text.Json;
+using System.Net.Http.Json;
+using HiPortal.Client;
+using HiPortal.Client.Hosting;
+using HiPortal.Contracts;
 using HiPortal.Core.Data;
 
 namespace HiPortal.Bench;
@@ -30,11 +32,14 @@ public static class LoadGenerator
         TimeSpan warmup, TimeSpan window, bool json)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 4096, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
-        using var client = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
+        using var client = new HiPortalClient(server.Address, handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
         var keys = new string[devices];
-        for (var d = 0; d < devices; d++)
+        using (var admin = await BenchServer.SignInAsync(server))
         {
-            keys[d] = await server.CreateDeviceKeyAsync(client, $"bench-{config}-{devices}-{d}");
+            for (var d = 0; d < devices; d++)
+            {
+                keys[d] = (await admin.RegisterDeviceAsync($"bench-{config}-{devices}-{d}", "default")).Key;
+            }
         }
 
         var clock = Stopwatch.StartNew();
@@ -49,12 +54,12 @@ public static class LoadGenerator
         var snapshots = Task.Run(async () =>
         {
             await Task.Delay(measureFrom);
-            before = MetricSnapshot.Parse(await server.MetricsAsync(client));
+            before = MetricSnapshot.Parse(await client.MetricsAsync());
             serverCpuBefore = server.CpuTime;
             self.Refresh();
             clientCpuBefore = self.TotalProcessorTime;
             await Task.Delay(window);
-            after = MetricSnapshot.Parse(await server.MetricsAsync(client));
+            after = MetricSnapshot.Parse(await client.MetricsAsync());
             serverCpuAfter = server.CpuTime;
             self.Refresh();
             clientCpuAfter = self.TotalProcessorTime;
@@ -107,30 +112,18 @@ public static class LoadGenerator
             all.Length, errorTotals);
     }
 
+    /// <summary>One device's offload on the shared connection pool: the device's key on the request, not the client.</summary>
     private static HttpRequestMessage BuildRequest(string key, string sampleId, LabelledImages images, int index, bool json)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/offloads");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         var label = images.Label(index);
-        if (json)
-        {
-            var body = JsonSerializer.Serialize(new
+        var request = json
+            ? new HttpRequestMessage(HttpMethod.Post, Routes.Offloads)
             {
-                sampleId,
-                input = new { datatype = "UINT8", shape = new[] { 1, 28, 28 }, data = Convert.ToBase64String(images.Image(index)) },
-                local = new { predictedClass = (int)label, confidence = 0.5, inferenceMicros = 1000 },
-                label = (int)label,
-            });
-            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
-            return request;
-        }
-
-        request.Content = new ByteArrayContent(images.Image(index).ToArray());
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        request.Headers.Add(WireHeaders.SampleId, sampleId);
-        request.Headers.Add(WireHeaders.LocalClass, label.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add(WireHeaders.LocalConfidence, "0.5");
-        request.Headers.Add(WireHeaders.Label, label.ToString(CultureInfo.InvariantCulture));
+                Content = JsonContent.Create(OffloadRequests.Image(sampleId, images.Image(index), label, 0.5, label, localMicros: 1000),
+                    ContractsJson.Default.OffloadRequest),
+            }
+            : new BinaryOffload(sampleId, images.Image(index).ToArray(), label, 0.5) { Label = label }.ToRequest();
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return request;
     }
 

@@ -5,7 +5,7 @@ using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
 using Spectre.Console;
 
-if (args.Length > 0 && args[0] == ServerProcess.ServeVerb)
+if (args.Length > 0 && args[0] == BenchServer.ServeVerb)
 {
     // The bench starts the server as a child process of its own executable, so a self-contained publish needs no
     // `dotnet` on the machine (the GPU box has none).

@@ -10,13 +10,8 @@ public static class Samples
     public static LabelledImages Test => s_test.Value;
 
     /// <summary>The JSON form of an offload of test image <paramref name="index"/>, its true label attached.</summary>
-    public static OffloadRequest Offload(int index, string sampleId, int? localClass = null, double confidence = 0.42) => new()
-    {
-        SampleId = sampleId,
-        Input = new SampleInput { Datatype = "UINT8", Shape = [1, 28, 28], Data = Convert.ToBase64String(Test.Image(index)) },
-        Local = new LocalDecision { PredictedClass = localClass ?? Test.Label(index), Confidence = confidence, InferenceMicros = 900 },
-        Label = Test.Label(index),
-    };
+    public static OffloadRequest Offload(int index, string sampleId, int? localClass = null, double confidence = 0.42) =>
+        OffloadRequests.Image(sampleId, Test.Image(index), localClass ?? Test.Label(index), confidence, Test.Label(index), localMicros: 900);
 
     /// <summary>The compact binary form of the same offload: the raw 784 pixels as the body, metadata in headers.</summary>
     public static BinaryOffload Binary(int index, string sampleId, int? localClass = null, double confidence = 0.42, bool withLabel = true) =>

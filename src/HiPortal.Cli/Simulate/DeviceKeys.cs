@@ -1,6 +1,5 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
+using HiPortal.Client;
+using HiPortal.Contracts;
 using Spectre.Console;
 
 namespace HiPortal.Cli.Simulate;
@@ -52,43 +51,19 @@ public static class DeviceKeys
     private static async Task<List<SimulatedDevice>> RegisterAsync(SimulationSettings settings, HttpMessageHandler network,
         CancellationToken cancellationToken)
     {
-        using var admin = new HttpClient(network, disposeHandler: false) { BaseAddress = settings.Server, Timeout = TimeSpan.FromSeconds(30) };
-        using (var login = await admin.PostAsJsonAsync("api/v1/auth/token",
-                   new { username = settings.AdminUser, password = settings.AdminPassword }, cancellationToken))
-        {
-            await EnsureAsync(login, "sign in as admin", cancellationToken);
-            var token = (await login.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString();
-            admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        if (settings.Fleet != "default")
-        {
-            using var fleet = await admin.PostAsJsonAsync("api/v1/admin/fleets", new { name = settings.Fleet, deviceProfile = settings.Profile },
-                cancellationToken);
-            if (fleet.StatusCode != System.Net.HttpStatusCode.Conflict)
-                await EnsureAsync(fleet, $"create fleet '{settings.Fleet}'", cancellationToken);
-        }
+        using var admin = new HiPortalClient(settings.Server, network, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(30) };
+        await admin.SignInAsync(settings.AdminUser, settings.AdminPassword!, cancellationToken);
+        await admin.EnsureFleetAsync(new CreateFleetRequest(settings.Fleet, DeviceProfile: settings.Profile), cancellationToken);
 
         var run = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
         var devices = new List<SimulatedDevice>();
         for (var i = 0; i < settings.Devices; i++)
         {
-            using var created = await admin.PostAsJsonAsync("api/v1/admin/devices",
-                new { name = $"sim-{run}-{i:000}", fleet = settings.Fleet }, cancellationToken);
-            await EnsureAsync(created, "register a device", cancellationToken);
-            var body = await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-            devices.Add(new SimulatedDevice(body.GetProperty("deviceId").GetString()!, body.GetProperty("key").GetString()!));
+            var created = await admin.RegisterDeviceAsync($"sim-{run}-{i:000}", settings.Fleet, cancellationToken);
+            devices.Add(new SimulatedDevice(created.DeviceId, created.Key));
         }
 
         AnsiConsole.MarkupLineInterpolated($"[grey]registered {devices.Count} devices in fleet '{settings.Fleet}'[/]");
         return devices;
-    }
-
-    private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
-    {
-        if (response.IsSuccessStatusCode)
-            return;
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        throw new HttpRequestException($"could not {what}: {(int)response.StatusCode} {response.ReasonPhrase} {body}");
     }
 }

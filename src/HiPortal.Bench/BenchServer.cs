@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using HiPortal.Client;
+using HiPortal.Client.Hosting;
+
+namespace HiPortal.Bench;
+
+/// <summary>The server the bench measures: its own process (see <see cref="ServerProcess"/>), started from this executable.</summary>
+public static class BenchServer
+{
+    public const string ServeVerb = "serve-internal";
+
+    /// <summary>A long passphrase, so a password policy never rejects the bench's admin.</summary>
+    public const string Password = "benchmark admin passphrase, long enough for any policy";
+
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var environment = new Dictionary<string, string>(settings)
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["DOTNET_gcServer"] = "0",
+        };
+        var server = await ServerProcess.StartAsync(SelfCommand(), Password, environment);
+        using var admin = await SignInAsync(server);
+        // The bench measures the server, not the per-device limiter: give the fleet a limit it never reaches.
+        await admin.ChangeFleetSettingsAsync("default", new(RateLimitPerSecond: 100_000, RateLimitBurst: 1_000_000, Reason: "benchmark"));
+        return server;
+    }
+
+    public static async Task<HiPortalClient> SignInAsync(ServerProcess server, HttpMessageHandler? handler = null)
+    {
+        var admin = new HiPortalClient(server.Address, handler, disposeHandler: handler is null) { Timeout = TimeSpan.FromSeconds(60) };
+        await admin.SignInAsync("admin", Password);
+        return admin;
+    }
+
+    /// <summary>
+    /// The server runs as a child process of this executable (the serve verb), so a self-contained publish needs no
+    /// <c>dotnet</c> on the machine (the GPU box has none).
+    /// </summary>
+    private static ProcessStartInfo SelfCommand()
+    {
+        var self = Environment.ProcessPath!;
+        return Path.GetFileNameWithoutExtension(self) == "dotnet"
+            ? new ProcessStartInfo(self, [typeof(BenchServer).Assembly.Location, ServeVerb])
+            : new ProcessStartInfo(self, [ServeVerb]);
+    }
+}
