@@ -8,6 +8,9 @@ namespace HiPortal.Testing;
 /// <summary>Checks on a hand-made request's answer, for tests that go below the typed client to the raw wire.</summary>
 public static class ResponseAssertions
 {
+    /// <summary>A body sent exactly as written: malformed, oversized or with fields the contract has not got.</summary>
+    public static StringContent RawJson(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
     /// <summary>Asserts the status and hands back the JSON body (<c>default</c> when empty).</summary>
     public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response, HttpStatusCode expected)
     {

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HiPortal.Server.Presence;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HiPortal.Server.Tests;
+
+/// <summary>Devices read their configuration with ETags (304 when current) and long-polls that answer as soon as it changes.</summary>
+public sealed class ConfigPollingTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task GetConfig_Returns304WithTheETag_ForIfNoneMatchOfTheCurrentVersion()
+    {
+        var device = await server.App.RegisterDeviceAsync("etag", Samples.Unique("twin"));
+        using var client = server.App.CreateDeviceClient(device);
+        using var first = await client.GetAsync("/api/v1/config");
+        var etag = first.Headers.ETag;
+
+        using var again = await client.SendAsync(ConfigRequest(etag!.Tag));
+
+        Assert.Equal("\"v1\"", etag.Tag);
+        Assert.Equal(1, (await first.JsonAsync(HttpStatusCode.OK)).GetProperty("version").GetInt64());
+        Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
+        Assert.Equal(etag, again.Headers.ETag);
+        Assert.Empty(await again.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task GetConfig_Returns200WithTheNewVersion_ForIfNoneMatchOfAnOlderVersion()
+    {
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("etag", fleet);
+        using var client = server.App.CreateDeviceClient(device);
+        await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.7));
+
+        using var response = await client.SendAsync(ConfigRequest("\"v1\""));
+
+        var config = await response.JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(2, config.GetProperty("version").GetInt64());
+        Assert.Equal(0.7, config.GetProperty("threshold").GetDouble());
+        Assert.Equal("\"v2\"", response.Headers.ETag?.Tag);
+    }
+
+    [Fact]
+    public async Task LongPoll_AnswersWithTheNewVersionWithin1s_OfAnAdminChange()
+    {
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("poller", fleet);
+        using var client = server.App.CreateDeviceClient(device);
+
+        var poll = client.SendAsync(ConfigRequest("\"v1\"", waitSeconds: 10));
+        await PollHasArrivedAsync(device.DeviceId);
+        Assert.False(poll.IsCompleted, "the poll should wait while nothing has changed");
+        var sinceChange = Stopwatch.StartNew();
+        await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.75));
+        using var response = await poll;
+        sinceChange.Stop();
+
+        var config = await response.JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(2, config.GetProperty("version").GetInt64());
+        Assert.Equal(0.75, config.GetProperty("threshold").GetDouble());
+        Assert.Equal("\"v2\"", response.Headers.ETag?.Tag);
+        Assert.True(sinceChange.Elapsed < TimeSpan.FromSeconds(1), $"answered {sinceChange.Elapsed.TotalMilliseconds:0} ms after the change");
+    }
+
+    [Fact]
+    public async Task LongPoll_Returns304_WhenNothingChangesWithinTheWait()
+    {
+        var device = await server.App.RegisterDeviceAsync("poller", Samples.Unique("twin"));
+        using var client = server.App.CreateDeviceClient(device);
+        var waited = Stopwatch.StartNew();
+
+        using var response = await client.SendAsync(ConfigRequest("\"v1\"", waitSeconds: 1));
+
+        waited.Stop();
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.Equal("\"v1\"", response.Headers.ETag?.Tag);
+        Assert.True(waited.Elapsed >= TimeSpan.FromMilliseconds(950), $"answered after {waited.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task LongPoll_AnswersAtOnce_WhenTheDeviceHasNoVersionYet()
+    {
+        var device = await server.App.RegisterDeviceAsync("booting", Samples.Unique("twin"));
+        using var client = server.App.CreateDeviceClient(device);
+        var waited = Stopwatch.StartNew();
+
+        using var response = await client.GetAsync("/api/v1/config?waitSeconds=5");
+
+        waited.Stop();
+        Assert.Equal(1, (await response.JsonAsync(HttpStatusCode.OK)).GetProperty("version").GetInt64());
+        Assert.True(waited.Elapsed < TimeSpan.FromSeconds(2), $"a device with nothing should not wait; it waited {waited.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task LongPoll_AnswersAtOnce_WhenTheDeviceIsBehind()
+    {
+        using var admin = await server.App.CreateAdminAsync();
+        var fleet = Samples.Unique("twin");
+        var device = await server.App.RegisterDeviceAsync("behind", fleet);
+        using var client = server.App.CreateDeviceClient(device);
+        await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.6));
+        var waited = Stopwatch.StartNew();
+
+        using var response = await client.SendAsync(ConfigRequest("\"v1\"", waitSeconds: 5));
+
+        waited.Stop();
+        Assert.Equal(2, (await response.JsonAsync(HttpStatusCode.OK)).GetProperty("version").GetInt64());
+        Assert.True(waited.Elapsed < TimeSpan.FromSeconds(2), $"waited {waited.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(61)]
+    public async Task LongPoll_Returns400NamingWaitSeconds_OutsideTheAllowedRange(int waitSeconds)
+    {
+        using var response = await server.DeviceClient.GetAsync($"/api/v1/config?waitSeconds={waitSeconds}");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "waitSeconds");
+    }
+
+    private static HttpRequestMessage ConfigRequest(string etag, int? waitSeconds = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, waitSeconds is { } w ? $"/api/v1/config?waitSeconds={w}" : "/api/v1/config");
+        request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue(etag));
+        return request;
+    }
+
+    /// <summary>
+    /// Waits until the server has taken the device's poll (the handler marks the device seen first thing). Nothing
+    /// outside the server signals that a request is parked, so this watches the in-memory presence it records.
+    /// </summary>
+    private async Task PollHasArrivedAsync(string deviceId)
+    {
+        var presence = server.App.Services.GetRequiredService<DevicePresence>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (presence.LastSeen(deviceId, null) is null)
+        {
+            await Task.Delay(5, timeout.Token);
+        }
+    }
+}
