@@ -1,10 +1,5 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
-using HiPortal.Server.Presence;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace HiPortal.Server.Tests;
 
@@ -87,7 +82,7 @@ public sealed class ConfigAckTests(ServerFixture server) : IClassFixture<ServerF
     {
         var device = await server.App.RegisterDeviceAsync("bad-ack", Samples.Unique("twin"));
         using var client = server.App.CreateDeviceClient(device);
-        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var content = RawJson(body);
 
         using var response = await client.PostAsync("/api/v1/config/ack", content);
 

@@ -1,10 +1,5 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
-using HiPortal.Server.Presence;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace HiPortal.Server.Tests;
 
@@ -15,11 +10,7 @@ public sealed class ConfigVersionTests(ServerFixture server) : IClassFixture<Ser
     public async Task FleetThresholdChange_BumpsExactlyTheDevicesWithoutAThresholdOverride()
     {
         using var admin = await server.App.CreateAdminAsync();
-        var fleet = Samples.Unique("twin");
-        var plain1 = await server.App.RegisterDeviceAsync("plain-1", fleet);
-        var plain2 = await server.App.RegisterDeviceAsync("plain-2", fleet);
-        var overridden = await server.App.RegisterDeviceAsync("overridden", fleet);
-        await admin.SetOverrideAsync(overridden.DeviceId, new ConfigChange(Threshold: 0.5));
+        var (fleet, plain1, plain2, overridden) = await FleetWithAThresholdOverrideAsync(admin);
         var before = await VersionsAsync(admin, plain1, plain2, overridden);
 
         var result = await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.8));
@@ -36,11 +27,7 @@ public sealed class ConfigVersionTests(ServerFixture server) : IClassFixture<Ser
     public async Task FleetTelemetryIntervalChange_BumpsEveryDevice_WhenOnlyTheThresholdIsOverridden()
     {
         using var admin = await server.App.CreateAdminAsync();
-        var fleet = Samples.Unique("twin");
-        var plain1 = await server.App.RegisterDeviceAsync("plain-1", fleet);
-        var plain2 = await server.App.RegisterDeviceAsync("plain-2", fleet);
-        var overridden = await server.App.RegisterDeviceAsync("overridden", fleet);
-        await admin.SetOverrideAsync(overridden.DeviceId, new ConfigChange(Threshold: 0.5));
+        var (fleet, plain1, plain2, overridden) = await FleetWithAThresholdOverrideAsync(admin);
         var before = await VersionsAsync(admin, plain1, plain2, overridden);
 
         var result = await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(TelemetryIntervalSeconds: 30));
@@ -153,6 +140,18 @@ public sealed class ConfigVersionTests(ServerFixture server) : IClassFixture<Ser
         Assert.Equal([("applied", 2L), ("desired", 2L)], events.Select(e => (e.GetProperty("kind").GetString()!, e.GetProperty("version").GetInt64())));
         using var desired = JsonDocument.Parse(events[1].GetProperty("detail").GetString()!);
         Assert.Equal(0.81, desired.RootElement.GetProperty("threshold").GetDouble());
+    }
+
+    /// <summary>A fresh fleet of two plain devices and one whose threshold is overridden to 0.5.</summary>
+    private async Task<(string Fleet, CreatedDevice Plain1, CreatedDevice Plain2, CreatedDevice Overridden)> FleetWithAThresholdOverrideAsync(
+        HiPortalClient admin)
+    {
+        var fleet = Samples.Unique("twin");
+        var plain1 = await server.App.RegisterDeviceAsync("plain-1", fleet);
+        var plain2 = await server.App.RegisterDeviceAsync("plain-2", fleet);
+        var overridden = await server.App.RegisterDeviceAsync("overridden", fleet);
+        await admin.SetOverrideAsync(overridden.DeviceId, new ConfigChange(Threshold: 0.5));
+        return (fleet, plain1, plain2, overridden);
     }
 
     private static async Task<List<long>> VersionsAsync(HiPortalClient admin, params CreatedDevice[] devices)
