@@ -74,10 +74,11 @@ public partial class HiPortalClient
     public Task<RotatedKey> RotateKeyAsync(string deviceId, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, Routes.DeviceKeys(deviceId), null, ContractsJson.Default.RotatedKey, cancellationToken);
 
-    public Task<JsonElement> RevokeKeyAsync(string deviceId, string keyId, CancellationToken cancellationToken = default) =>
+    /// <summary>DELETE /devices/{id}/keys/{keyId}: that key stops working at once; the others stay.</summary>
+    public Task RevokeKeyAsync(string deviceId, string keyId, CancellationToken cancellationToken = default) =>
         SendJsonAsync(HttpMethod.Delete, Routes.DeviceKey(deviceId, keyId), null, cancellationToken);
 
     /// <summary>POST /devices/{id}/revoke: every key of the device stops working.</summary>
-    public Task<JsonElement> RevokeDeviceAsync(string deviceId, CancellationToken cancellationToken = default) =>
+    public Task RevokeDeviceAsync(string deviceId, CancellationToken cancellationToken = default) =>
         SendJsonAsync(HttpMethod.Post, $"{Routes.Device(deviceId)}/revoke", null, cancellationToken);
 }

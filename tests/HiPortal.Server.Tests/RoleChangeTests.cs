@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 
 namespace HiPortal.Server.Tests;
@@ -11,27 +10,14 @@ public sealed class RoleChangeTests(ServerFixture server) : IClassFixture<Server
     {
         using var admin = await server.App.CreateAdminAsync();
         var username = Samples.Unique("second");
-        using (var created = await admin.PostAsJsonAsync("/api/v1/admin/users", new { username, password = "a-long-password", role = "Admin" }))
-        {
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        }
-
-        using var second = server.App.CreateClient();
-        using (var tokenResponse = await second.PostAsJsonAsync("/api/v1/auth/token", new { username, password = "a-long-password" }))
-        {
-            var token = await tokenResponse.Content.ReadFromJsonAsync<TokenResponse>();
-            second.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token!.Token);
-        }
+        using var second = await server.App.CreateUserAsync(username, "Admin");
 
         using (var before = await second.PostAsJsonAsync("/api/v1/admin/fleets", new { name = Samples.Unique("f") }))
         {
             Assert.Equal(HttpStatusCode.Created, before.StatusCode);
         }
 
-        using (var demoted = await admin.PutAsJsonAsync($"/api/v1/admin/users/{username}/role", new { role = "Operator" }))
-        {
-            Assert.Equal(HttpStatusCode.OK, demoted.StatusCode);
-        }
+        await admin.SetRoleAsync(username, "Operator");
 
         using var after = await second.PostAsJsonAsync("/api/v1/admin/fleets", new { name = Samples.Unique("f") });
         Assert.Equal(HttpStatusCode.Forbidden, after.StatusCode);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using HiPortal.Core.Savings;
@@ -35,7 +34,7 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
     public async Task FleetStats_AddUpThePostedTelemetry_InEpochAlignedBuckets()
     {
         using var admin = await server.App.CreateAdminAsync();
-        await CreateFleetAsync(admin, "stats-telemetry", DeviceProfiles.Nrf52840Ble.Name);
+        await admin.CreateFleetAsync(new CreateFleetRequest("stats-telemetry", DeviceProfile: DeviceProfiles.Nrf52840Ble.Name));
         using var a = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("stats-a", "stats-telemetry"));
         using var b = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("stats-b", "stats-telemetry"));
         await TelemetryTests.PostOkAsync(a,
@@ -78,7 +77,7 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
     public async Task FleetStats_BucketsAlignToTheEpoch_AndCountOnlyRowsInsideTheWindow()
     {
         using var admin = await server.App.CreateAdminAsync();
-        await CreateFleetAsync(admin, "stats-aligned", DeviceProfiles.Esp32Wifi.Name);
+        await admin.CreateFleetAsync(new CreateFleetRequest("stats-aligned", DeviceProfile: DeviceProfiles.Esp32Wifi.Name));
         using var device = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("stats-aligned", "stats-aligned"));
         await TelemetryTests.PostOkAsync(device,
             TelemetryTests.Report(1, 10, 10, 0, 0, s_minute.AddSeconds(29)),
@@ -98,7 +97,7 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
     public async Task DeviceAndFleetStats_CountTheStoredOffloads_AgreementAndLabelledAccuracy()
     {
         using var admin = await server.App.CreateAdminAsync();
-        await CreateFleetAsync(admin, "stats-offloads", DeviceProfiles.Esp32Wifi.Name);
+        await admin.CreateFleetAsync(new CreateFleetRequest("stats-offloads", DeviceProfile: DeviceProfiles.Esp32Wifi.Name));
         var credentials = await server.App.RegisterDeviceAsync("stats-offloader", "stats-offloads");
         using var device = server.App.CreateDeviceClient(credentials);
         var answers = new List<(OffloadResponse Answer, int LocalClass, int Label)>();
@@ -201,29 +200,7 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
         Assert.Equal(expected.EnergySavedFraction, Double(figures, "energySavedFraction")!.Value, Precision);
     }
 
-    private static async Task CreateFleetAsync(HttpClient admin, string name, string deviceProfile)
-    {
-        using var response = await admin.PostAsJsonAsync("/api/v1/admin/fleets", new { name, deviceProfile });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-    }
-
-    private async Task<HttpClient> OperatorClientAsync()
-    {
-        var username = $"operator-{Guid.NewGuid():n}";
-        const string password = "operator-password";
-        using (var admin = await server.App.CreateAdminAsync())
-        {
-            using var created = await admin.PostAsJsonAsync("/api/v1/admin/users", new { username, password, role = "Operator" });
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        }
-
-        var client = server.App.CreateClient();
-        using var token = await client.PostAsJsonAsync("/api/v1/auth/token", new { username, password });
-        token.EnsureSuccessStatusCode();
-        var body = (await token.Content.ReadFromJsonAsync<TokenResponse>())!;
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.Token);
-        return client;
-    }
+    private Task<HiPortalClient> OperatorClientAsync() => server.App.CreateOperatorAsync(Samples.Unique("operator"));
 
     private async Task<JsonNode> GetStatsAsync(string path)
     {
