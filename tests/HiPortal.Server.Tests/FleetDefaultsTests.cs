@@ -27,6 +27,6 @@ public sealed class FleetDefaultsTests
         var failure = await Assert.ThrowsAsync<HiPortalApiException>(() => admin.CreateFleetAsync(new CreateFleetRequest("too-sure", Threshold: 1.5)));
 
         AssertProblem(failure, HttpStatusCode.BadRequest, "threshold");
-        Assert.Empty((await admin.ListFleetsAsync()).EnumerateArray().Where(f => f.GetProperty("name").GetString() == "too-sure"));
+        Assert.DoesNotContain((await admin.ListFleetsAsync()).EnumerateArray(), f => f.GetProperty("name").GetString() == "too-sure");
     }
 }
