@@ -80,8 +80,7 @@ public sealed class ConfigAckTests(ServerFixture server) : IClassFixture<ServerF
     [InlineData("""{"version":1}""", "status")]
     public async Task Ack_Returns400NamingTheField_ForABadReport(string body, string field)
     {
-        var device = await server.App.RegisterDeviceAsync("bad-ack", Samples.Unique("twin"));
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("bad-ack", Samples.Unique("twin"));
         using var content = RawJson(body);
 
         using var response = await client.PostAsync("/api/v1/config/ack", content);

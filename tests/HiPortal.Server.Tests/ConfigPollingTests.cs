@@ -12,8 +12,7 @@ public sealed class ConfigPollingTests(ServerFixture server) : IClassFixture<Ser
     [Fact]
     public async Task GetConfig_Returns304WithTheETag_ForIfNoneMatchOfTheCurrentVersion()
     {
-        var device = await server.App.RegisterDeviceAsync("etag", Samples.Unique("twin"));
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("etag", Samples.Unique("twin"));
         using var first = await client.GetAsync("/api/v1/config");
         var etag = first.Headers.ETag;
 
@@ -31,8 +30,7 @@ public sealed class ConfigPollingTests(ServerFixture server) : IClassFixture<Ser
     {
         using var admin = await server.App.CreateAdminAsync();
         var fleet = Samples.Unique("twin");
-        var device = await server.App.RegisterDeviceAsync("etag", fleet);
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("etag", fleet);
         await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.7));
 
         using var response = await client.SendAsync(ConfigRequest("\"v1\""));
@@ -48,11 +46,10 @@ public sealed class ConfigPollingTests(ServerFixture server) : IClassFixture<Ser
     {
         using var admin = await server.App.CreateAdminAsync();
         var fleet = Samples.Unique("twin");
-        var device = await server.App.RegisterDeviceAsync("poller", fleet);
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("poller", fleet);
 
         var poll = client.SendAsync(ConfigRequest("\"v1\"", waitSeconds: 10));
-        await PollHasArrivedAsync(device.DeviceId);
+        await PollHasArrivedAsync(client.DeviceId);
         Assert.False(poll.IsCompleted, "the poll should wait while nothing has changed");
         var sinceChange = Stopwatch.StartNew();
         await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.75));
@@ -69,8 +66,7 @@ public sealed class ConfigPollingTests(ServerFixture server) : IClassFixture<Ser
     [Fact]
     public async Task LongPoll_Returns304_WhenNothingChangesWithinTheWait()
     {
-        var device = await server.App.RegisterDeviceAsync("poller", Samples.Unique("twin"));
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("poller", Samples.Unique("twin"));
         var waited = Stopwatch.StartNew();
 
         using var response = await client.SendAsync(ConfigRequest("\"v1\"", waitSeconds: 1));
@@ -84,8 +80,7 @@ public sealed class ConfigPollingTests(ServerFixture server) : IClassFixture<Ser
     [Fact]
     public async Task LongPoll_AnswersAtOnce_WhenTheDeviceHasNoVersionYet()
     {
-        var device = await server.App.RegisterDeviceAsync("booting", Samples.Unique("twin"));
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("booting", Samples.Unique("twin"));
         var waited = Stopwatch.StartNew();
 
         using var response = await client.GetAsync("/api/v1/config?waitSeconds=5");
@@ -100,8 +95,7 @@ public sealed class ConfigPollingTests(ServerFixture server) : IClassFixture<Ser
     {
         using var admin = await server.App.CreateAdminAsync();
         var fleet = Samples.Unique("twin");
-        var device = await server.App.RegisterDeviceAsync("behind", fleet);
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("behind", fleet);
         await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.6));
         var waited = Stopwatch.StartNew();
 

@@ -80,8 +80,7 @@ public sealed class ConfigVersionTests(ServerFixture server) : IClassFixture<Ser
     {
         using var admin = await server.App.CreateAdminAsync();
         var fleet = Samples.Unique("twin");
-        var device = await server.App.RegisterDeviceAsync("offloader", fleet);
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("offloader", fleet);
         var before = await client.OffloadAsync(0, "version-before");
 
         await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.77));
@@ -97,19 +96,18 @@ public sealed class ConfigVersionTests(ServerFixture server) : IClassFixture<Ser
         using var admin = await server.App.CreateAdminAsync();
         var fleet = Samples.Unique("twin");
         await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: 0.62));
-        var device = await server.App.RegisterDeviceAsync("overridden", fleet);
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("overridden", fleet);
 
-        var set = await admin.SetOverrideAsync(device.DeviceId, new ConfigChange(Threshold: 0.4));
+        var set = await admin.SetOverrideAsync(client.DeviceId, new ConfigChange(Threshold: 0.4));
         var overridden = await client.GetConfigAsync();
-        var cleared = await admin.ClearOverrideAsync(device.DeviceId);
+        var cleared = await admin.ClearOverrideAsync(client.DeviceId);
         var restored = await client.GetConfigAsync();
 
         Assert.Equal(1, set.GetProperty("devicesBumped").GetInt32());
         Assert.Equal((0.4, 2L), (overridden.Threshold, overridden.Version));
         Assert.Equal(1, cleared.GetProperty("devicesBumped").GetInt32());
         Assert.Equal((0.62, 3L), (restored.Threshold, restored.Version));
-        Assert.False((await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device").GetProperty("hasOverride").GetBoolean());
+        Assert.False((await admin.GetDeviceAsync(client.DeviceId)).GetProperty("device").GetProperty("hasOverride").GetBoolean());
     }
 
     [Fact]
@@ -129,12 +127,11 @@ public sealed class ConfigVersionTests(ServerFixture server) : IClassFixture<Ser
     {
         using var admin = await server.App.CreateAdminAsync();
         var fleet = Samples.Unique("twin");
-        var device = await server.App.RegisterDeviceAsync("historic", fleet);
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("historic", fleet);
         await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.81));
         await client.AckAsync(2);
 
-        using var response = await admin.GetAsync($"/api/v1/admin/devices/{device.DeviceId}/config-history");
+        using var response = await admin.GetAsync($"/api/v1/admin/devices/{client.DeviceId}/config-history");
 
         var events = (await response.JsonAsync(HttpStatusCode.OK)).EnumerateArray().ToList();
         Assert.Equal([("applied", 2L), ("desired", 2L)], events.Select(e => (e.GetProperty("kind").GetString()!, e.GetProperty("version").GetInt64())));

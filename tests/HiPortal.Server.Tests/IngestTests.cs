@@ -161,8 +161,7 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     [Fact]
     public async Task PostOffload_KeepsSampleIdsApartPerDevice()
     {
-        var other = await server.App.RegisterDeviceAsync("other-sensor");
-        using var otherClient = server.App.CreateDeviceClient(other);
+        using var otherClient = await server.App.CreateDeviceAsync("other-sensor");
 
         using var mine = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(30, "shared-id"));
         using var theirs = await otherClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(31, "shared-id"));

@@ -25,16 +25,15 @@ public sealed class PresenceTests(FakeClockFixture server) : IClassFixture<FakeC
     public async Task Device_GoesOffline_OnceOfflineAfterHasPassedSinceItsLastOffload()
     {
         using var admin = await server.App.CreateAdminAsync();
-        var device = await server.App.RegisterDeviceAsync("sensor", Samples.Unique("presence"));
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("sensor", Samples.Unique("presence"));
 
         await client.OffloadAsync(0, "presence-0");
         var seenAt = server.Time.GetUtcNow();
-        var online = (await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device");
+        var online = (await admin.GetDeviceAsync(client.DeviceId)).GetProperty("device");
         server.Time.Advance(s_offlineAfter);
-        var stillOnline = (await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device");
+        var stillOnline = (await admin.GetDeviceAsync(client.DeviceId)).GetProperty("device");
         server.Time.Advance(TimeSpan.FromSeconds(1));
-        var offline = (await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device");
+        var offline = (await admin.GetDeviceAsync(client.DeviceId)).GetProperty("device");
 
         Assert.True(online.GetProperty("online").GetBoolean());
         Assert.Equal(seenAt, online.GetProperty("lastSeenAt").GetDateTimeOffset());
@@ -47,15 +46,14 @@ public sealed class PresenceTests(FakeClockFixture server) : IClassFixture<FakeC
     public async Task OfflineDevice_ComesBackOnline_WithItsNextRequest()
     {
         using var admin = await server.App.CreateAdminAsync();
-        var device = await server.App.RegisterDeviceAsync("sensor", Samples.Unique("presence"));
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("sensor", Samples.Unique("presence"));
         await client.GetConfigAsync();
         server.Time.Advance(s_offlineAfter + TimeSpan.FromSeconds(5));
-        Assert.False((await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device").GetProperty("online").GetBoolean());
+        Assert.False((await admin.GetDeviceAsync(client.DeviceId)).GetProperty("device").GetProperty("online").GetBoolean());
 
         await client.GetConfigAsync();
 
-        Assert.True((await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device").GetProperty("online").GetBoolean());
+        Assert.True((await admin.GetDeviceAsync(client.DeviceId)).GetProperty("device").GetProperty("online").GetBoolean());
     }
 
     [Fact]
@@ -84,14 +82,13 @@ public sealed class PresenceTests(FakeClockFixture server) : IClassFixture<FakeC
     public async Task RevokedDevice_IsNeverOnline()
     {
         using var admin = await server.App.CreateAdminAsync();
-        var device = await server.App.RegisterDeviceAsync("revoked", Samples.Unique("presence"));
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("revoked", Samples.Unique("presence"));
         await client.GetConfigAsync();
 
-        using var revoke = await admin.PostAsync($"/api/v1/admin/devices/{device.DeviceId}/revoke", null);
+        using var revoke = await admin.PostAsync($"/api/v1/admin/devices/{client.DeviceId}/revoke", null);
         await revoke.JsonAsync(System.Net.HttpStatusCode.NoContent);
 
-        var row = (await admin.GetDeviceAsync(device.DeviceId)).GetProperty("device");
+        var row = (await admin.GetDeviceAsync(client.DeviceId)).GetProperty("device");
         Assert.False(row.GetProperty("online").GetBoolean());
         Assert.True(row.GetProperty("revoked").GetBoolean());
     }

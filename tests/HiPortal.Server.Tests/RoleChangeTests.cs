@@ -32,8 +32,7 @@ public sealed class RoleChangeTests(ServerFixture server) : IClassFixture<Server
         var fleet = Samples.Unique("limited");
         await admin.CreateFleetAsync(fleet);
         await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(RateLimitPerSecond: 0.01, RateLimitBurst: 1));
-        var device = await server.App.RegisterDeviceAsync("limited-device", fleet);
-        using var client = server.App.CreateDeviceClient(device);
+        using var client = await server.App.CreateDeviceAsync("limited-device", fleet);
 
         using var first = await client.GetAsync("/v2/models/large");
         using var second = await client.PostAsJsonAsync("/api/v1/telemetry", new { reports = Array.Empty<object>() });

@@ -98,8 +98,7 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
     {
         using var admin = await server.App.CreateAdminAsync();
         await admin.CreateFleetAsync(new CreateFleetRequest("stats-offloads", DeviceProfile: DeviceProfiles.Esp32Wifi.Name));
-        var credentials = await server.App.RegisterDeviceAsync("stats-offloader", "stats-offloads");
-        using var device = server.App.CreateDeviceClient(credentials);
+        using var device = await server.App.CreateDeviceAsync("stats-offloader", "stats-offloads");
         var answers = new List<(OffloadResponse Answer, int LocalClass, int Label)>();
         for (var index = 0; index < 8; index++)
         {
@@ -117,7 +116,7 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
         var extra = (await unlabelledResponse.Content.ReadFromJsonAsync<OffloadResponse>())!;
         var all = answers.Select(a => a.Answer).Append(extra).ToList();
 
-        var byDevice = (await GetStatsAsync($"/api/v1/stats/devices/{credentials.DeviceId}"))["totals"]!;
+        var byDevice = (await GetStatsAsync($"/api/v1/stats/devices/{device.DeviceId}"))["totals"]!;
         var byFleet = (await GetStatsAsync("/api/v1/stats/fleets/stats-offloads"))["totals"]!;
 
         foreach (var totals in new[] { byDevice, byFleet })
