@@ -13,7 +13,7 @@ public static class AdviceApi
 {
     public static IEndpointRouteBuilder MapAdviceApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/admin/advice").WithTags("Advice");
+        var group = app.MapGroup(Routes.Advice).WithTags("Advice");
         group.MapGet("/", Get).RequireAuthorization(Policies.Reader);
         group.MapPost("/apply", Apply).RequireAuthorization(Policies.Admin);
         return app;

@@ -12,7 +12,7 @@ public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/admin/audit", Query).RequireAuthorization(Policies.Reader).WithTags("Audit");
+        app.MapGet(Routes.Audit, Query).RequireAuthorization(Policies.Reader).WithTags("Audit");
         return app;
     }
 

@@ -43,7 +43,7 @@ public static class DeviceKeysApi
         AuditLog.Record(db, now, FleetsApi.Actor(user), "key.rotate", "device", id, null, new { keyId }, null);
         await db.SaveChangesAsync(cancellationToken);
         var active = device.Keys.Where(k => k.RevokedAt == null).Select(k => k.KeyId).ToList();
-        return TypedResults.Created($"/api/v1/admin/devices/{id}/keys/{keyId}", new RotatedKey(id, key, keyId, active));
+        return TypedResults.Created(Routes.DeviceKey(id, keyId), new RotatedKey(id, key, keyId, active));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(string id, string keyId, string? reason,

@@ -38,7 +38,7 @@ public static class DevicesApi
 {
     public static IEndpointRouteBuilder MapDevicesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/admin/devices").WithTags("Devices");
+        var group = app.MapGroup(Routes.Devices).WithTags("Devices");
         group.MapPost("/", CreateDevice).RequireAuthorization(Policies.Admin);
         group.MapGet("/", ListDevices).RequireAuthorization(Policies.Reader);
         group.MapGet("/{id}", GetDevice).RequireAuthorization(Policies.Reader);
@@ -75,7 +75,7 @@ public static class DevicesApi
         db.Devices.Add(device);
         AuditLog.Record(db, now, FleetsApi.Actor(user), "device.create", "device", device.Id, null, new { name, fleet, keyId }, null);
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/api/v1/admin/devices/{device.Id}", new CreatedDevice(device.Id, name, fleet, key, keyId));
+        return TypedResults.Created(Routes.Device(device.Id), new CreatedDevice(device.Id, name, fleet, key, keyId));
     }
 
     public static async Task<Results<Ok<DevicePage>, ProblemHttpResult>> ListDevices(

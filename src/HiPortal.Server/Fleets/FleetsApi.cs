@@ -27,7 +27,7 @@ public static class FleetsApi
 {
     public static IEndpointRouteBuilder MapFleetsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/admin/fleets").WithTags("Fleets");
+        var group = app.MapGroup(Routes.Fleets).WithTags("Fleets");
         group.MapGet("/", ListFleets).RequireAuthorization(Policies.Reader);
         group.MapGet("/{name}", GetFleet).RequireAuthorization(Policies.Reader);
         group.MapPost("/", CreateFleet).RequireAuthorization(Policies.Admin);
@@ -109,7 +109,7 @@ public static class FleetsApi
         db.Fleets.Add(fleet);
         AuditLog.Record(db, now, Actor(user), "fleet.create", "fleet", fleet.Name, null, DeviceConfiguration.Desired(fleet), request.Reason);
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/api/v1/admin/fleets/{fleet.Name}", View(fleet, default));
+        return TypedResults.Created(Routes.Fleet(fleet.Name), View(fleet, default));
     }
 
     public static async Task<Results<Ok<ConfigChangeResult>, ProblemHttpResult>> ChangeConfig(string name, ConfigChange? change,

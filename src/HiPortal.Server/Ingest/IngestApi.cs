@@ -19,7 +19,7 @@ public static class IngestApi
 
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/offloads", PostOffload).RequireAuthorization(Policies.Device)
+        app.MapPost(Routes.Offloads, PostOffload).RequireAuthorization(Policies.Device)
             .AddEndpointFilter<DeviceRateLimitFilter>().WithTags("Ingest");
         return app;
     }

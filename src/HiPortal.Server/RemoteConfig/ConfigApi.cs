@@ -19,7 +19,7 @@ public static class ConfigApi
 
     public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/config").RequireAuthorization(Policies.Device).AddEndpointFilter<DeviceRateLimitFilter>()
+        var group = app.MapGroup(Routes.Config).RequireAuthorization(Policies.Device).AddEndpointFilter<DeviceRateLimitFilter>()
             .WithTags("Configuration");
         group.MapGet("/", GetConfig);
         group.MapPost("/ack", Acknowledge);

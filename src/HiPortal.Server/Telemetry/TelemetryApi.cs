@@ -21,7 +21,7 @@ public static class TelemetryApi
 
     public static IEndpointRouteBuilder MapTelemetryApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/telemetry", PostTelemetry).RequireAuthorization(Policies.Device)
+        app.MapPost(Routes.Telemetry, PostTelemetry).RequireAuthorization(Policies.Device)
             .AddEndpointFilter<RateLimiting.DeviceRateLimitFilter>().WithTags("Telemetry");
         return app;
     }
@@ -30,7 +30,7 @@ public static class TelemetryApi
         HttpContext context, TelemetryWriter writer, ConfigService config, DevicePresence presence)
     {
         var device = DeviceIdentity.From(context.User)!;
-        presence.Seen(device.DeviceId);
+        presence.Seen(device);
         var (body, length) = await RequestBody.ReadAsync(context, MaxBodyBytes);
         if (body is null)
         {
