@@ -9,6 +9,10 @@ using Microsoft.Net.Http.Headers;
 
 namespace HiPortal.Server.RemoteConfig;
 
+/// <summary>What a (long-polling) config read needs, bound from DI as one handler parameter.</summary>
+public sealed record ConfigPollServices(ConfigService Configs, ConfigNotifier Notifier, DevicePresence Presence, TimeProvider Time,
+    IHostApplicationLifetime Lifetime);
+
 /// <summary>
 /// The device side of the twin: read the effective configuration (ETag = version, 304 when unchanged, optional
 /// long-poll), and report what was applied.
@@ -26,9 +30,9 @@ public static class ConfigApi
         return app;
     }
 
-    public static async Task<IResult> GetConfig(HttpContext context, int? waitSeconds, ConfigService configs, ConfigNotifier notifier,
-        DevicePresence presence, TimeProvider time, IHostApplicationLifetime lifetime)
+    public static async Task<IResult> GetConfig(HttpContext context, int? waitSeconds, [AsParameters] ConfigPollServices services)
     {
+        var (configs, notifier, presence, time, lifetime) = services;
         var device = DeviceIdentity.From(context.User)!;
         presence.Seen(device);
         if (waitSeconds is < 0 or > MaxWaitSeconds)
