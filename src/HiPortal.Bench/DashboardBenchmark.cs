@@ -88,7 +88,7 @@ public static partial class DashboardBenchmark
             Content = JsonContent.Create(new
             {
                 sampleId,
-                input = new { datatype = "UINT8", shape = new[] { 1, 28, 28 }, data = Convert.ToBase64String(images.Image(index)) },
+                input = new { datatype = "UINT8", shape = new[] { 1, Core.Codec.SampleCodec.Height, Core.Codec.SampleCodec.Width }, data = Convert.ToBase64String(images.Image(index)) },
                 local = new { predictedClass = (int)images.Label(index), confidence = 0.5 },
                 label = (int)images.Label(index),
             }),

@@ -117,7 +117,7 @@ public static class LoadGenerator
             var body = JsonSerializer.Serialize(new
             {
                 sampleId,
-                input = new { datatype = "UINT8", shape = new[] { 1, 28, 28 }, data = Convert.ToBase64String(images.Image(index)) },
+                input = new { datatype = "UINT8", shape = new[] { 1, Core.Codec.SampleCodec.Height, Core.Codec.SampleCodec.Width }, data = Convert.ToBase64String(images.Image(index)) },
                 local = new { predictedClass = (int)label, confidence = 0.5, inferenceMicros = 1000 },
                 label = (int)label,
             });

@@ -84,7 +84,7 @@ public sealed class OnnxClassifier : IDisposable
         }
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(
-            OrtMemoryInfo.DefaultInstance, input[..(batch * InputLength)], [batch, 1, 28, 28]);
+            OrtMemoryInfo.DefaultInstance, input[..(batch * InputLength)], [batch, 1, InputHeight, InputWidth]);
         using var outputValue = OrtValue.CreateTensorValueFromMemory(
             OrtMemoryInfo.DefaultInstance, logits[..(batch * ClassCount)], [batch, ClassCount]);
         _session.Run(_runOptions, s_inputNames, [inputValue], s_outputNames, [outputValue]);

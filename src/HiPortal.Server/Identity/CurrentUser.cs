@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using HiPortal.Server.Devices;
 using Microsoft.AspNetCore.Authentication;
 
 namespace HiPortal.Server.Identity;
@@ -18,9 +17,6 @@ public sealed class CurrentUser
 
     /// <summary>May change configuration, devices and keys: the role <see cref="Policies.Admin"/> requires.</summary>
     public bool IsAdmin => Principal.IsInRole(Roles.Admin);
-
-    /// <summary>The device, when the caller is one.</summary>
-    public DeviceIdentity? Device => DeviceIdentity.From(Principal);
 
     public static CurrentUser From(ClaimsPrincipal principal) => new() { Principal = principal };
 }

@@ -1,11 +1,9 @@
 using System.Buffers;
 using System.Globalization;
 using HiPortal.Server.Devices;
-using HiPortal.Server.Identity;
 using HiPortal.Server.Inference;
 using HiPortal.Server.Observability;
 using HiPortal.Server.Presence;
-using HiPortal.Server.RateLimiting;
 using HiPortal.Server.RemoteConfig;
 using HiPortal.Server.Problems;
 using Microsoft.Extensions.Options;
@@ -35,8 +33,7 @@ public static class IngestApi
 
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Routes.Offloads, PostOffload).RequireAuthorization(Policies.Device)
-            .AddEndpointFilter<DeviceRateLimitFilter>().WithTags("Ingest");
+        app.MapDeviceGroup(Routes.Offloads).WithTags("Ingest").MapPost("/", PostOffload);
         return app;
     }
 

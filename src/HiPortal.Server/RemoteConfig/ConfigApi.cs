@@ -1,9 +1,7 @@
 using System.Globalization;
 using HiPortal.Server.Devices;
-using HiPortal.Server.Identity;
 using HiPortal.Server.Presence;
 using HiPortal.Server.Problems;
-using HiPortal.Server.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
@@ -23,8 +21,7 @@ public static class ConfigApi
 
     public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(Routes.Config).RequireAuthorization(Policies.Device).AddEndpointFilter<DeviceRateLimitFilter>()
-            .WithTags("Configuration");
+        var group = app.MapDeviceGroup(Routes.Config).WithTags("Configuration");
         group.MapGet("/", GetConfig);
         group.MapPost("/ack", Acknowledge);
         return app;

@@ -1,5 +1,4 @@
 using HiPortal.Server.Devices;
-using HiPortal.Server.Identity;
 using HiPortal.Server.Ingest;
 using HiPortal.Server.Presence;
 using HiPortal.Server.Problems;
@@ -21,8 +20,7 @@ public static class TelemetryApi
 
     public static IEndpointRouteBuilder MapTelemetryApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Routes.Telemetry, PostTelemetry).RequireAuthorization(Policies.Device)
-            .AddEndpointFilter<RateLimiting.DeviceRateLimitFilter>().WithTags("Telemetry");
+        app.MapDeviceGroup(Routes.Telemetry).WithTags("Telemetry").MapPost("/", PostTelemetry);
         return app;
     }
 
