@@ -18,6 +18,16 @@ public sealed record ConfigChangeResult(FieldError? Error, bool NotFound, Device
     [JsonIgnore]
     public bool Forbidden { get; init; }
 
+    /// <summary>Why nothing changed, as the dashboard tells its user; null when the change was made.</summary>
+    [JsonIgnore]
+    public string? Failure => this switch
+    {
+        { Forbidden: true } => "Only admins can change thresholds.",
+        { Error: { } e } => $"{e.Field}: {e.Message}",
+        { NotFound: true } => "not found",
+        _ => null,
+    };
+
     internal static readonly ConfigChangeResult Refused = new(null, false, null, null, 0) { Forbidden = true };
 
     /// <summary>The API's answer to <see cref="Forbidden"/> (behind an admin route policy it is a second line only).</summary>
