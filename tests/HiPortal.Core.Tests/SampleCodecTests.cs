@@ -15,8 +15,11 @@ public class SampleCodecTests
         return bytes;
     }
 
-    private static SampleFormatException DecodeFloat32Fails(byte[] data) =>
-        Assert.Throws<SampleFormatException>(() => SampleCodec.DecodeFloat32(data, new float[SampleCodec.PixelCount]));
+    private static SampleFormatError DecodeFloat32Fails(byte[] data)
+    {
+        Assert.False(SampleCodec.TryDecode("FP32", data, new float[SampleCodec.PixelCount], out var error));
+        return error!;
+    }
 
     [Fact]
     public void DecodeUint8_DividesBy255()
@@ -82,36 +85,28 @@ public class SampleCodecTests
     }
 
     [Fact]
-    public void EncodeThenDecode_RoundTripsBothFormats()
+    public void TryDecode_DecodesBothFormatsToTheSamePixels()
     {
-        var pixels = Enumerable.Range(0, SampleCodec.PixelCount).Select(i => (i % 256) / 255f).ToArray();
-        var uint8 = new byte[SampleCodec.Uint8Bytes];
-        var fp32 = new byte[SampleCodec.Float32Bytes];
+        var pixels = Enumerable.Range(0, SampleCodec.PixelCount).Select(i => (byte)(i % 256)).ToArray();
         var fromUint8 = new float[SampleCodec.PixelCount];
         var fromFp32 = new float[SampleCodec.PixelCount];
 
-        SampleCodec.EncodeUint8(pixels, uint8);
-        SampleCodec.EncodeFloat32(pixels, fp32);
-        SampleCodec.DecodeUint8(uint8, fromUint8);
-        SampleCodec.DecodeFloat32(fp32, fromFp32);
+        Assert.True(SampleCodec.TryDecode("UINT8", pixels, fromUint8, out _));
+        Assert.True(SampleCodec.TryDecode("FP32", Float32Bytes(), fromFp32, out _));
 
-        Assert.Equal(pixels, fromFp32);
-        Assert.Equal(pixels, fromUint8);
-        Assert.Equal((byte)100, uint8[100]);
+        Assert.Equal(fromUint8, fromFp32);
+        Assert.Equal(100 / 255f, fromUint8[100]);
     }
 
     [Fact]
-    public void EncodeUint8_RoundsAndClamps()
+    public void TryDecode_AcceptsTheEndsOfTheUnitInterval()
     {
-        var pixels = new float[SampleCodec.PixelCount];
-        pixels[0] = 1.7f;
-        pixels[1] = -0.3f;
-        pixels[2] = 0.5f; // 127.5 rounds away from zero to 128
-        var bytes = new byte[SampleCodec.Uint8Bytes];
+        var destination = new float[SampleCodec.PixelCount];
 
-        SampleCodec.EncodeUint8(pixels, bytes);
+        var ok = SampleCodec.TryDecode("FP32", Float32Bytes(p => (p[0], p[1]) = (0f, 1f)), destination, out var error);
 
-        Assert.Equal([255, 0, 128], bytes[..3]);
+        Assert.True(ok, error?.Message);
+        Assert.Equal([0f, 1f], destination[..2]);
     }
 
     [Theory]
@@ -119,16 +114,15 @@ public class SampleCodecTests
     [InlineData(new[] { 28, 28 })]
     [InlineData(new[] { 1, 28, 28 })]
     [InlineData(new[] { 1, 1, 28, 28 })]
-    public void ValidateShape_AcceptsSupportedShapes(int[] shape)
+    public void TryValidateShape_AcceptsSupportedShapes(int[] shape)
     {
-        SampleCodec.ValidateShape(shape);
         Assert.Null(SampleCodec.TryValidateShape(shape));
     }
 
     [Fact]
-    public void ValidateShape_WithBadShape_ListsAcceptedShapes()
+    public void TryValidateShape_WithBadShape_ListsAcceptedShapes()
     {
-        var error = Assert.Throws<SampleFormatException>(() => SampleCodec.ValidateShape([3, 28, 28]));
+        var error = SampleCodec.TryValidateShape([3, 28, 28])!;
 
         Assert.Equal("input.shape", error.Field);
         Assert.Equal("expected one of [784], [28,28], [1,28,28], [1,1,28,28], got [3,28,28]", error.Message);

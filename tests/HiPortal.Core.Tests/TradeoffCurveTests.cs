@@ -77,7 +77,7 @@ public class TradeoffCurveTests
         Assert.Equal(new TradeoffPoint(0.55, 3.0 / 6, 5.0 / 6), curve.Evaluate(0.55));
         // < 0.3 offloads nothing: the tie at 0.3 stays local.
         Assert.Equal(new TradeoffPoint(0.3, 0, 0.5), curve.Evaluate(0.3));
-        Assert.Equal(4.0 / 6, curve.AccuracyAt(2.0));
+        Assert.Equal(4.0 / 6, curve.Evaluate(2.0).Accuracy);
     }
 
     [Fact]

@@ -92,9 +92,6 @@ public sealed class TradeoffCurve
         return Point(threshold, CountBelow(threshold), Count, _largeCorrectBelow, _tinyCorrectBelow);
     }
 
-    /// <summary>End-to-end accuracy when offloading iff score &lt; <paramref name="threshold"/>.</summary>
-    public double AccuracyAt(double threshold) => Evaluate(threshold).Accuracy;
-
     /// <summary>The point with the least offloading that reaches <paramref name="target"/> accuracy, else the most accurate point.</summary>
     public TradeoffPoint ChooseForTargetAccuracy(double target)
     {

@@ -10,9 +10,9 @@ namespace HiPortal.Core.Codec;
 /// <remarks>Decoding allocates nothing unless the sample is rejected, so it can run per request.</remarks>
 public static class SampleCodec
 {
-    public const int Width = 28;
-    public const int Height = 28;
-    public const int PixelCount = Width * Height;
+    public const int Width = Inference.OnnxClassifier.InputWidth;
+    public const int Height = Inference.OnnxClassifier.InputHeight;
+    public const int PixelCount = Inference.OnnxClassifier.InputLength;
     public const int Uint8Bytes = PixelCount;
     public const int Float32Bytes = PixelCount * sizeof(float);
 
@@ -26,16 +26,14 @@ public static class SampleCodec
     private static readonly int[][] AcceptedShapes = [[PixelCount], [Height, Width], [1, Height, Width], [1, 1, Height, Width]];
 
     /// <summary>Decodes UINT8 pixels to floats in [0, 1].</summary>
-    /// <exception cref="SampleFormatException">The data is not exactly 784 bytes.</exception>
+    /// <exception cref="SampleFormatException">The data is not exactly <see cref="Uint8Bytes"/> bytes.</exception>
     public static void DecodeUint8(ReadOnlySpan<byte> pixels, Span<float> destination) =>
         ThrowIfError(TryDecodeUint8(pixels, destination));
 
-    /// <summary>Decodes little-endian FP32 pixels, which must be finite and within [0, 1].</summary>
-    /// <exception cref="SampleFormatException">Wrong length, a NaN or infinity, or a value outside [0, 1].</exception>
-    public static void DecodeFloat32(ReadOnlySpan<byte> littleEndianFloats, Span<float> destination) =>
-        ThrowIfError(TryDecodeFloat32(littleEndianFloats, destination));
-
-    /// <summary>Decodes <paramref name="data"/> as <paramref name="datatype"/> ("UINT8" or "FP32", any case) without throwing.</summary>
+    /// <summary>
+    /// Decodes <paramref name="data"/> as <paramref name="datatype"/> ("UINT8", or "FP32" little-endian and within
+    /// [0, 1]; any case) without throwing. Every input path (JSON, binary, Open Inference) decodes through here.
+    /// </summary>
     public static bool TryDecode(string? datatype, ReadOnlySpan<byte> data, Span<float> destination, out SampleFormatError? error)
     {
         if (string.Equals(datatype, Uint8Datatype, StringComparison.OrdinalIgnoreCase))
@@ -47,31 +45,7 @@ public static class SampleCodec
         return error is null;
     }
 
-    /// <summary>Encodes floats in [0, 1] as UINT8 pixels: rounded to the nearest level and clamped to 0..255.</summary>
-    public static void EncodeUint8(ReadOnlySpan<float> pixels, Span<byte> destination)
-    {
-        RequireLengths(pixels.Length, destination.Length, Uint8Bytes);
-        for (var i = 0; i < PixelCount; i++)
-        {
-            if (float.IsNaN(pixels[i]))
-                throw new ArgumentException($"Pixel {i} is NaN.", nameof(pixels));
-            destination[i] = (byte)Math.Clamp(MathF.Round(pixels[i] * 255f, MidpointRounding.AwayFromZero), 0f, 255f);
-        }
-    }
-
-    /// <summary>Encodes floats as little-endian FP32; values are written as given.</summary>
-    public static void EncodeFloat32(ReadOnlySpan<float> pixels, Span<byte> destination)
-    {
-        RequireLengths(pixels.Length, destination.Length, Float32Bytes);
-        for (var i = 0; i < PixelCount; i++)
-            BinaryPrimitives.WriteSingleLittleEndian(destination[(i * sizeof(float))..], pixels[i]);
-    }
-
-    /// <summary>Accepts [784], [28, 28], [1, 28, 28] and [1, 1, 28, 28].</summary>
-    /// <exception cref="SampleFormatException">Any other shape, or none.</exception>
-    public static void ValidateShape(IReadOnlyList<int>? shape) => ThrowIfError(TryValidateShape(shape));
-
-    /// <summary>The non-throwing form of <see cref="ValidateShape"/>: null when the shape is accepted.</summary>
+    /// <summary>Null when <paramref name="shape"/> is one sample's: [784], [28, 28], [1, 28, 28] or [1, 1, 28, 28].</summary>
     public static SampleFormatError? TryValidateShape(IReadOnlyList<int>? shape)
     {
         if (shape is not null && AcceptedShapes.Any(accepted => accepted.SequenceEqual(shape)))
@@ -127,13 +101,5 @@ public static class SampleCodec
     {
         if (destination.Length < PixelCount)
             throw new ArgumentException($"Destination holds {destination.Length} floats; {PixelCount} are needed.", nameof(destination));
-    }
-
-    private static void RequireLengths(int pixels, int destination, int destinationNeeded)
-    {
-        if (pixels != PixelCount)
-            throw new ArgumentException($"Expected {PixelCount} pixels, got {pixels}.", nameof(pixels));
-        if (destination < destinationNeeded)
-            throw new ArgumentException($"Destination holds {destination} bytes; {destinationNeeded} are needed.", nameof(destination));
     }
 }

@@ -3,7 +3,7 @@ namespace HiPortal.Core.Data;
 /// <summary>28x28 uint8 images with their labels, stored contiguously.</summary>
 public sealed class LabelledImages(byte[] pixels, byte[] labels)
 {
-    public const int PixelsPerImage = 784;
+    public const int PixelsPerImage = Codec.SampleCodec.Uint8Bytes;
 
     public int Count => labels.Length;
 

@@ -17,7 +17,7 @@ public sealed record EvaluationSettings
     public DeviceProfile Profile { get; init; } = DeviceProfiles.Get("esp32-wifi");
 
     /// <summary>Bytes a device sends per offload: a 28x28 uint8 sample.</summary>
-    public int SampleBytes { get; init; } = 784;
+    public int SampleBytes { get; init; } = Codec.SampleCodec.Uint8Bytes;
 
     /// <summary>Bytes of the server's answer (class, confidence, 10 probabilities as JSON, measured ~ 320).</summary>
     public int ResponseBytes { get; init; } = 320;

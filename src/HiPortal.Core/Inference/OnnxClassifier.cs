@@ -9,7 +9,10 @@ namespace HiPortal.Core.Inference;
 /// </summary>
 public sealed class OnnxClassifier : IDisposable
 {
-    public const int InputLength = 784;
+    // The model's input size is declared here once; the wire codec, the data sets and the servers derive from it.
+    public const int InputHeight = 28;
+    public const int InputWidth = 28;
+    public const int InputLength = InputHeight * InputWidth;
     public const int ClassCount = 10;
 
     private static readonly string[] s_inputNames = ["input"];
@@ -81,7 +84,7 @@ public sealed class OnnxClassifier : IDisposable
         }
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(
-            OrtMemoryInfo.DefaultInstance, input[..(batch * InputLength)], [batch, 1, 28, 28]);
+            OrtMemoryInfo.DefaultInstance, input[..(batch * InputLength)], [batch, 1, InputHeight, InputWidth]);
         using var outputValue = OrtValue.CreateTensorValueFromMemory(
             OrtMemoryInfo.DefaultInstance, logits[..(batch * ClassCount)], [batch, ClassCount]);
         _session.Run(_runOptions, s_inputNames, [inputValue], s_outputNames, [outputValue]);

@@ -41,7 +41,7 @@ internal sealed class ConfigFollower(DeviceHttp http, DeviceConfiguration initia
     public async Task<SyncOutcome> SyncAsync(CancellationToken cancellationToken, int waitSeconds = 0)
     {
         var seen = Interlocked.Read(ref _highestSeen);
-        var path = waitSeconds > 0 ? $"api/v1/config?waitSeconds={waitSeconds.ToString(CultureInfo.InvariantCulture)}" : "api/v1/config";
+        var path = waitSeconds > 0 ? $"{DeviceRoutes.Config}?waitSeconds={waitSeconds.ToString(CultureInfo.InvariantCulture)}" : DeviceRoutes.Config;
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.TryAddWithoutValidation("If-None-Match", $"\"v{seen.ToString(CultureInfo.InvariantCulture)}\"");
         var result = await http.SendAsync(request, ContractsJson.Default.EffectiveConfigResponse, cancellationToken,
@@ -98,7 +98,7 @@ internal sealed class ConfigFollower(DeviceHttp http, DeviceConfiguration initia
 
     private async Task<bool> AcknowledgeAsync(ConfigAck ack, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/config/ack")
+        using var request = new HttpRequestMessage(HttpMethod.Post, DeviceRoutes.ConfigAck)
         {
             Content = JsonContent.Create(ack, ContractsJson.Default.ConfigAck),
         };

@@ -2,6 +2,7 @@ using HiPortal.Contracts;
 using System.Globalization;
 using System.Net.Http.Headers;
 using HiPortal.Core.Codec;
+using HiPortal.DeviceSdk.Transport;
 
 namespace HiPortal.DeviceSdk.Offload;
 
@@ -25,7 +26,7 @@ internal sealed class PendingOffload(string sampleId, byte[] pixels, int localCl
     {
         var content = new ByteArrayContent(pixels);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/offloads") { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Post, DeviceRoutes.Offloads) { Content = content };
         var headers = request.Headers;
         headers.Add(WireHeaders.SampleId, SampleId);
         headers.Add(WireHeaders.Datatype, SampleCodec.Uint8Datatype);

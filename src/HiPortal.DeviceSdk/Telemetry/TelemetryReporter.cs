@@ -58,7 +58,7 @@ internal sealed class TelemetryReporter(DeviceHttp http, DeviceCounters counters
 
     private async Task<TelemetryResponse?> PostAsync(CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/telemetry")
+        using var request = new HttpRequestMessage(HttpMethod.Post, DeviceRoutes.Telemetry)
         {
             Content = JsonContent.Create(new TelemetryBatch(_unconfirmed), ContractsJson.Default.TelemetryBatch),
         };

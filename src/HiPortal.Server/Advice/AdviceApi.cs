@@ -1,5 +1,3 @@
-using System.Security.Claims;
-using HiPortal.Server.Fleets;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Problems;
 using HiPortal.Server.RemoteConfig;
@@ -11,11 +9,21 @@ public sealed record ApplyAdviceRequest(string? Fleet, string? DeviceId, string?
 
 public static class AdviceApi
 {
+    /// <summary>Threshold advice on demand and the auto-threshold service that applies it for opted-in fleets.</summary>
+    public static IHostApplicationBuilder AddAdvice(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AutoThresholdOptions>().BindConfiguration(AutoThresholdOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ThresholdAdvisor>();
+        builder.Services.AddSingleton<AutoThresholdService>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<AutoThresholdService>());
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapAdviceApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/admin/advice").WithTags("Advice");
-        group.MapGet("/", Get).RequireAuthorization(Policies.Reader);
-        group.MapPost("/apply", Apply).RequireAuthorization(Policies.Admin);
+        var advice = app.MapGroup(Routes.Advice).WithTags("Advice");
+        advice.MapGroup("").RequireAuthorization(Policies.Reader).MapGet("/", Get);
+        advice.MapGroup("").RequireAuthorization(Policies.Admin).MapPost("/apply", Apply);
         return app;
     }
 
@@ -33,7 +41,7 @@ public static class AdviceApi
 
     /// <summary>Applies one recommendation as a normal, audited configuration change.</summary>
     public static async Task<Results<Ok<ConfigChangeResult>, ProblemHttpResult>> Apply(ApplyAdviceRequest? request, ThresholdAdvisor advisor,
-        ConfigService configs, ClaimsPrincipal user, CancellationToken cancellationToken)
+        ConfigService configs, CurrentUser user, CancellationToken cancellationToken)
     {
         if (request is null)
         {
@@ -72,9 +80,14 @@ public static class AdviceApi
         var reason = request.Reason ?? $"advice ({request.Source ?? "online"}) over {advice.Offloads} offloads";
         var change = new ConfigChange(Math.Round(threshold.Value, 4), null, null, null, reason);
         var result = request.DeviceId is not null
-            ? await configs.ChangeDeviceAsync(request.DeviceId, change, clear: false, FleetsApi.Actor(user), "advice.apply", cancellationToken)
-            : await configs.ChangeFleetAsync(request.Fleet!, change, FleetsApi.Actor(user), "advice.apply", cancellationToken);
-        return result.Error is { } e ? ProblemResults.Validation(e.Field, e.Message) : TypedResults.Ok(result);
+            ? await configs.ChangeDeviceAsync(request.DeviceId, change, clear: false, user, "advice.apply", cancellationToken)
+            : await configs.ChangeFleetAsync(request.Fleet!, change, user, "advice.apply", cancellationToken);
+        return result switch
+        {
+            { Forbidden: true } => ConfigChangeResult.ForbiddenProblem(),
+            { Error: { } e } => ProblemResults.Validation(e.Field, e.Message),
+            _ => TypedResults.Ok(result),
+        };
     }
 
     private static ProblemHttpResult? Check(string? fleet, string? deviceId, double? beta, double? gap) =>

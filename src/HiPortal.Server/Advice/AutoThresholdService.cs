@@ -65,7 +65,7 @@ public sealed class AutoThresholdService(IDbContextFactory<HiPortalDb> dbFactory
                 }
 
                 var target = Math.Round(Math.Clamp(online.Threshold, fleet.AutoThresholdMin, fleet.AutoThresholdMax), 4);
-                if (Math.Abs(target - fleet.Threshold) < options.Value.MinChange)
+                if (Math.Abs(target - DeviceConfiguration.Desired(fleet).Threshold) < options.Value.MinChange)
                 {
                     continue;
                 }

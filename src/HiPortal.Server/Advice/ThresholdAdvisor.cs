@@ -54,7 +54,7 @@ public sealed class ThresholdAdvisor(IDbContextFactory<HiPortalDb> dbFactory, Co
                 return null;
             }
 
-            current = f.Threshold;
+            current = DeviceConfiguration.Desired(f).Threshold;
         }
 
         var query = db.Decisions.AsNoTracking();

@@ -1,23 +1,25 @@
 using HiPortal.Server.Identity;
-using HiPortal.Server.Persistence;
 using HiPortal.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Audit;
 
-public sealed record AuditPage(int Total, List<AuditEntry> Items);
-
 public static class AuditApi
 {
+    public static IHostApplicationBuilder AddAudit(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AuditQueries>();
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/admin/audit", Query).RequireAuthorization(Policies.Reader).WithTags("Audit");
+        app.MapGroup(Routes.Audit).RequireAuthorization(Policies.Reader).WithTags("Audit").MapGet("/", Query);
         return app;
     }
 
     /// <summary>Newest first, filtered by scope, target, actor, action and time.</summary>
-    public static async Task<Results<Ok<AuditPage>, ProblemHttpResult>> Query(IDbContextFactory<HiPortalDb> dbFactory,
+    public static async Task<Results<Ok<AuditPage>, ProblemHttpResult>> Query(AuditQueries queries,
         string? scope, string? target, string? actor, string? action, DateTimeOffset? from, DateTimeOffset? to, int? skip, int? take,
         CancellationToken cancellationToken)
     {
@@ -26,26 +28,7 @@ public static class AuditApi
             return ProblemResults.Validation("take", "must be between 1 and 1000");
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var query = db.Audit.AsNoTracking();
-        query = scope is null ? query : query.Where(a => a.Scope == scope);
-        query = target is null ? query : query.Where(a => a.Target == target);
-        query = actor is null ? query : query.Where(a => a.Actor == actor);
-        query = action is null ? query : query.Where(a => a.Action.StartsWith(action));
-        if (from is { } f)
-        {
-            var utc = f.UtcDateTime;
-            query = query.Where(a => a.At >= utc);
-        }
-
-        if (to is { } t)
-        {
-            var utc = t.UtcDateTime;
-            query = query.Where(a => a.At <= utc);
-        }
-
-        var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderByDescending(a => a.Id).Skip(Math.Max(0, skip ?? 0)).Take(take ?? 100).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new AuditPage(total, items));
+        return TypedResults.Ok(await queries.SearchAsync(new AuditQuery(scope, target, actor, action, from, to, skip ?? 0, take ?? 100),
+            cancellationToken));
     }
 }

@@ -1,14 +1,8 @@
 using HiPortal.Core.Calibration;
 using HiPortal.Server.Advice;
-using HiPortal.Server.Audit;
-using HiPortal.Server.Devices;
-using HiPortal.Server.Fleets;
 using HiPortal.Server.Ingest;
 using HiPortal.Server.Persistence;
-using HiPortal.Server.Presence;
-using HiPortal.Server.RemoteConfig;
 using HiPortal.Server.Stats;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Dashboard;
@@ -19,28 +13,12 @@ public sealed record DecisionRow(long Id, DateTimeOffset ReceivedAt, string Devi
 public sealed record DecisionFilter(string? Fleet, string? DeviceId, bool? Agrees, DateTimeOffset? From, DateTimeOffset? To);
 
 /// <summary>
-/// The dashboard's reads, one DbContext per call (components live long; contexts must not). Where an API endpoint
-/// already answers the same question, this calls it, so the page and the API cannot disagree.
+/// The reads only the dashboard makes, one DbContext per call (components live long; contexts must not). Reads the
+/// API also answers are not here: pages call the same query classes as the endpoints (DeviceQueries, FleetQueries,
+/// AuditQueries, StatsQueries).
 /// </summary>
-public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, DevicePresence presence, ConfigService configs,
-    StatsQueries stats, ThresholdAdvisor advisor, TimeProvider time)
+public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, StatsQueries stats, ThresholdAdvisor advisor, TimeProvider time)
 {
-    public async Task<DevicePage> DevicesAsync(string? fleet, string? status, string? name, string? sort, bool descending, int page,
-        int pageSize, CancellationToken cancellationToken)
-    {
-        var result = await DevicesApi.ListDevices(dbFactory, presence, time, fleet, status, name, sort, descending, page, pageSize, cancellationToken);
-        return result.Result is Ok<DevicePage> ok ? ok.Value! : new DevicePage(0, page, pageSize, []);
-    }
-
-    public async Task<DeviceDetail?> DeviceAsync(string id, CancellationToken cancellationToken) =>
-        (await DevicesApi.GetDevice(id, dbFactory, presence, configs, cancellationToken)).Result is Ok<DeviceDetail> ok ? ok.Value : null;
-
-    public async Task<List<RemoteConfig.ConfigEvent>> ConfigHistoryAsync(string id, CancellationToken cancellationToken) =>
-        (await DevicesApi.ConfigHistory(id, 50, dbFactory, cancellationToken)).Result is Ok<List<RemoteConfig.ConfigEvent>> ok ? ok.Value! : [];
-
-    public async Task<List<FleetView>> FleetsAsync(CancellationToken cancellationToken) =>
-        (await FleetsApi.ListFleets(dbFactory, cancellationToken)).Value!;
-
     public Task<StatsSeries> SeriesAsync(StatsScope scope, TimeSpan range, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -96,11 +74,6 @@ public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, Devic
         return rows.Count == 0 ? [] : TradeoffCurve.Build(rows.Select(r => r.LocalConfidence).ToList(),
             rows.Select(r => r.Local).ToList(), rows.Select(r => r.Server).ToList()).Points;
     }
-
-    public async Task<AuditPage> AuditAsync(string? scope, string? target, string? actor, int skip, int take, CancellationToken cancellationToken) =>
-        (await AuditApi.Query(dbFactory, scope, target, actor, null, null, null, skip, take, cancellationToken)).Result is Ok<AuditPage> ok
-            ? ok.Value!
-            : new AuditPage(0, []);
 
     internal static IQueryable<Decision> Filtered(HiPortalDb db, DecisionFilter filter)
     {

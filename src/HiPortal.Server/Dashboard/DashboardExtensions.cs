@@ -1,5 +1,4 @@
 using HiPortal.Server.Identity;
-using HiPortal.Server.Live;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using MudBlazor.Services;
@@ -10,17 +9,12 @@ public static class DashboardExtensions
 {
     public const string AccessDeniedPath = "/access-denied";
 
-    /// <summary>Blazor (interactive server) with MudBlazor, the live hub and its snapshot publisher.</summary>
+    /// <summary>Blazor (interactive server) with MudBlazor; its reads go through the features' query classes.</summary>
     public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddMudServices();
-        builder.Services.AddSignalR();
-        builder.Services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<LiveNotifier>();
-        builder.Services.AddSingleton<SnapshotPublisher>();
-        builder.Services.AddHostedService(s => s.GetRequiredService<SnapshotPublisher>());
         builder.Services.AddScoped<DashboardData>();
         // Without this, an operator opening /thresholds is sent to the cookie default /Account/AccessDenied: a 404.
         builder.Services.PostConfigure<CookieAuthenticationOptions>(IdentityExtensions.CookieScheme,
@@ -42,7 +36,6 @@ public static class DashboardExtensions
             app.MapStaticAssets();
         }
 
-        app.MapHub<LiveHub>(LiveHub.Path);
         app.MapPost("/account/logout", async (HttpContext context) =>
         {
             await context.SignOutAsync(IdentityExtensions.CookieScheme);

@@ -1,6 +1,7 @@
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
 using HiPortal.DeviceSdk;
+using HiPortal.Server.RemoteConfig;
 using HiPortal.Server.Devices;
 using HiPortal.Server.Fleets;
 using HiPortal.Server.Inference;
@@ -94,7 +95,7 @@ public sealed class DemoFleet(
         var now = time.GetUtcNow().UtcDateTime;
         if (!await db.Fleets.AnyAsync(f => f.Name == o.Fleet, cancellationToken))
         {
-            db.Fleets.Add(new Fleet { Name = o.Fleet, CreatedAt = now, TelemetryIntervalSeconds = 2 });
+            db.Fleets.Add(new Fleet { Name = o.Fleet, CreatedAt = now, Config = ConfigValues.FleetDefaults with { TelemetryIntervalSeconds = 2 } });
         }
 
         var existing = await db.Devices.Where(d => d.Fleet == o.Fleet && d.RevokedAt == null).OrderBy(d => d.Name)

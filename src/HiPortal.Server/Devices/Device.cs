@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using HiPortal.Server.Identity;
+using HiPortal.Server.RemoteConfig;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -20,18 +21,8 @@ public sealed class Device
 
     public List<DeviceKey> Keys { get; set; } = [];
 
-    // Per-device overrides of the fleet's desired configuration (null = inherit).
-    public string? OverrideRule { get; set; }
-
-    public double? OverrideThreshold { get; set; }
-
-    public double? OverrideLrBias { get; set; }
-
-    public double? OverrideLrW1 { get; set; }
-
-    public double? OverrideLrW2 { get; set; }
-
-    public int? OverrideTelemetryIntervalSeconds { get; set; }
+    /// <summary>Per-device overrides of the fleet's desired configuration (a null field inherits).</summary>
+    public ConfigValues Overrides { get; set; } = ConfigValues.None;
 
     /// <summary>Desired version: bumped whenever the effective configuration changes.</summary>
     public long ConfigVersion { get; set; } = 1;
@@ -53,8 +44,7 @@ public sealed class Device
 
     public long TelemetryDuplicates { get; set; }
 
-    public bool HasOverride => OverrideRule is not null || OverrideThreshold is not null || OverrideLrBias is not null ||
-        OverrideTelemetryIntervalSeconds is not null;
+    public bool HasOverride => !Overrides.IsEmpty;
 }
 
 /// <summary>A device credential. Only the SHA-256 of its 256-bit random secret is stored.</summary>
@@ -102,7 +92,7 @@ internal sealed class DeviceEntityConfiguration : IEntityTypeConfiguration<Devic
         builder.HasIndex(d => d.Fleet);
         builder.HasIndex(d => d.Name);
         builder.HasOne<Fleets.Fleet>().WithMany().HasForeignKey(d => d.Fleet);
-        builder.Property(d => d.OverrideRule).HasMaxLength(32);
+        builder.ComplexProperty(d => d.Overrides, c => ConfigValuesMapping.Map(c, "Override", complete: false));
         builder.Property(d => d.ReportedStatus).HasMaxLength(16);
         builder.Property(d => d.ReportedMessage).HasMaxLength(500);
         builder.Ignore(d => d.HasOverride);

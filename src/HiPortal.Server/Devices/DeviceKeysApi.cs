@@ -1,6 +1,5 @@
-using System.Security.Claims;
 using HiPortal.Server.Audit;
-using HiPortal.Server.Fleets;
+using HiPortal.Server.Identity;
 using HiPortal.Server.Persistence;
 using HiPortal.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,7 +16,7 @@ public static class DeviceKeysApi
     public const int MaxActiveKeys = 2;
 
     public static async Task<Results<Created<RotatedKey>, ProblemHttpResult>> RotateKey(string id, IDbContextFactory<HiPortalDb> dbFactory,
-        TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken)
+        TimeProvider time, CurrentUser user, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var device = await db.Devices.Include(d => d.Keys).FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
@@ -40,14 +39,14 @@ public static class DeviceKeysApi
         var (key, keyId, hash) = DeviceKeyFormat.Generate();
         var now = time.GetUtcNow().UtcDateTime;
         device.Keys.Add(new DeviceKey { DeviceId = id, KeyId = keyId, SecretHash = hash, CreatedAt = now });
-        AuditLog.Record(db, now, FleetsApi.Actor(user), "key.rotate", "device", id, null, new { keyId }, null);
+        AuditLog.Record(db, now, user.Actor, "key.rotate", "device", id, null, new { keyId }, null);
         await db.SaveChangesAsync(cancellationToken);
         var active = device.Keys.Where(k => k.RevokedAt == null).Select(k => k.KeyId).ToList();
-        return TypedResults.Created($"/api/v1/admin/devices/{id}/keys/{keyId}", new RotatedKey(id, key, keyId, active));
+        return TypedResults.Created(Routes.DeviceKey(id, keyId), new RotatedKey(id, key, keyId, active));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(string id, string keyId, string? reason,
-        IDbContextFactory<HiPortalDb> dbFactory, DeviceKeyVerifier verifier, TimeProvider time, ClaimsPrincipal user,
+        IDbContextFactory<HiPortalDb> dbFactory, DeviceKeyVerifier verifier, TimeProvider time, CurrentUser user,
         CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -59,14 +58,14 @@ public static class DeviceKeysApi
 
         var now = time.GetUtcNow().UtcDateTime;
         key.RevokedAt ??= now;
-        AuditLog.Record(db, now, FleetsApi.Actor(user), "key.revoke", "device", id, new { keyId }, null, reason);
+        AuditLog.Record(db, now, user.Actor, "key.revoke", "device", id, new { keyId }, null, reason);
         await db.SaveChangesAsync(cancellationToken);
         verifier.Invalidate();
         return TypedResults.NoContent();
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeDevice(string id, string? reason,
-        IDbContextFactory<HiPortalDb> dbFactory, DeviceKeyVerifier verifier, TimeProvider time, ClaimsPrincipal user,
+        IDbContextFactory<HiPortalDb> dbFactory, DeviceKeyVerifier verifier, TimeProvider time, CurrentUser user,
         CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -83,7 +82,7 @@ public static class DeviceKeysApi
             key.RevokedAt ??= now;
         }
 
-        AuditLog.Record(db, now, FleetsApi.Actor(user), "device.revoke", "device", id, null, null, reason);
+        AuditLog.Record(db, now, user.Actor, "device.revoke", "device", id, null, null, reason);
         await db.SaveChangesAsync(cancellationToken);
         verifier.Invalidate();
         return TypedResults.NoContent();

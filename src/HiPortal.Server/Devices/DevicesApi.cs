@@ -1,9 +1,7 @@
-using System.Security.Claims;
 using HiPortal.Server.Audit;
 using HiPortal.Server.Fleets;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Persistence;
-using HiPortal.Server.Presence;
 using HiPortal.Server.Problems;
 using HiPortal.Server.RemoteConfig;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -36,23 +34,32 @@ public sealed record DeviceDetail(DeviceRow Device, EffectiveConfigResponse? Eff
 /// <summary>Registering devices, finding them (server-side paging for 10,000s), and one device's full picture.</summary>
 public static class DevicesApi
 {
+    public static IHostApplicationBuilder AddDevices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<DeviceQueries>();
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapDevicesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/admin/devices").WithTags("Devices");
-        group.MapPost("/", CreateDevice).RequireAuthorization(Policies.Admin);
-        group.MapGet("/", ListDevices).RequireAuthorization(Policies.Reader);
-        group.MapGet("/{id}", GetDevice).RequireAuthorization(Policies.Reader);
-        group.MapGet("/{id}/config-history", ConfigHistory).RequireAuthorization(Policies.Reader);
-        group.MapPut("/{id}/config", SetOverride).RequireAuthorization(Policies.Admin);
-        group.MapDelete("/{id}/config", ClearOverride).RequireAuthorization(Policies.Admin);
-        group.MapPost("/{id}/keys", DeviceKeysApi.RotateKey).RequireAuthorization(Policies.Admin);
-        group.MapDelete("/{id}/keys/{keyId}", DeviceKeysApi.RevokeKey).RequireAuthorization(Policies.Admin);
-        group.MapPost("/{id}/revoke", DeviceKeysApi.RevokeDevice).RequireAuthorization(Policies.Admin);
+        var devices = app.MapGroup(Routes.Devices).WithTags("Devices");
+        // Who may call is said once per group, so handlers hold only the domain.
+        var readers = devices.MapGroup("").RequireAuthorization(Policies.Reader);
+        readers.MapGet("/", ListDevices);
+        readers.MapGet("/{id}", GetDevice);
+        readers.MapGet("/{id}/config-history", ConfigHistory);
+        var admins = devices.MapGroup("").RequireAuthorization(Policies.Admin);
+        admins.MapPost("/", CreateDevice);
+        admins.MapPut("/{id}/config", SetOverride);
+        admins.MapDelete("/{id}/config", ClearOverride);
+        admins.MapPost("/{id}/keys", DeviceKeysApi.RotateKey);
+        admins.MapDelete("/{id}/keys/{keyId}", DeviceKeysApi.RevokeKey);
+        admins.MapPost("/{id}/revoke", DeviceKeysApi.RevokeDevice);
         return app;
     }
 
     public static async Task<Results<Created<CreatedDevice>, ProblemHttpResult>> CreateDevice(
-        CreateDeviceRequest? request, IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time, ClaimsPrincipal user,
+        CreateDeviceRequest? request, IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time, CurrentUser user,
         CancellationToken cancellationToken)
     {
         var name = request?.Name?.Trim();
@@ -65,7 +72,7 @@ public static class DevicesApi
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (!FleetNames.IsValid(fleet) || !await db.Fleets.AnyAsync(f => f.Name == fleet, cancellationToken))
         {
-            return ProblemResults.Validation("fleet", $"unknown fleet '{fleet}'; create it first (POST /api/v1/admin/fleets)");
+            return ProblemResults.Validation("fleet", $"unknown fleet '{fleet}'; create it first (POST {Routes.Fleets})");
         }
 
         var (key, keyId, hash) = DeviceKeyFormat.Generate();
@@ -73,13 +80,12 @@ public static class DevicesApi
         var device = new Device { Id = DeviceKeyFormat.NewDeviceId(), Name = name, Fleet = fleet, CreatedAt = now };
         device.Keys.Add(new DeviceKey { DeviceId = device.Id, KeyId = keyId, SecretHash = hash, CreatedAt = now });
         db.Devices.Add(device);
-        AuditLog.Record(db, now, FleetsApi.Actor(user), "device.create", "device", device.Id, null, new { name, fleet, keyId }, null);
+        AuditLog.Record(db, now, user.Actor, "device.create", "device", device.Id, null, new { name, fleet, keyId }, null);
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/api/v1/admin/devices/{device.Id}", new CreatedDevice(device.Id, name, fleet, key, keyId));
+        return TypedResults.Created(Routes.Device(device.Id), new CreatedDevice(device.Id, name, fleet, key, keyId));
     }
 
-    public static async Task<Results<Ok<DevicePage>, ProblemHttpResult>> ListDevices(
-        IDbContextFactory<HiPortalDb> dbFactory, DevicePresence presence, TimeProvider time, string? fleet, string? status,
+    public static async Task<Results<Ok<DevicePage>, ProblemHttpResult>> ListDevices(DeviceQueries queries, string? fleet, string? status,
         string? name, string? sort, bool? descending, int? page, int? pageSize, CancellationToken cancellationToken)
     {
         var size = pageSize ?? 50;
@@ -93,105 +99,40 @@ public static class DevicesApi
             return ProblemResults.Validation("page", "must be 1 or more");
         }
 
-        if (status is not (null or "online" or "offline" or "pending" or "applied" or "revoked"))
+        if (status is not null && !DeviceQueries.Statuses.Contains(status))
         {
-            return ProblemResults.Validation("status", "one of online, offline, pending, applied, revoked");
+            return ProblemResults.Validation("status", string.Join(", ", DeviceQueries.Statuses[..^1]) + $" or {DeviceQueries.Statuses[^1]}");
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var query = db.Devices.AsNoTracking().Join(db.Fleets.AsNoTracking(), d => d.Fleet, f => f.Name, (d, f) => new { d, f });
-        if (!string.IsNullOrEmpty(fleet))
-        {
-            query = query.Where(x => x.d.Fleet == fleet);
-        }
-
-        if (!string.IsNullOrEmpty(name))
-        {
-            query = query.Where(x => x.d.Name.Contains(name) || x.d.Id.Contains(name));
-        }
-
-        var onlineSince = (time.GetUtcNow() - presence.OfflineAfter).UtcDateTime;
-        query = status switch
-        {
-            "online" => query.Where(x => x.d.RevokedAt == null && x.d.LastSeenAt >= onlineSince),
-            "offline" => query.Where(x => x.d.RevokedAt == null && (x.d.LastSeenAt == null || x.d.LastSeenAt < onlineSince)),
-            "pending" => query.Where(x => x.d.RevokedAt == null && (x.d.ReportedVersion != x.d.ConfigVersion || x.d.ReportedVersion == null || x.d.ReportedStatus != "applied")),
-            "applied" => query.Where(x => x.d.RevokedAt == null && x.d.ReportedVersion == x.d.ConfigVersion && x.d.ReportedStatus == "applied"),
-            "revoked" => query.Where(x => x.d.RevokedAt != null),
-            _ => query,
-        };
-        var desc = descending ?? false;
-        query = sort switch
-        {
-            "lastSeen" => desc ? query.OrderByDescending(x => x.d.LastSeenAt) : query.OrderBy(x => x.d.LastSeenAt),
-            "fleet" => desc ? query.OrderByDescending(x => x.d.Fleet).ThenBy(x => x.d.Name) : query.OrderBy(x => x.d.Fleet).ThenBy(x => x.d.Name),
-            "threshold" => desc ? query.OrderByDescending(x => x.d.OverrideThreshold ?? x.f.Threshold) : query.OrderBy(x => x.d.OverrideThreshold ?? x.f.Threshold),
-            _ => desc ? query.OrderByDescending(x => x.d.Name) : query.OrderBy(x => x.d.Name),
-        };
-        var total = await query.CountAsync(cancellationToken);
-        var current = page ?? 1;
-        // In long: (page - 1) * pageSize overflows int for huge pages and would wrap around to earlier rows.
-        var skip = (long)(current - 1) * size;
-        var rows = skip >= total ? []
-            : await query.Skip((int)skip).Take(size).Select(x => x.d).ToListAsync(cancellationToken);
-        var fleets = await db.Fleets.AsNoTracking().ToDictionaryAsync(f => f.Name, cancellationToken);
-        return TypedResults.Ok(new DevicePage(total, current, size, rows.Select(d => Row(d, fleets[d.Fleet], presence)).ToList()));
+        return TypedResults.Ok(await queries.ListAsync(
+            new DeviceListQuery(fleet, status, name, sort, descending ?? false, page ?? 1, size), cancellationToken));
     }
 
-    public static async Task<Results<Ok<DeviceDetail>, ProblemHttpResult>> GetDevice(string id, IDbContextFactory<HiPortalDb> dbFactory,
-        DevicePresence presence, ConfigService configs, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var device = await db.Devices.AsNoTracking().Include(d => d.Keys).FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
-        if (device is null)
-        {
-            return NotFound(id);
-        }
+    public static async Task<Results<Ok<DeviceDetail>, ProblemHttpResult>> GetDevice(string id, DeviceQueries queries,
+        CancellationToken cancellationToken) =>
+        await queries.GetAsync(id, cancellationToken) is { } detail ? TypedResults.Ok(detail) : NotFound(id);
 
-        var fleet = await db.Fleets.AsNoTracking().FirstAsync(f => f.Name == device.Fleet, cancellationToken);
-        var overrides = new
-        {
-            rule = device.OverrideRule,
-            threshold = device.OverrideThreshold,
-            coefficients = device.OverrideLrBias is { } b ? new[] { b, device.OverrideLrW1 ?? 0, device.OverrideLrW2 ?? 0 } : null,
-            telemetryIntervalSeconds = device.OverrideTelemetryIntervalSeconds,
-        };
-        return TypedResults.Ok(new DeviceDetail(Row(device, fleet, presence), await configs.GetEffectiveAsync(id, cancellationToken),
-            overrides, device.Keys.Select(k => new KeyView(k.KeyId, k.CreatedAt, k.RevokedAt)).ToList(), device.ReportedMessage,
-            device.ReportedAt, device.LastTelemetrySequence, device.TelemetryGaps, device.TelemetryDuplicates));
-    }
-
-    public static async Task<Results<Ok<List<ConfigEvent>>, ProblemHttpResult>> ConfigHistory(string id, int? take,
-        IDbContextFactory<HiPortalDb> dbFactory, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (!await db.Devices.AnyAsync(d => d.Id == id, cancellationToken))
-        {
-            return NotFound(id);
-        }
-
-        var events = await db.ConfigEvents.AsNoTracking().Where(e => e.DeviceId == id).OrderByDescending(e => e.Id)
-            .Take(Math.Clamp(take ?? 100, 1, 1000)).ToListAsync(cancellationToken);
-        return TypedResults.Ok(events);
-    }
+    public static async Task<Results<Ok<List<ConfigEvent>>, ProblemHttpResult>> ConfigHistory(string id, int? take, DeviceQueries queries,
+        CancellationToken cancellationToken) =>
+        await queries.ConfigHistoryAsync(id, take ?? 100, cancellationToken) is { } events ? TypedResults.Ok(events) : NotFound(id);
 
     public static async Task<Results<Ok<ConfigChangeResult>, ProblemHttpResult>> SetOverride(string id, ConfigChange? change,
-        ConfigService configs, ClaimsPrincipal user, CancellationToken cancellationToken)
+        ConfigService configs, CurrentUser user, CancellationToken cancellationToken)
     {
         if (change is null)
         {
             return ProblemResults.Validation("body", "a JSON object with the fields to override is required");
         }
 
-        var result = await configs.ChangeDeviceAsync(id, change, clear: false, FleetsApi.Actor(user), "device.config", cancellationToken);
+        var result = await configs.ChangeDeviceAsync(id, change, clear: false, user, "device.config", cancellationToken);
         return Result(id, result);
     }
 
     public static async Task<Results<Ok<ConfigChangeResult>, ProblemHttpResult>> ClearOverride(string id, string? reason,
-        ConfigService configs, ClaimsPrincipal user, CancellationToken cancellationToken)
+        ConfigService configs, CurrentUser user, CancellationToken cancellationToken)
     {
         var result = await configs.ChangeDeviceAsync(id, new ConfigChange(null, null, null, null, reason), clear: true,
-            FleetsApi.Actor(user), "device.config.clear", cancellationToken);
+            user, "device.config.clear", cancellationToken);
         return Result(id, result);
     }
 
@@ -200,18 +141,9 @@ public static class DevicesApi
 
     private static Results<Ok<ConfigChangeResult>, ProblemHttpResult> Result(string id, ConfigChangeResult result) => result switch
     {
+        { Forbidden: true } => ConfigChangeResult.ForbiddenProblem(),
         { NotFound: true } => NotFound(id),
         { Error: { } e } => ProblemResults.Validation(e.Field, e.Message),
         _ => TypedResults.Ok(result),
     };
-
-    internal static DeviceRow Row(Device d, Fleet fleet, DevicePresence presence)
-    {
-        var effective = DeviceConfiguration.Effective(fleet, d);
-        var lastSeen = presence.LastSeen(d.Id, d.LastSeenAt);
-        var applied = d.ReportedVersion == d.ConfigVersion && d.ReportedStatus == "applied";
-        return new DeviceRow(d.Id, d.Name, d.Fleet, d.RevokedAt is null && presence.IsOnline(lastSeen), lastSeen, effective.Rule,
-            effective.Threshold, d.HasOverride, d.ConfigVersion, d.ReportedVersion, d.ReportedStatus, d.RevokedAt is null && !applied,
-            d.RevokedAt is not null);
-    }
 }

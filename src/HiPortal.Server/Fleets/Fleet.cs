@@ -1,3 +1,4 @@
+using HiPortal.Server.RemoteConfig;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -13,18 +14,8 @@ public sealed class Fleet
 
     public required string Name { get; set; }
 
-    public string Rule { get; set; } = Core.Decisions.OffloadRules.MaxSoftmax;
-
-    public double Threshold { get; set; } = 0.65;
-
-    /// <summary>Top-2 LR coefficients (bias, w1, w2) when <see cref="Rule"/> is top2-lr.</summary>
-    public double? LrBias { get; set; }
-
-    public double? LrW1 { get; set; }
-
-    public double? LrW2 { get; set; }
-
-    public int TelemetryIntervalSeconds { get; set; } = 10;
+    /// <summary>The desired configuration of every device in the fleet (less the device's overrides); complete.</summary>
+    public ConfigValues Config { get; set; } = ConfigValues.FleetDefaults;
 
     /// <summary>Token bucket per device: sustained offloads per second and burst size.</summary>
     public double RateLimitPerSecond { get; set; } = 50;
@@ -49,8 +40,9 @@ internal sealed class FleetConfiguration : IEntityTypeConfiguration<Fleet>
     {
         builder.HasKey(f => f.Name);
         builder.Property(f => f.Name).HasMaxLength(64);
-        builder.Property(f => f.Rule).HasMaxLength(32);
+        builder.ComplexProperty(f => f.Config, c => ConfigValuesMapping.Map(c, "", complete: true));
         builder.Property(f => f.DeviceProfile).HasMaxLength(32);
-        builder.HasData(new Fleet { Name = Fleet.DefaultName, CreatedAt = new DateTime(2026, 11, 26, 0, 0, 0, DateTimeKind.Utc) });
+        // The default fleet is inserted by the Initial migration. It is no longer HasData here: EF cannot seed an
+        // entity with a complex property (efcore#31254), and every database is created by migrating.
     }
 }

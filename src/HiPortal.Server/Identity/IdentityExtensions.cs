@@ -27,6 +27,7 @@ public static class IdentityExtensions
         builder.Services.AddSingleton<DeviceKeyVerifier>();
         builder.Services.AddSingleton<UserCredentials>();
         builder.Services.AddSingleton<UserRoles>();
+        builder.Services.AddScoped<CurrentUser>().AddScoped<Microsoft.AspNetCore.Authentication.IClaimsTransformation, CurrentUserClaims>();
         builder.Services.AddAuthentication(o =>
             {
                 o.DefaultScheme = SmartScheme;

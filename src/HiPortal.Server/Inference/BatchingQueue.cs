@@ -4,24 +4,24 @@ using Microsoft.Extensions.Options;
 namespace HiPortal.Server.Inference;
 
 /// <summary>
-/// The bounded queue in front of the worker. Its bounds (count and input bytes) cover every request that has not
-/// started running, including those the worker is still collecting into a batch. Enqueueing never waits: a full
-/// queue says so at once and the endpoint answers 503 with Retry-After.
+/// The bounded queue in front of the worker. Its bound covers every request that has not started running,
+/// including those the worker is still collecting into a batch. Enqueueing never waits: a full queue says so at once
+/// and the endpoint answers 503 with Retry-After.
 /// </summary>
+/// <remarks>
+/// Bounded by count only: every request holds exactly one model input of a fixed size, so a byte bound would
+/// always be count × input size and could never be the one that triggers.
+/// </remarks>
 public sealed class BatchingQueue(IOptions<BatchingOptions> options)
 {
     private readonly Channel<InferenceRequest> _channel = Channel.CreateUnbounded<InferenceRequest>(
         new UnboundedChannelOptions { SingleReader = true });
 
     private readonly int _capacity = options.Value.QueueCapacity;
-    private readonly long _capacityBytes = options.Value.QueueCapacityBytes;
     private int _waiting;
-    private long _bytes;
 
     /// <summary>Requests accepted but not yet running.</summary>
     public int Depth => Volatile.Read(ref _waiting);
-
-    public long Bytes => Interlocked.Read(ref _bytes);
 
     public ChannelReader<InferenceRequest> Reader => _channel.Reader;
 
@@ -33,7 +33,7 @@ public sealed class BatchingQueue(IOptions<BatchingOptions> options)
             return false;
         }
 
-        if (Interlocked.Add(ref _bytes, InferenceRequest.InputBytes) > _capacityBytes || !_channel.Writer.TryWrite(request))
+        if (!_channel.Writer.TryWrite(request))
         {
             Left(1);
             return false;
@@ -43,11 +43,7 @@ public sealed class BatchingQueue(IOptions<BatchingOptions> options)
     }
 
     /// <summary>The worker started running (or dropped) <paramref name="count"/> requests: they no longer wait.</summary>
-    public void Left(int count)
-    {
-        Interlocked.Add(ref _waiting, -count);
-        Interlocked.Add(ref _bytes, -count * (long)InferenceRequest.InputBytes);
-    }
+    public void Left(int count) => Interlocked.Add(ref _waiting, -count);
 
     /// <summary>Stop taking requests (shutdown); queued ones still run.</summary>
     public void Close() => _channel.Writer.TryComplete();

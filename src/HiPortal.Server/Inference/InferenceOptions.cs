@@ -42,10 +42,6 @@ public sealed class BatchingOptions
     [Range(1, 1_000_000)]
     public int QueueCapacity { get; set; } = 4096;
 
-    /// <summary>Bound on the input bytes held by queued requests.</summary>
-    [Range(4096, long.MaxValue)]
-    public long QueueCapacityBytes { get; set; } = 64L * 1024 * 1024;
-
     /// <summary>Requests not started by then are answered 503 and never run; a client may lower it per request.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan DefaultDeadline { get; set; } = TimeSpan.FromSeconds(5);

@@ -44,9 +44,7 @@ public sealed class InferenceRequest
         Decision = decision;
     }
 
-    public const int InputBytes = OnnxClassifier.InputLength * sizeof(float);
-
-    /// <summary>784 floats, rented from <see cref="ArrayPool{T}.Shared"/>; null once returned.</summary>
+    /// <summary><see cref="OnnxClassifier.InputLength"/> floats, rented from <see cref="ArrayPool{T}.Shared"/>; null once returned.</summary>
     public float[]? Input { get; private set; }
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when queued.</summary>

@@ -14,22 +14,26 @@ namespace HiPortal.Server.Ingest;
 public sealed class DecisionWriter(SqliteConnectionFactory connections, HiPortalMetrics metrics, TimeProvider time, ILogger<DecisionWriter> logger)
     : BackgroundService
 {
-    private const string InsertSql = """
-        INSERT INTO Decisions (DeviceId, Fleet, SampleId, PayloadHash, ReceivedAtMs, CapturedAtMs, LocalClass,
-            LocalConfidence, LocalInferenceMicros, ServerClass, ServerConfidence, Probabilities, Agrees, Label,
-            InputBytes, QueueMicros, InferenceMicros, BatchSize, ModelVersion)
-        VALUES ($device, $fleet, $sample, $hash, $received, $captured, $localClass, $localConfidence, $localMicros,
-            $serverClass, $serverConfidence, $probabilities, $agrees, $label, $inputBytes, $queueMicros,
-            $inferenceMicros, $batchSize, $modelVersion)
-        ON CONFLICT (DeviceId, SampleId) DO NOTHING
-        """;
-
-    private static readonly string[] s_parameters =
-    [
-        "$device", "$fleet", "$sample", "$hash", "$received", "$captured", "$localClass", "$localConfidence",
-        "$localMicros", "$serverClass", "$serverConfidence", "$probabilities", "$agrees", "$label", "$inputBytes",
-        "$queueMicros", "$inferenceMicros", "$batchSize", "$modelVersion",
-    ];
+    private static readonly SqlInsert<InferenceRequest> s_insert = new("Decisions", "ON CONFLICT (DeviceId, SampleId) DO NOTHING",
+        ("DeviceId", q => q.Decision!.DeviceId),
+        ("Fleet", q => q.Decision!.Fleet),
+        ("SampleId", q => q.Decision!.SampleId),
+        ("PayloadHash", q => q.Decision!.PayloadHash),
+        ("ReceivedAtMs", q => q.Decision!.ReceivedAtMs),
+        ("CapturedAtMs", q => q.Decision!.CapturedAtMs),
+        ("LocalClass", q => q.Decision!.LocalClass),
+        ("LocalConfidence", q => q.Decision!.LocalConfidence),
+        ("LocalInferenceMicros", q => q.Decision!.LocalInferenceMicros),
+        ("ServerClass", q => q.Result!.PredictedClass),
+        ("ServerConfidence", q => (double)q.Result!.Confidence),
+        ("Probabilities", q => PendingDecision.ProbabilityBytes(q.Result!.Probabilities)),
+        ("Agrees", q => q.Result!.PredictedClass == q.Decision!.LocalClass),
+        ("Label", q => q.Decision!.Label),
+        ("InputBytes", q => q.Decision!.InputBytes),
+        ("QueueMicros", q => q.Result!.QueueMicros),
+        ("InferenceMicros", q => q.Result!.InferenceMicros),
+        ("BatchSize", q => q.Result!.BatchSize),
+        ("ModelVersion", q => q.Decision!.ModelVersion));
 
     private readonly Channel<List<InferenceRequest>> _batches =
         Channel.CreateBounded<List<InferenceRequest>>(new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true });
@@ -79,41 +83,12 @@ public sealed class DecisionWriter(SqliteConnectionFactory connections, HiPortal
         var connection = lease.Connection;
         lease.Broken = true; // until the commit succeeds
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = InsertSql;
-        foreach (var name in s_parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        command.Prepare();
+        await using var insert = s_insert.CreateCommand(connection, transaction);
+        insert.Sqlite.Prepare();
         var inserted = new bool[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
-            var d = requests[i].Decision!;
-            var r = d.Result!;
-            var p = command.Parameters;
-            p[0].Value = d.DeviceId;
-            p[1].Value = d.Fleet;
-            p[2].Value = d.SampleId;
-            p[3].Value = d.PayloadHash;
-            p[4].Value = d.ReceivedAtMs;
-            p[5].Value = (object?)d.CapturedAtMs ?? DBNull.Value;
-            p[6].Value = d.LocalClass;
-            p[7].Value = d.LocalConfidence;
-            p[8].Value = (object?)d.LocalInferenceMicros ?? DBNull.Value;
-            p[9].Value = r.PredictedClass;
-            p[10].Value = (double)r.Confidence;
-            p[11].Value = PendingDecision.ProbabilityBytes(r.Probabilities);
-            p[12].Value = r.PredictedClass == d.LocalClass;
-            p[13].Value = (object?)d.Label ?? DBNull.Value;
-            p[14].Value = d.InputBytes;
-            p[15].Value = r.QueueMicros;
-            p[16].Value = r.InferenceMicros;
-            p[17].Value = r.BatchSize;
-            p[18].Value = d.ModelVersion;
-            inserted[i] = await command.ExecuteNonQueryAsync() == 1;
+            inserted[i] = await insert.InsertAsync(requests[i]) == 1;
         }
 
         await transaction.CommitAsync();

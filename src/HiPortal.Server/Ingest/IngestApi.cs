@@ -1,53 +1,58 @@
 using System.Buffers;
 using System.Globalization;
 using HiPortal.Server.Devices;
-using HiPortal.Server.Identity;
 using HiPortal.Server.Inference;
 using HiPortal.Server.Observability;
 using HiPortal.Server.Presence;
-using HiPortal.Server.RateLimiting;
 using HiPortal.Server.RemoteConfig;
 using HiPortal.Server.Problems;
 using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.Ingest;
 
+/// <summary>What an offload needs, bound from DI as one handler parameter (eShop's <c>CatalogServices</c>).</summary>
+public sealed record IngestServices(BatchingQueue Queue, DecisionStore Store, ModelHost Model, IOptions<BatchingOptions> Options,
+    TimeProvider Time, HiPortalMetrics Metrics, DevicePresence Presence, ConfigService Configs);
+
 /// <summary><c>POST /api/v1/offloads</c>: a device's unsure sample in, the large model's stored answer out.</summary>
 public static class IngestApi
 {
     public const int MaxBodyBytes = 64 * 1024;
 
+    /// <summary>
+    /// The decision store and writer. Call before <c>AddInference</c>: hosted services stop in reverse registration
+    /// order, and the writer must stop after the worker has handed it everything.
+    /// </summary>
+    public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<DecisionStore>();
+        builder.Services.AddSingleton<DecisionWriter>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<DecisionWriter>());
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/offloads", PostOffload).RequireAuthorization(Policies.Device)
-            .AddEndpointFilter<DeviceRateLimitFilter>().WithTags("Ingest");
+        app.MapDeviceGroup(Routes.Offloads).WithTags("Ingest").MapPost("/", PostOffload);
         return app;
     }
 
-    public static async Task<IResult> PostOffload(
-        HttpContext context,
-        BatchingQueue queue,
-        DecisionStore store,
-        ModelHost model,
-        IOptions<BatchingOptions> options,
-        TimeProvider time,
-        HiPortalMetrics metrics,
-        DevicePresence presence,
-        ConfigService configs)
+    public static async Task<IResult> PostOffload(HttpContext context, [AsParameters] IngestServices services)
     {
-        var started = time.GetTimestamp();
+        var started = services.Time.GetTimestamp();
         var device = DeviceIdentity.From(context.User)!;
-        presence.Seen(device);
+        services.Presence.Seen(device);
         // Every answer carries the device's configuration version, so a device learns of a change without polling.
-        var version = await configs.GetVersionAsync(device.DeviceId, context.RequestAborted);
-        var result = await Handle(context, device, queue, store, model, options.Value, time, metrics, version);
-        metrics.EndToEnd((long)time.GetElapsedTime(started).TotalMicroseconds);
+        var version = await services.Configs.GetVersionAsync(device.DeviceId, context.RequestAborted);
+        var result = await Handle(context, device, services, version);
+        services.Metrics.EndToEnd((long)services.Time.GetElapsedTime(started).TotalMicroseconds);
         return result;
     }
 
-    private static async Task<IResult> Handle(HttpContext context, DeviceIdentity device, BatchingQueue queue,
-        DecisionStore store, ModelHost model, BatchingOptions options, TimeProvider time, HiPortalMetrics metrics, long configVersion)
+    private static async Task<IResult> Handle(HttpContext context, DeviceIdentity device, IngestServices services, long configVersion)
     {
+        var (queue, store, model, time, metrics) = (services.Queue, services.Store, services.Model, services.Time, services.Metrics);
+        var options = services.Options.Value;
         var (body, length) = await RequestBody.ReadAsync(context, MaxBodyBytes);
         if (body is null)
         {

@@ -38,7 +38,6 @@ public sealed class HiPortalMetrics
         _endToEnd = meter.CreateHistogram("hiportal.offload.duration", "s", "Ingest request time, body read to response", advice: secondsAdvice);
         _storeTime = meter.CreateHistogram("hiportal.store.duration", "s", "SQLite transaction time per stored batch", advice: secondsAdvice);
         meter.CreateObservableGauge("hiportal.queue.depth", () => queue.Depth, "{request}", "Requests waiting for the model");
-        meter.CreateObservableGauge("hiportal.queue.bytes", () => queue.Bytes, "By", "Input bytes waiting for the model");
     }
 
     public void Request(string outcome, string reason) =>

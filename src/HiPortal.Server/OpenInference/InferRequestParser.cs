@@ -1,6 +1,7 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text.Json;
-using HiPortal.Core.Inference;
+using HiPortal.Core.Codec;
 
 namespace HiPortal.Server.OpenInference;
 
@@ -8,7 +9,8 @@ public sealed record ParsedInferRequest(string? Id, List<float[]>? Samples, stri
 
 /// <summary>
 /// Parses an OIP infer request for the Fashion-MNIST model: one input tensor of FP32 in [0,1] or UINT8, shaped
-/// [N,1,28,28], [N,28,28] or [N,784], with data flat or nested (both are allowed by the protocol).
+/// N samples of one of <see cref="SampleCodec"/>'s shapes ([N,1,28,28], [N,28,28] or [N,784]), with data flat or nested
+/// (both are allowed by the protocol).
 /// </summary>
 public static class InferRequestParser
 {
@@ -51,7 +53,7 @@ public static class InferRequestParser
             }
 
             var datatype = tensor.TryGetProperty("datatype", out var dt) && dt.ValueKind == JsonValueKind.String ? dt.GetString() : null;
-            if (datatype is not ("FP32" or "UINT8"))
+            if (datatype is not (SampleCodec.Float32Datatype or SampleCodec.Uint8Datatype))
             {
                 return Fail("inputs[0].datatype must be FP32 or UINT8");
             }
@@ -66,30 +68,53 @@ public static class InferRequestParser
                 return Fail("inputs[0].data must be an array");
             }
 
-            var values = new List<float>(count * OnnxClassifier.InputLength);
-            if (Flatten(data, values, datatype == "UINT8", count * OnnxClassifier.InputLength) is { } dataError)
+            return Decode(id, datatype, data, count);
+        }
+    }
+
+    /// <summary>
+    /// The JSON numbers are written as the sample's wire bytes (one byte per UINT8 value, little-endian floats for
+    /// FP32) and decoded by <see cref="SampleCodec"/>, so the pixel rules are the ones every other input path has.
+    /// </summary>
+    private static ParsedInferRequest Decode(string? id, string datatype, JsonElement data, int count)
+    {
+        var uint8 = datatype == SampleCodec.Uint8Datatype;
+        var sampleBytes = uint8 ? SampleCodec.Uint8Bytes : SampleCodec.Float32Bytes;
+        var wire = ArrayPool<byte>.Shared.Rent(sampleBytes * count);
+        var samples = new List<float[]>(count);
+        try
+        {
+            var limit = count * SampleCodec.PixelCount;
+            var written = 0;
+            if (Flatten(data, wire, uint8, limit, ref written) is { } dataError)
             {
                 return Fail(dataError);
             }
 
-            if (values.Count != count * OnnxClassifier.InputLength)
+            if (written != limit)
             {
-                return Fail($"inputs[0].data holds {values.Count} values; shape needs {count * OnnxClassifier.InputLength}");
+                return Fail($"inputs[0].data holds {written} values; shape needs {limit}");
             }
 
-            var samples = new List<float[]>(count);
             for (var i = 0; i < count; i++)
             {
-                var sample = ArrayPool<float>.Shared.Rent(OnnxClassifier.InputLength);
-                for (var p = 0; p < OnnxClassifier.InputLength; p++)
-                {
-                    sample[p] = values[(i * OnnxClassifier.InputLength) + p];
-                }
-
+                var sample = ArrayPool<float>.Shared.Rent(SampleCodec.PixelCount);
                 samples.Add(sample);
+                if (!SampleCodec.TryDecode(datatype, wire.AsSpan(i * sampleBytes, sampleBytes), sample, out var error))
+                {
+                    return Fail($"inputs[0].data, sample {i}: {error!.Message}");
+                }
             }
 
-            return new ParsedInferRequest(id, samples, null);
+            var decoded = samples;
+            samples = [];
+            return new ParsedInferRequest(id, decoded, null);
+        }
+        finally
+        {
+            // On success the list was handed over (and replaced by an empty one); on failure its buffers go back.
+            samples.ForEach(sample => ArrayPool<float>.Shared.Return(sample));
+            ArrayPool<byte>.Shared.Return(wire);
         }
     }
 
@@ -112,16 +137,12 @@ public static class InferRequestParser
             dims.Add(v);
         }
 
-        var ok = dims.Count switch
+        // A batch of samples: N, then one sample's shape as the codec accepts it (so [N,784], [N,28,28], [N,1,28,28]).
+        if (dims.Count is < 2 or > 4 || dims.Skip(1).Any(d => d > int.MaxValue)
+            || SampleCodec.TryValidateShape(dims.Skip(1).Select(d => (int)d).ToArray()) is not null)
         {
-            4 => dims[1] == 1 && dims[2] == 28 && dims[3] == 28,
-            3 => dims[1] == 28 && dims[2] == 28,
-            2 => dims[1] == 784,
-            _ => false,
-        };
-        if (!ok)
-        {
-            return $"inputs[0].shape [{string.Join(",", dims)}] is not [N,1,28,28], [N,28,28] or [N,784]";
+            return $"inputs[0].shape [{string.Join(",", dims)}] is not [N,1,{SampleCodec.Height},{SampleCodec.Width}], " +
+                $"[N,{SampleCodec.Height},{SampleCodec.Width}] or [N,{SampleCodec.PixelCount}]";
         }
 
         if (dims[0] > OpenInferenceApi.MaxSamples)
@@ -133,13 +154,13 @@ public static class InferRequestParser
         return null;
     }
 
-    private static string? Flatten(JsonElement element, List<float> values, bool uint8, int limit)
+    private static string? Flatten(JsonElement element, byte[] wire, bool uint8, int limit, ref int written)
     {
         foreach (var item in element.EnumerateArray())
         {
             if (item.ValueKind == JsonValueKind.Array)
             {
-                if (Flatten(item, values, uint8, limit) is { } error)
+                if (Flatten(item, wire, uint8, limit, ref written) is { } error)
                 {
                     return error;
                 }
@@ -147,34 +168,32 @@ public static class InferRequestParser
                 continue;
             }
 
-            if (values.Count >= limit)
+            if (written >= limit)
             {
                 return $"inputs[0].data holds more values than the shape's {limit}";
             }
 
             if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out var v))
             {
-                return $"inputs[0].data[{values.Count}] is not a number";
+                return $"inputs[0].data[{written}] is not a number";
             }
 
             if (uint8)
             {
+                // Only a whole number in 0..255 has a UINT8 wire form; the range is the JSON's to check, not the codec's.
                 if (v is < 0 or > 255 || v != Math.Floor(v))
                 {
-                    return $"inputs[0].data[{values.Count}] = {v} is not a UINT8 value";
+                    return $"inputs[0].data[{written}] = {v} is not a UINT8 value";
                 }
 
-                values.Add((float)v / 255f);
+                wire[written] = (byte)v;
             }
             else
             {
-                if (!double.IsFinite(v) || v is < 0 or > 1)
-                {
-                    return $"inputs[0].data[{values.Count}] = {v} is outside [0, 1]";
-                }
-
-                values.Add((float)v);
+                BinaryPrimitives.WriteSingleLittleEndian(wire.AsSpan(written * sizeof(float)), (float)v);
             }
+
+            written++;
         }
 
         return null;

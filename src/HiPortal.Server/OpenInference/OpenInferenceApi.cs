@@ -26,7 +26,7 @@ public static class OpenInferenceApi
             : Results.Json(new { ready = false }, statusCode: StatusCodes.Status503ServiceUnavailable)).AllowAnonymous().WithTags("OIP");
 
         // Devices calling OIP spend the same per-device budget as offloads (the filter ignores users).
-        var group = app.MapGroup("/v2").RequireAuthorization(Policies.Inference).AddEndpointFilter<RateLimiting.DeviceRateLimitFilter>().WithTags("OIP");
+        var group = app.MapGroup(Routes.OpenInference).RequireAuthorization(Policies.Inference).AddEndpointFilter<RateLimiting.DeviceRateLimitFilter>().WithTags("OIP");
         group.MapGet("/", (ModelHost model) => Results.Ok(new { name = "hiportal", version = typeof(OpenInferenceApi).Assembly.GetName().Version?.ToString(), extensions = Array.Empty<string>() }));
         group.MapGet("/models/{name}", (string name, ModelHost model) => WithModel(name, model, () => Results.Ok(Metadata(model.Card))));
         group.MapGet("/models/{name}/versions/{version}", (string name, string version, ModelHost model) =>
@@ -63,7 +63,7 @@ public static class OpenInferenceApi
         name = card.Name,
         versions = new[] { card.Version },
         platform = "onnxruntime_onnx",
-        inputs = new[] { new { name = "input", datatype = "FP32", shape = new[] { -1, 1, 28, 28 } } },
+        inputs = new[] { new { name = "input", datatype = "FP32", shape = new[] { -1, 1, OnnxClassifier.InputHeight, OnnxClassifier.InputWidth } } },
         outputs = new[] { new { name = "logits", datatype = "FP32", shape = new[] { -1, OnnxClassifier.ClassCount } } },
     };
 

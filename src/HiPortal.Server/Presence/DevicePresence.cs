@@ -32,17 +32,16 @@ public sealed class DevicePresence(TimeProvider time, IOptions<PresenceOptions> 
 
     public TimeSpan OfflineAfter => options.Value.OfflineAfter;
 
+    /// <summary>
+    /// The one way a request marks its device heard from. It takes the whole identity, not the id, so every device
+    /// seen is also counted in its fleet (a telemetry-only device once went online without its fleet knowing).
+    /// </summary>
     public void Seen(Devices.DeviceIdentity device)
     {
-        _fleets[device.DeviceId] = device.Fleet;
-        Seen(device.DeviceId);
-    }
-
-    public void Seen(string deviceId)
-    {
         var now = time.GetUtcNow();
-        _seen[deviceId] = now;
-        _unflushed[deviceId] = now;
+        _fleets[device.DeviceId] = device.Fleet;
+        _seen[device.DeviceId] = now;
+        _unflushed[device.DeviceId] = now;
     }
 
     /// <summary>The later of the in-memory and stored last-seen times.</summary>

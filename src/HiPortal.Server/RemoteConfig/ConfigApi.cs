@@ -1,13 +1,15 @@
 using System.Globalization;
 using HiPortal.Server.Devices;
-using HiPortal.Server.Identity;
 using HiPortal.Server.Presence;
 using HiPortal.Server.Problems;
-using HiPortal.Server.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
 namespace HiPortal.Server.RemoteConfig;
+
+/// <summary>What a (long-polling) config read needs, bound from DI as one handler parameter.</summary>
+public sealed record ConfigPollServices(ConfigService Configs, ConfigNotifier Notifier, DevicePresence Presence, TimeProvider Time,
+    IHostApplicationLifetime Lifetime);
 
 /// <summary>
 /// The device side of the twin: read the effective configuration (ETag = version, 304 when unchanged, optional
@@ -19,16 +21,15 @@ public static class ConfigApi
 
     public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/config").RequireAuthorization(Policies.Device).AddEndpointFilter<DeviceRateLimitFilter>()
-            .WithTags("Configuration");
+        var group = app.MapDeviceGroup(Routes.Config).WithTags("Configuration");
         group.MapGet("/", GetConfig);
         group.MapPost("/ack", Acknowledge);
         return app;
     }
 
-    public static async Task<IResult> GetConfig(HttpContext context, int? waitSeconds, ConfigService configs, ConfigNotifier notifier,
-        DevicePresence presence, TimeProvider time, IHostApplicationLifetime lifetime)
+    public static async Task<IResult> GetConfig(HttpContext context, int? waitSeconds, [AsParameters] ConfigPollServices services)
     {
+        var (configs, notifier, presence, time, lifetime) = services;
         var device = DeviceIdentity.From(context.User)!;
         presence.Seen(device);
         if (waitSeconds is < 0 or > MaxWaitSeconds)

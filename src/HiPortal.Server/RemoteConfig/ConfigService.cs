@@ -1,15 +1,39 @@
 using System.Text.Json;
-using HiPortal.Core.Decisions;
+using System.Text.Json.Serialization;
 using HiPortal.Server.Audit;
 using HiPortal.Server.Devices;
 using HiPortal.Server.Fleets;
+using HiPortal.Server.Identity;
 using HiPortal.Server.Ingest;
 using HiPortal.Server.Persistence;
+using HiPortal.Server.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.RemoteConfig;
 
-public sealed record ConfigChangeResult(FieldError? Error, bool NotFound, DeviceConfiguration? Before, DeviceConfiguration? After, int DevicesBumped);
+public sealed record ConfigChangeResult(FieldError? Error, bool NotFound, DeviceConfiguration? Before, DeviceConfiguration? After, int DevicesBumped)
+{
+    /// <summary>The caller may not change configuration; not on the wire (the API's route policy answers 403 first).</summary>
+    [JsonIgnore]
+    public bool Forbidden { get; init; }
+
+    /// <summary>Why nothing changed, as the dashboard tells its user; null when the change was made.</summary>
+    [JsonIgnore]
+    public string? Failure => this switch
+    {
+        { Forbidden: true } => "Only admins can change thresholds.",
+        { Error: { } e } => $"{e.Field}: {e.Message}",
+        { NotFound: true } => "not found",
+        _ => null,
+    };
+
+    internal static readonly ConfigChangeResult Refused = new(null, false, null, null, 0) { Forbidden = true };
+
+    /// <summary>The API's answer to <see cref="Forbidden"/> (behind an admin route policy it is a second line only).</summary>
+    public static ProblemHttpResult ForbiddenProblem() =>
+        ProblemResults.Status(StatusCodes.Status403Forbidden, "Admins only.", "only admins change configuration");
+}
 
 /// <summary>
 /// Every change of desired configuration goes through here: it is validated, applied in one transaction with its
@@ -19,6 +43,19 @@ public sealed record ConfigChangeResult(FieldError? Error, bool NotFound, Device
 public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, ConfigNotifier notifier, TimeProvider time)
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// A change a caller asks for, from the API or the dashboard alike: the one admin check, and the caller's name
+    /// in the audit row. The overloads taking an actor name are for the server's own changes (auto threshold).
+    /// </summary>
+    public Task<ConfigChangeResult> ChangeFleetAsync(string fleetName, ConfigChange change, CurrentUser user, string action,
+        CancellationToken cancellationToken) =>
+        user.IsAdmin ? ChangeFleetAsync(fleetName, change, user.Actor, action, cancellationToken) : Task.FromResult(ConfigChangeResult.Refused);
+
+    /// <inheritdoc cref="ChangeFleetAsync(string, ConfigChange, CurrentUser, string, CancellationToken)"/>
+    public Task<ConfigChangeResult> ChangeDeviceAsync(string deviceId, ConfigChange change, bool clear, CurrentUser user, string action,
+        CancellationToken cancellationToken) =>
+        user.IsAdmin ? ChangeDeviceAsync(deviceId, change, clear, user.Actor, action, cancellationToken) : Task.FromResult(ConfigChangeResult.Refused);
 
     public async Task<ConfigChangeResult> ChangeFleetAsync(string fleetName, ConfigChange change, string actor, string action,
         CancellationToken cancellationToken)
@@ -39,7 +76,7 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
         var before = DeviceConfiguration.Desired(fleet);
         var devices = await db.Devices.Where(d => d.Fleet == fleetName).ToListAsync(cancellationToken);
         var effectiveBefore = devices.ToDictionary(d => d.Id, d => DeviceConfiguration.Effective(fleet, d));
-        Apply(fleet, change);
+        fleet.Config = fleet.Config.With(change);
         var after = DeviceConfiguration.Desired(fleet);
         if (ConfigValidation.ValidateResult(after) is { } unrunnable)
         {
@@ -89,18 +126,8 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
 
         var fleet = await db.Fleets.FirstAsync(f => f.Name == device.Fleet, cancellationToken);
         var before = DeviceConfiguration.Effective(fleet, device);
-        var overridesBefore = Overrides(device);
-        if (clear)
-        {
-            device.OverrideRule = null;
-            device.OverrideThreshold = null;
-            device.OverrideLrBias = device.OverrideLrW1 = device.OverrideLrW2 = null;
-            device.OverrideTelemetryIntervalSeconds = null;
-        }
-        else
-        {
-            Apply(device, change);
-        }
+        var overridesBefore = device.Overrides;
+        device.Overrides = clear ? ConfigValues.None : device.Overrides.With(change);
 
         var after = DeviceConfiguration.Effective(fleet, device);
         if (ConfigValidation.ValidateResult(after) is { } unrunnable)
@@ -116,7 +143,7 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
             db.ConfigEvents.Add(Desired(device, after, now));
         }
 
-        AuditLog.Record(db, now, actor, action, "device", deviceId, overridesBefore, Overrides(device), change.Reason);
+        AuditLog.Record(db, now, actor, action, "device", deviceId, overridesBefore.Describe(), device.Overrides.Describe(), change.Reason);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (changed)
@@ -191,39 +218,4 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
         Kind = "desired",
         Detail = JsonSerializer.Serialize(effective, s_json),
     };
-
-    private static object Overrides(Device d) => new
-    {
-        rule = d.OverrideRule,
-        threshold = d.OverrideThreshold,
-        coefficients = d.OverrideLrBias is { } b ? new[] { b, d.OverrideLrW1 ?? 0, d.OverrideLrW2 ?? 0 } : null,
-        telemetryIntervalSeconds = d.OverrideTelemetryIntervalSeconds,
-    };
-
-    private static string? NormaliseRule(string? rule) =>
-        rule is null ? null : OffloadRules.KnownNames.First(k => string.Equals(k, rule, StringComparison.OrdinalIgnoreCase));
-
-    private static void Apply(Fleet fleet, ConfigChange change)
-    {
-        fleet.Threshold = change.Threshold ?? fleet.Threshold;
-        fleet.Rule = NormaliseRule(change.Rule) ?? fleet.Rule;
-        if (change.Coefficients is { } c)
-        {
-            (fleet.LrBias, fleet.LrW1, fleet.LrW2) = (c[0], c[1], c[2]);
-        }
-
-        fleet.TelemetryIntervalSeconds = change.TelemetryIntervalSeconds ?? fleet.TelemetryIntervalSeconds;
-    }
-
-    private static void Apply(Device device, ConfigChange change)
-    {
-        device.OverrideThreshold = change.Threshold ?? device.OverrideThreshold;
-        device.OverrideRule = NormaliseRule(change.Rule) ?? device.OverrideRule;
-        if (change.Coefficients is { } c)
-        {
-            (device.OverrideLrBias, device.OverrideLrW1, device.OverrideLrW2) = (c[0], c[1], c[2]);
-        }
-
-        device.OverrideTelemetryIntervalSeconds = change.TelemetryIntervalSeconds ?? device.OverrideTelemetryIntervalSeconds;
-    }
 }

@@ -27,7 +27,7 @@ public static class StatsApi
 
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/stats").WithTags("Stats").RequireAuthorization(Policies.Reader);
+        var group = app.MapGroup(Routes.Stats).WithTags("Stats").RequireAuthorization(Policies.Reader);
         group.MapGet("/fleets/{fleet}", GetFleetStats);
         group.MapGet("/devices/{deviceId}", GetDeviceStats);
         return app;

@@ -12,10 +12,7 @@ namespace HiPortal.Server.Stats;
 /// </summary>
 public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory)
 {
-    /// <summary>Totals over [from, to) for one fleet, or for all fleets when <paramref name="fleet"/> is null.</summary>
-    public Task<StatsFigures> FleetSummaryAsync(string? fleet, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
-        SummaryAsync(fleet is null ? StatsScope.AllFleets : StatsScope.ForFleet(fleet), from, to, cancellationToken);
-
+    /// <summary>Totals over [from, to) for the scope's fleet, device, or all fleets.</summary>
     public async Task<StatsFigures> SummaryAsync(StatsScope scope, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var (counts, profiles) = await LoadAsync(scope, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), null, cancellationToken);

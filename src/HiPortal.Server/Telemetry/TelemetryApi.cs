@@ -1,5 +1,4 @@
 using HiPortal.Server.Devices;
-using HiPortal.Server.Identity;
 using HiPortal.Server.Ingest;
 using HiPortal.Server.Presence;
 using HiPortal.Server.Problems;
@@ -21,8 +20,7 @@ public static class TelemetryApi
 
     public static IEndpointRouteBuilder MapTelemetryApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/telemetry", PostTelemetry).RequireAuthorization(Policies.Device)
-            .AddEndpointFilter<RateLimiting.DeviceRateLimitFilter>().WithTags("Telemetry");
+        app.MapDeviceGroup(Routes.Telemetry).WithTags("Telemetry").MapPost("/", PostTelemetry);
         return app;
     }
 
@@ -30,7 +28,7 @@ public static class TelemetryApi
         HttpContext context, TelemetryWriter writer, ConfigService config, DevicePresence presence)
     {
         var device = DeviceIdentity.From(context.User)!;
-        presence.Seen(device.DeviceId);
+        presence.Seen(device);
         var (body, length) = await RequestBody.ReadAsync(context, MaxBodyBytes);
         if (body is null)
         {

@@ -13,13 +13,23 @@ public sealed record TelemetryOutcome(int Accepted, int Duplicates, long Gaps, l
 /// </summary>
 public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time)
 {
-    private const string InsertSql = """
-        INSERT INTO Telemetry (DeviceId, Fleet, Sequence, PeriodStartMs, PeriodEndMs, ReceivedAtMs, Samples, DecidedLocally,
-            Offloaded, LocalInferenceMicros, BytesSent, OffloadRttMicrosSum, OffloadRttCount, EnergyJoules, Dropped)
-        VALUES ($deviceId, $fleet, $sequence, $periodStartMs, $periodEndMs, $receivedAtMs, $samples, $decidedLocally,
-            $offloaded, $localInferenceMicros, $bytesSent, $offloadRttMicrosSum, $offloadRttCount, $energyJoules, $dropped)
-        ON CONFLICT (DeviceId, Sequence) DO NOTHING
-        """;
+    // Counters a device does not measure may be left out; they are stored as 0.
+    private static readonly SqlInsert<TelemetryRow> s_insert = new("Telemetry", "ON CONFLICT (DeviceId, Sequence) DO NOTHING",
+        ("DeviceId", t => t.DeviceId),
+        ("Fleet", t => t.Fleet),
+        ("Sequence", t => t.Report.Sequence!.Value),
+        ("PeriodStartMs", t => t.Report.PeriodStart!.Value.ToUnixTimeMilliseconds()),
+        ("PeriodEndMs", t => t.Report.PeriodEnd!.Value.ToUnixTimeMilliseconds()),
+        ("ReceivedAtMs", t => t.ReceivedAtMs),
+        ("Samples", t => t.Report.Samples!.Value),
+        ("DecidedLocally", t => t.Report.DecidedLocally!.Value),
+        ("Offloaded", t => t.Report.Offloaded!.Value),
+        ("LocalInferenceMicros", t => t.Report.LocalInferenceMicros ?? 0),
+        ("BytesSent", t => t.Report.BytesSent ?? 0),
+        ("OffloadRttMicrosSum", t => t.Report.OffloadRttMicrosSum ?? 0),
+        ("OffloadRttCount", t => t.Report.OffloadRttCount ?? 0),
+        ("EnergyJoules", t => t.Report.EnergyJoules ?? 0),
+        ("Dropped", t => t.Report.Dropped ?? 0));
 
     /// <summary>Null when the device no longer exists.</summary>
     public async Task<TelemetryOutcome?> StoreAsync(string deviceId, IReadOnlyList<TelemetryPeriod> reports,
@@ -35,17 +45,15 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Tim
             return null;
         }
 
-        await using var insert = (SqliteCommand)db.Database.GetDbConnection().CreateCommand();
-        insert.Transaction = (SqliteTransaction)transaction.GetDbTransaction();
-        insert.CommandText = InsertSql;
+        await using var insert = s_insert.CreateCommand((SqliteConnection)db.Database.GetDbConnection(),
+            (SqliteTransaction)transaction.GetDbTransaction());
         var receivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var accepted = 0;
         var highestAccepted = 0L;
         foreach (var report in reports)
         {
-            Bind(insert.Parameters, report, deviceId, device.Fleet, receivedAtMs);
             // ON CONFLICT DO NOTHING changes no row for a sequence already stored.
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+            if (await insert.InsertAsync(new TelemetryRow(report, deviceId, device.Fleet, receivedAtMs), cancellationToken) == 1)
             {
                 accepted++;
                 highestAccepted = Math.Max(highestAccepted, report.Sequence!.Value);
@@ -67,26 +75,6 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Tim
         return new TelemetryOutcome(accepted, duplicates, device.TelemetryGaps, last);
     }
 
-    private static void Bind(SqliteParameterCollection parameters, TelemetryPeriod report, string deviceId, string fleet,
-        long receivedAtMs)
-    {
-        // The command keeps its prepared statement while its text is unchanged, so rebinding is cheap.
-        parameters.Clear();
-        parameters.AddWithValue("$deviceId", deviceId);
-        parameters.AddWithValue("$fleet", fleet);
-        parameters.AddWithValue("$receivedAtMs", receivedAtMs);
-        parameters.AddWithValue("$sequence", report.Sequence!.Value);
-        parameters.AddWithValue("$periodStartMs", report.PeriodStart!.Value.ToUnixTimeMilliseconds());
-        parameters.AddWithValue("$periodEndMs", report.PeriodEnd!.Value.ToUnixTimeMilliseconds());
-        parameters.AddWithValue("$samples", report.Samples!.Value);
-        parameters.AddWithValue("$decidedLocally", report.DecidedLocally!.Value);
-        parameters.AddWithValue("$offloaded", report.Offloaded!.Value);
-        // Counters a device does not measure may be left out; they are stored as 0.
-        parameters.AddWithValue("$localInferenceMicros", report.LocalInferenceMicros ?? 0);
-        parameters.AddWithValue("$bytesSent", report.BytesSent ?? 0);
-        parameters.AddWithValue("$offloadRttMicrosSum", report.OffloadRttMicrosSum ?? 0);
-        parameters.AddWithValue("$offloadRttCount", report.OffloadRttCount ?? 0);
-        parameters.AddWithValue("$energyJoules", report.EnergyJoules ?? 0);
-        parameters.AddWithValue("$dropped", report.Dropped ?? 0);
-    }
+    /// <summary>One report with what the server adds to it.</summary>
+    private readonly record struct TelemetryRow(TelemetryPeriod Report, string DeviceId, string Fleet, long ReceivedAtMs);
 }

@@ -53,7 +53,7 @@ public sealed class ThresholdFormTests
         Assert.Null(result.Error);
         Assert.Equal(0.8, result.After!.Threshold);
         await using var db = database.Open();
-        Assert.Equal(0.8, (await db.Fleets.SingleAsync(f => f.Name == "default")).Threshold);
+        Assert.Equal(0.8, (await db.Fleets.SingleAsync(f => f.Name == "default")).Config.Threshold);
         var audit = await db.Audit.SingleAsync(a => a.Action == "fleet.config");
         Assert.Equal(("admin", "fleet", "default", "fewer offloads on the night shift"), (audit.Actor, audit.Scope, audit.Target, audit.Reason));
     }
