@@ -11,6 +11,7 @@ using HiPortal.Server.Ingest;
 using HiPortal.Server.Observability;
 using HiPortal.Server.OpenInference;
 using HiPortal.Server.Persistence;
+using HiPortal.Server.RateLimiting;
 using HiPortal.Server.RemoteConfig;
 using HiPortal.Server.Stats;
 using HiPortal.Server.Telemetry;
@@ -34,6 +35,7 @@ await app.EnsureAdminAsync();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseCallerRateLimits();
 app.UseAuthorization();
 app.UseAntiforgery();
 

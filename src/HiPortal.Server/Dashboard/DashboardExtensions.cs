@@ -2,6 +2,7 @@ using HiPortal.Server.Identity;
 using HiPortal.Server.Live;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor.Services;
 
 namespace HiPortal.Server.Dashboard;
@@ -15,6 +16,8 @@ public static class DashboardExtensions
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddCascadingAuthenticationState();
+        // Replaces the framework's provider: a circuit's user is re-checked when it changes (role, disable, delete).
+        builder.Services.AddScoped<AuthenticationStateProvider, CircuitAuthenticationState>();
         builder.Services.AddMudServices();
         builder.Services.AddSignalR();
         builder.Services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();

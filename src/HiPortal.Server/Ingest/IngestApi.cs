@@ -5,7 +5,6 @@ using HiPortal.Server.Identity;
 using HiPortal.Server.Inference;
 using HiPortal.Server.Observability;
 using HiPortal.Server.Presence;
-using HiPortal.Server.RateLimiting;
 using HiPortal.Server.RemoteConfig;
 using HiPortal.Server.Problems;
 using Microsoft.Extensions.Options;
@@ -20,7 +19,7 @@ public static class IngestApi
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/offloads", PostOffload).RequireAuthorization(Policies.Device)
-            .AddEndpointFilter<DeviceRateLimitFilter>().WithTags("Ingest");
+            .WithTags("Ingest");
         return app;
     }
 

@@ -3,7 +3,6 @@ using HiPortal.Server.Devices;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Presence;
 using HiPortal.Server.Problems;
-using HiPortal.Server.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
@@ -19,7 +18,7 @@ public static class ConfigApi
 
     public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/config").RequireAuthorization(Policies.Device).AddEndpointFilter<DeviceRateLimitFilter>()
+        var group = app.MapGroup("/api/v1/config").RequireAuthorization(Policies.Device)
             .WithTags("Configuration");
         group.MapGet("/", GetConfig);
         group.MapPost("/ack", Acknowledge);

@@ -1,7 +1,6 @@
 using HiPortal.Server.Advice;
 using HiPortal.Server.Fleets;
 using HiPortal.Server.Presence;
-using HiPortal.Server.RateLimiting;
 
 namespace HiPortal.Server.RemoteConfig;
 
@@ -15,7 +14,6 @@ public static class RemoteConfigExtensions
         builder.Services.AddSingleton<ConfigNotifier>();
         builder.Services.AddSingleton<ConfigService>();
         builder.Services.AddSingleton<FleetSettingsCache>();
-        builder.Services.AddSingleton<DeviceRateLimiter>();
         builder.Services.AddSingleton<DevicePresence>();
         builder.Services.AddSingleton<PresenceFlusher>();
         builder.Services.AddHostedService(s => s.GetRequiredService<PresenceFlusher>());

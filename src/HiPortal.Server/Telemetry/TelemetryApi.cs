@@ -21,13 +21,12 @@ public static class TelemetryApi
 
     public static IEndpointRouteBuilder MapTelemetryApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/telemetry", PostTelemetry).RequireAuthorization(Policies.Device)
-            .AddEndpointFilter<RateLimiting.DeviceRateLimitFilter>().WithTags("Telemetry");
+        app.MapPost("/api/v1/telemetry", PostTelemetry).RequireAuthorization(Policies.Device).WithTags("Telemetry");
         return app;
     }
 
     public static async Task<Results<Ok<TelemetryResponse>, ProblemHttpResult>> PostTelemetry(
-        HttpContext context, TelemetryWriter writer, ConfigService config, DevicePresence presence)
+        HttpContext context, TelemetryWriter writer, ConfigService config, DevicePresence presence, TimeProvider time)
     {
         var device = DeviceIdentity.From(context.User)!;
         presence.Seen(device.DeviceId);
@@ -42,7 +41,7 @@ public static class TelemetryApi
         IReadOnlyList<TelemetryPeriod>? reports;
         try
         {
-            error = TelemetryValidation.Parse(body.AsSpan(0, length), out reports);
+            error = TelemetryValidation.Parse(body.AsSpan(0, length), time.GetUtcNow(), out reports);
         }
         finally
         {
