@@ -18,6 +18,7 @@ public static class HostSetup
 
     public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder)
     {
+        WebAssets.UseBuildFolderAssets(builder);
         if (!builder.Configuration.GetSection("Kestrel:Certificates:Default").Exists())
         {
             // The self-signed key is a secret of the instance: it lives in the data directory, not the program folder.

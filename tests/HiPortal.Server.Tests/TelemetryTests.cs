@@ -167,12 +167,9 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
     }
 
     internal static JsonObject Report(long sequence, long samples = 100, long decidedLocally = 90, long offloaded = 10,
-        double energyJoules = 0.21, DateTimeOffset? periodEnd = null, long bytesSent = 7840, long? rttMicrosSum = null,
-        long? rttCount = null)
+        double energyJoules = 0.21, DateTimeOffset? periodEnd = null, long bytesSent = 7840, long rttMicrosSum = 230_000,
+        long rttCount = 10)
     {
-        // Round trips are measured on offloads, so by default there are no more of them than offloads (the server checks).
-        rttCount ??= Math.Min(10, offloaded);
-        rttMicrosSum ??= rttCount == 0 ? 0 : 230_000;
         var end = periodEnd ?? s_start.AddSeconds(10 * sequence);
         return new JsonObject
         {

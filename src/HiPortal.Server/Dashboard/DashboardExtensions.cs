@@ -33,6 +33,8 @@ public static class DashboardExtensions
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
+        // Loudly, at start: without its assets the dashboard renders but never connects.
+        WebAssets.EnsurePresent(app.Environment.WebRootFileProvider);
         // Named explicitly: when another program hosts the server (the benchmark does), the default manifest name
         // would be that program's.
         var manifest = Path.Combine(AppContext.BaseDirectory, "HiPortal.Server.staticwebassets.endpoints.json");
