@@ -60,6 +60,7 @@ public sealed class SecurityBadInputTests(ProductionServerFixture server) : ICla
     [InlineData("offloadRttCount", "9223372036854775000", "reports[0].offloadRttCount")]
     [InlineData("offloadRttMicrosSum", "9223372036854775000", "reports[0].offloadRttMicrosSum")]
     [InlineData("bytesSent", "9223372036854775000", "reports[0].bytesSent")]
+    [InlineData("samples", "\"100\"", "reports[0].samples")]
     public async Task ImplausibleTelemetry_Gets400NamingTheField(string property, string json, string field)
     {
         var report = TelemetryTests.Report(1, samples: 100, decidedLocally: 90, offloaded: 10, periodEnd: DateTimeOffset.UtcNow);
