@@ -7,11 +7,12 @@ DEVICES=${1:-1000}; SECONDS_TO_RUN=${2:-300}; RATE=${3:-1}
 OUT=artifacts/load; mkdir -p "$OUT"; WORK=$(mktemp -d)
 PORT=5090; PASSWORD="load-$(date +%s)-$RANDOM"
 dotnet build -c Release src/HiPortal.Cli -warnaserror > "$OUT/build.log"
-dotnet build -c Release src/HiPortal.Server -warnaserror >> "$OUT/build.log"
+# The server runs as in production: from its published folder (web assets under wwwroot/).
+scripts/publish.sh "$WORK/server" >> "$OUT/build.log"
 ASPNETCORE_ENVIRONMENT=Production Admin__Password="$PASSWORD" Database__Path="$WORK/load.db" Tls__Directory="$WORK/tls" \
   Kestrel__Endpoints__Http__Url="http://127.0.0.1:$PORT" Kestrel__Endpoints__Https__Url="https://127.0.0.1:0" \
   Logging__LogLevel__Default=Warning \
-  dotnet src/HiPortal.Server/bin/Release/net10.0/linux-x64/HiPortal.Server.dll > "$OUT/server.log" 2>&1 &
+  dotnet "$WORK/server/HiPortal.Server.dll" > "$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 until curl -sf "http://127.0.0.1:$PORT/health/ready" > /dev/null; do sleep 0.5; done

@@ -5,9 +5,11 @@ namespace HiPortal.Contracts;
 
 /// <summary>
 /// Source-generated JSON for the contract (web defaults: camelCase, case-insensitive reads). Unknown members are
-/// skipped so an older client keeps working against a newer server.
+/// skipped so an older client keeps working against a newer server. Numbers must be JSON numbers: the web defaults
+/// would also read "0.5" as 0.5, which hides a client's bug.
 /// </summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, AllowTrailingCommas = false, UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, AllowTrailingCommas = false, UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(OffloadRequest))]
 [JsonSerializable(typeof(OffloadResponse))]
 [JsonSerializable(typeof(TelemetryBatch))]

@@ -1,5 +1,5 @@
 using HiPortal.Server.Problems;
-using Microsoft.AspNetCore.DataProtection;
+using HiPortal.Server.RateLimiting;
 
 namespace HiPortal.Server;
 
@@ -18,9 +18,14 @@ public static class HostSetup
 
     public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder)
     {
+        WebAssets.UseBuildFolderAssets(builder);
         if (!builder.Configuration.GetSection("Kestrel:Certificates:Default").Exists())
         {
-            var tlsDirectory = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["Tls:Directory"] ?? "data/tls");
+            // The self-signed key is a secret of the instance: it lives in the data directory, not the program folder.
+            var contentRoot = builder.Environment.ContentRootPath;
+            var tlsDirectory = builder.Configuration["Tls:Directory"] is { Length: > 0 } configured
+                ? Path.GetFullPath(configured, contentRoot)
+                : Path.Combine(Persistence.DatabaseOptions.From(builder.Configuration).DataDirectory(contentRoot), "tls");
             var certificate = new Lazy<System.Security.Cryptography.X509Certificates.X509Certificate2>(() =>
                 SelfSignedCertificate.LoadOrCreate(tlsDirectory,
                     LoggerFactory.Create(l => l.AddConsole()).CreateLogger(typeof(SelfSignedCertificate))));
@@ -29,11 +34,6 @@ public static class HostSetup
         }
 
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<ClientErrorExceptionHandler>();
-        var dataDirectory = Path.Combine(builder.Environment.ContentRootPath, "data");
-        builder.Services.AddDataProtection()
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
     }

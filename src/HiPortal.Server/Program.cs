@@ -13,14 +13,18 @@ using HiPortal.Server.Observability;
 using HiPortal.Server.OpenInference;
 using HiPortal.Server.Persistence;
 using HiPortal.Server.Presence;
+using HiPortal.Server.Problems;
+using HiPortal.Server.RateLimiting;
 using HiPortal.Server.RemoteConfig;
 using HiPortal.Server.Stats;
 using HiPortal.Server.Telemetry;
 
 var builder = WebApplication.CreateBuilder(HostSetup.Options(args));
 builder.AddHosting();
+builder.AddProblems();
 builder.AddPersistence();
 builder.AddIdentityFeature();
+builder.AddRateLimits();
 builder.AddAudit();
 builder.AddFleets();
 builder.AddDevices();
@@ -43,6 +47,7 @@ await app.EnsureAdminAsync();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseCallerRateLimits();
 app.UseAuthorization();
 app.UseAntiforgery();
 

@@ -6,7 +6,7 @@ namespace HiPortal.Server;
 
 /// <summary>
 /// HTTPS out of the box: when no certificate is configured (Kestrel:Certificates:Default), the server creates a
-/// self-signed one for localhost once, keeps it under data/tls, and serves HTTPS with it. Production deployments
+/// self-signed one for localhost once, keeps it under tls/ in the data directory, and serves HTTPS with it. Production deployments
 /// configure a real certificate; devices can pin this one's SHA-256 thumbprint (logged at start) meanwhile.
 /// </summary>
 public static class SelfSignedCertificate
@@ -23,7 +23,7 @@ public static class SelfSignedCertificate
             }
         }
 
-        Directory.CreateDirectory(directory);
+        Persistence.OwnerOnly.CreateDirectory(directory);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=HiPortal self-signed", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();

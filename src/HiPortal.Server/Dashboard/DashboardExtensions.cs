@@ -1,6 +1,7 @@
 using HiPortal.Server.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor.Services;
 
 namespace HiPortal.Server.Dashboard;
@@ -14,6 +15,8 @@ public static class DashboardExtensions
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddCascadingAuthenticationState();
+        // Replaces the framework's provider: a circuit's user is re-checked when it changes (role, disable, delete).
+        builder.Services.AddScoped<AuthenticationStateProvider, CircuitAuthenticationState>();
         builder.Services.AddMudServices();
         builder.Services.AddScoped<DashboardData>();
         // Without this, an operator opening /thresholds is sent to the cookie default /Account/AccessDenied: a 404.
@@ -24,6 +27,8 @@ public static class DashboardExtensions
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
+        // Loudly, at start: without its assets the dashboard renders but never connects.
+        WebAssets.EnsurePresent(app.Environment.WebRootFileProvider);
         // Named explicitly: when another program hosts the server (the benchmark does), the default manifest name
         // would be that program's.
         var manifest = Path.Combine(AppContext.BaseDirectory, "HiPortal.Server.staticwebassets.endpoints.json");

@@ -7,16 +7,18 @@ public static class FleetNames
 {
     public const string Rule = "fleet names are 1 to 64 characters of letters, digits, '-', '_' or '.'";
 
-    public static bool IsValid(string? name) =>
-        !string.IsNullOrEmpty(name) && name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+    public static bool IsValid(string? name) => Identity.Names.FleetError(name) is null;
 }
 
 public static class FleetSettingsValidation
 {
+    public const double MinRatePerSecond = 0.001;
+
     public static FieldError? Validate(FleetSettingsRequest request) => request switch
     {
-        { RateLimitPerSecond: { } r } when !double.IsFinite(r) || r <= 0 || r > 100_000 =>
-            new FieldError("rateLimitPerSecond", "must be a number in (0, 100000]"),
+        // A floor, not just > 0: 1e-300 was accepted and made the limiter's Retry-After overflow.
+        { RateLimitPerSecond: { } r } when !double.IsFinite(r) || r < MinRatePerSecond || r > 100_000 =>
+            new FieldError("rateLimitPerSecond", $"must be a number in [{MinRatePerSecond}, 100000]"),
         { RateLimitBurst: { } b } when b < 1 || b > 1_000_000 => new FieldError("rateLimitBurst", "must be between 1 and 1000000"),
         { DeviceProfile: { } p } when !DeviceProfiles.All.Any(d => d.Name == p) =>
             new FieldError("deviceProfile", $"unknown profile; known: {string.Join(", ", DeviceProfiles.All.Select(d => d.Name))}"),

@@ -20,9 +20,6 @@ public static class FleetsApi
     {
         builder.Services.AddSingleton<FleetQueries>();
         builder.Services.AddSingleton<FleetSettingsCache>();
-        // The per-device limiter enforces the fleets' rate-limit settings. It belongs in RateLimiting/, which another
-        // change owns at the moment: move it into an AddRateLimiting() there when both are merged.
-        builder.Services.AddSingleton<RateLimiting.DeviceRateLimiter>();
         return builder;
     }
 
@@ -51,9 +48,9 @@ public static class FleetsApi
         IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time, CurrentUser user, CancellationToken cancellationToken)
     {
         var name = request?.Name?.Trim();
-        if (!FleetNames.IsValid(name))
+        if (Identity.Names.FleetError(name) is { } badName)
         {
-            return ProblemResults.Validation("name", FleetNames.Rule);
+            return ProblemResults.Validation("name", badName);
         }
 
         // Checked here too: ConfigValidation only runs when configuration fields are given.
@@ -87,7 +84,8 @@ public static class FleetsApi
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (await db.Fleets.AnyAsync(f => f.Name == fleet.Name, cancellationToken))
+        // Fleets differing only in case would be two fleets to the database and one to a reader.
+        if (await db.Fleets.AnyAsync(f => EF.Functions.Collate(f.Name, "NOCASE") == fleet.Name, cancellationToken))
         {
             return ProblemResults.Status(StatusCodes.Status409Conflict, "The fleet exists.", $"a fleet named '{fleet.Name}' exists", "name");
         }

@@ -1,8 +1,6 @@
-using HiPortal.Server.Persistence;
 using HiPortal.Server.Problems;
+using HiPortal.Server.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Identity;
 
@@ -15,7 +13,8 @@ public static class AuthApi
     }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueToken(
-        TokenRequest? request, UserCredentials credentials, TokenService tokens, CancellationToken cancellationToken)
+        TokenRequest? request, UserCredentials credentials, TokenService tokens, SignInThrottle throttle, HttpContext context,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(request?.Username))
         {
@@ -27,9 +26,16 @@ public static class AuthApi
             return ProblemResults.Validation("password", "password is required");
         }
 
+        var client = SignInThrottle.ClientOf(context);
+        if (throttle.Check(request.Username, client) is { } wait)
+        {
+            return TooManyRequests.Result(context.Response, wait, "Too many failed sign-ins.", SignInThrottle.Detail);
+        }
+
         var user = await credentials.CheckAsync(request.Username, request.Password, cancellationToken);
         if (user is null)
         {
+            throttle.Failed(request.Username, client);
             return ProblemResults.Status(StatusCodes.Status401Unauthorized, "Sign-in failed.", "unknown user or wrong password");
         }
 

@@ -9,17 +9,24 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Identity;
 
-/// <summary>People: admins create users and set roles. Passwords are PBKDF2-hashed, never returned.</summary>
+/// <summary>
+/// People: admins create users, set roles, passwords and disabled state, sign users out and delete them. Passwords
+/// are PBKDF2-hashed, never returned. Every change is audited (<see cref="UserAccountChanges"/>).
+/// </summary>
 public static class UsersApi
 {
-    public const int MinPasswordLength = 10;
+    public const int MinPasswordLength = PasswordPolicy.MinLength;
 
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/admin/users").RequireAuthorization(Policies.Admin).WithTags("Users");
         group.MapGet("/", List);
         group.MapPost("/", Create);
-        group.MapPut("/{username}/role", SetRole);
+        group.MapPut("/{username}/role", UserAccountChanges.SetRole);
+        group.MapPut("/{username}/password", UserAccountChanges.SetPassword);
+        group.MapPut("/{username}/disabled", UserAccountChanges.SetDisabled);
+        group.MapPost("/{username}/sign-out", UserAccountChanges.SignOut);
+        group.MapDelete("/{username}", UserAccountChanges.Delete);
         return app;
     }
 
@@ -34,15 +41,14 @@ public static class UsersApi
         IDbContextFactory<HiPortalDb> dbFactory, IPasswordHasher<User> hasher, TimeProvider time, ClaimsPrincipal actor,
         CancellationToken cancellationToken)
     {
-        var username = request?.Username?.Trim();
-        if (string.IsNullOrEmpty(username) || username.Length > 64 || !username.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@'))
+        if (Names.NewUser(request?.Username, out var nameError) is not { } username)
         {
-            return ProblemResults.Validation("username", "1 to 64 characters of letters, digits, '-', '_', '.' or '@'");
+            return ProblemResults.Validation("username", nameError!);
         }
 
-        if (request!.Password is not { Length: >= MinPasswordLength and <= 256 })
+        if (PasswordPolicy.Check(request!.Password, username) is { } weak)
         {
-            return ProblemResults.Validation("password", $"at least {MinPasswordLength} characters");
+            return ProblemResults.Validation("password", weak);
         }
 
         if (NormaliseRole(request.Role) is not { } role)
@@ -58,43 +64,28 @@ public static class UsersApi
 
         var now = time.GetUtcNow().UtcDateTime;
         var user = new User { Username = username, PasswordHash = "", Role = role, CreatedAt = now };
-        user.PasswordHash = hasher.HashPassword(user, request.Password);
+        user.PasswordHash = hasher.HashPassword(user, request.Password!);
         db.Users.Add(user);
         AuditLog.Record(db, now, FleetsApi.Actor(actor), "user.create", "user", username, null, new { role }, null);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // The unique index caught a concurrent create of the same name.
+            return ProblemResults.Status(StatusCodes.Status409Conflict, "The user exists.", $"'{username}' is taken", "username");
+        }
+
         return TypedResults.Created($"/api/v1/admin/users/{username}", new UserView(user.Id, username, role, now));
     }
 
-    public static async Task<Results<Ok<UserView>, ProblemHttpResult>> SetRole(string username, SetRoleRequest? request,
-        IDbContextFactory<HiPortalDb> dbFactory, UserRoles roles, TimeProvider time, ClaimsPrincipal actor, CancellationToken cancellationToken)
-    {
-        if (NormaliseRole(request?.Role) is not { } role)
-        {
-            return ProblemResults.Validation("role", $"one of {Roles.Admin}, {Roles.Operator}");
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Username == username, cancellationToken);
-        if (user is null)
-        {
-            return ProblemResults.Status(StatusCodes.Status404NotFound, "Unknown user.", $"no user '{username}'", "username");
-        }
-
-        if (user.Role == Roles.Admin && role != Roles.Admin && await db.Users.CountAsync(u => u.Role == Roles.Admin, cancellationToken) == 1)
-        {
-            return ProblemResults.Status(StatusCodes.Status409Conflict, "The last admin.", "at least one admin must remain", "role");
-        }
-
-        var before = user.Role;
-        user.Role = role;
-        AuditLog.Record(db, time.GetUtcNow().UtcDateTime, FleetsApi.Actor(actor), "user.role", "user", username, new { role = before }, new { role }, null);
-        await db.SaveChangesAsync(cancellationToken);
-        roles.Invalidate(user.Id);
-        return TypedResults.Ok(new UserView(user.Id, user.Username, user.Role, user.CreatedAt));
-    }
-
-    private static string? NormaliseRole(string? role) =>
+    internal static string? NormaliseRole(string? role) =>
         string.Equals(role, Roles.Admin, StringComparison.OrdinalIgnoreCase) ? Roles.Admin
         : string.Equals(role, Roles.Operator, StringComparison.OrdinalIgnoreCase) ? Roles.Operator
         : null;
 }
+
+public sealed record SetPasswordRequest(string? Password);
+
+public sealed record SetDisabledRequest(bool? Disabled);

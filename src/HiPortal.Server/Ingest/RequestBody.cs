@@ -2,7 +2,10 @@ using System.Buffers;
 
 namespace HiPortal.Server.Ingest;
 
-/// <summary>Reads a request body into a pooled buffer, refusing anything over the endpoint's limit with 413.</summary>
+/// <summary>
+/// Reads a request body into a pooled buffer, refusing anything over the endpoint's limit with 413. Every buffer is
+/// counted against the server-wide <see cref="RateLimiting.BodyBudget"/>, which answers 503 when it is spent.
+/// </summary>
 public static class RequestBody
 {
     public static async Task<(byte[]? Buffer, int Length)> ReadAsync(HttpContext context, int limit)
@@ -12,7 +15,9 @@ public static class RequestBody
             return (null, -1);
         }
 
+        var budget = context.RequestServices.GetService<RateLimiting.BodyBudget>();
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, (int)(context.Request.ContentLength ?? 16 * 1024) + 1));
+        Reserve(budget, context, buffer, buffer.Length);
         var length = 0;
         while (true)
         {
@@ -25,6 +30,7 @@ public static class RequestBody
                 }
 
                 var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
+                Reserve(budget, context, larger, larger.Length, buffer);
                 buffer.AsSpan(0, length).CopyTo(larger);
                 ArrayPool<byte>.Shared.Return(buffer);
                 buffer = larger;
@@ -45,6 +51,20 @@ public static class RequestBody
         }
 
         return (buffer, length);
+    }
+
+    private static void Reserve(RateLimiting.BodyBudget? budget, HttpContext context, byte[] buffer, long bytes, byte[]? alsoHeld = null)
+    {
+        try
+        {
+            budget?.Reserve(context, bytes);
+        }
+        catch (RateLimiting.ServerBusyException)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            Return(alsoHeld);
+            throw;
+        }
     }
 
     public static void Return(byte[]? buffer)

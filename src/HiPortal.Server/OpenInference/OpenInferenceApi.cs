@@ -25,8 +25,8 @@ public static class OpenInferenceApi
             ? Results.Ok(new { ready = true })
             : Results.Json(new { ready = false }, statusCode: StatusCodes.Status503ServiceUnavailable)).AllowAnonymous().WithTags("OIP");
 
-        // Devices calling OIP spend the same per-device budget as offloads (the filter ignores users).
-        var group = app.MapGroup(Routes.OpenInference).RequireAuthorization(Policies.Inference).AddEndpointFilter<RateLimiting.DeviceRateLimitFilter>().WithTags("OIP");
+        // Every caller spends its own budget (RateLimiting.CallerRateLimiter): one per request, one per sample to infer.
+        var group = app.MapGroup(Routes.OpenInference).RequireAuthorization(Policies.Inference).WithTags("OIP");
         group.MapGet("/", (ModelHost model) => Results.Ok(new { name = "hiportal", version = typeof(OpenInferenceApi).Assembly.GetName().Version?.ToString(), extensions = Array.Empty<string>() }));
         group.MapGet("/models/{name}", (string name, ModelHost model) => WithModel(name, model, () => Results.Ok(Metadata(model.Card))));
         group.MapGet("/models/{name}/versions/{version}", (string name, string version, ModelHost model) =>
@@ -103,6 +103,12 @@ public static class OpenInferenceApi
         finally
         {
             RequestBody.Return(body);
+        }
+
+        if (await RateLimiting.RateLimitingExtensions.ChargeAsync(context, samples.Count - 1) is { } refused)
+        {
+            samples.ForEach(s => ArrayPool<float>.Shared.Return(s));
+            return refused;
         }
 
         var requests = new List<InferenceRequest>(samples.Count);

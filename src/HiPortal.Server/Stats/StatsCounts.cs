@@ -42,22 +42,22 @@ public sealed class StatsCounts
 
     public void Add(StatsCounts other)
     {
-        Samples += other.Samples;
-        DecidedLocally += other.DecidedLocally;
-        Offloaded += other.Offloaded;
-        Dropped += other.Dropped;
-        BytesSent += other.BytesSent;
-        OffloadRttMicrosSum += other.OffloadRttMicrosSum;
-        OffloadRttCount += other.OffloadRttCount;
-        EnergyJoules += other.EnergyJoules;
-        OffloadsReceived += other.OffloadsReceived;
-        Agreements += other.Agreements;
-        Labelled += other.Labelled;
-        ServerCorrect += other.ServerCorrect;
-        LocalCorrect += other.LocalCorrect;
-        QueueMicros += other.QueueMicros;
-        InferenceMicros += other.InferenceMicros;
-        BatchSizeSum += other.BatchSizeSum;
+        Samples = Saturating.Add(Samples, other.Samples);
+        DecidedLocally = Saturating.Add(DecidedLocally, other.DecidedLocally);
+        Offloaded = Saturating.Add(Offloaded, other.Offloaded);
+        Dropped = Saturating.Add(Dropped, other.Dropped);
+        BytesSent = Saturating.Add(BytesSent, other.BytesSent);
+        OffloadRttMicrosSum = Saturating.Add(OffloadRttMicrosSum, other.OffloadRttMicrosSum);
+        OffloadRttCount = Saturating.Add(OffloadRttCount, other.OffloadRttCount);
+        EnergyJoules = Saturating.Add(EnergyJoules, other.EnergyJoules);
+        OffloadsReceived = Saturating.Add(OffloadsReceived, other.OffloadsReceived);
+        Agreements = Saturating.Add(Agreements, other.Agreements);
+        Labelled = Saturating.Add(Labelled, other.Labelled);
+        ServerCorrect = Saturating.Add(ServerCorrect, other.ServerCorrect);
+        LocalCorrect = Saturating.Add(LocalCorrect, other.LocalCorrect);
+        QueueMicros = Saturating.Add(QueueMicros, other.QueueMicros);
+        InferenceMicros = Saturating.Add(InferenceMicros, other.InferenceMicros);
+        BatchSizeSum = Saturating.Add(BatchSizeSum, other.BatchSizeSum);
     }
 }
 
@@ -86,14 +86,14 @@ internal sealed class TelemetrySums
 
     public void AddTo(StatsCounts counts)
     {
-        counts.Samples += (long)Samples;
-        counts.DecidedLocally += (long)DecidedLocally;
-        counts.Offloaded += (long)Offloaded;
-        counts.Dropped += (long)Dropped;
-        counts.BytesSent += (long)BytesSent;
-        counts.OffloadRttMicrosSum += (long)OffloadRttMicrosSum;
-        counts.OffloadRttCount += (long)OffloadRttCount;
-        counts.EnergyJoules += EnergyJoules;
+        counts.Samples = Saturating.Add(counts.Samples, Saturating.ToLong(Samples));
+        counts.DecidedLocally = Saturating.Add(counts.DecidedLocally, Saturating.ToLong(DecidedLocally));
+        counts.Offloaded = Saturating.Add(counts.Offloaded, Saturating.ToLong(Offloaded));
+        counts.Dropped = Saturating.Add(counts.Dropped, Saturating.ToLong(Dropped));
+        counts.BytesSent = Saturating.Add(counts.BytesSent, Saturating.ToLong(BytesSent));
+        counts.OffloadRttMicrosSum = Saturating.Add(counts.OffloadRttMicrosSum, Saturating.ToLong(OffloadRttMicrosSum));
+        counts.OffloadRttCount = Saturating.Add(counts.OffloadRttCount, Saturating.ToLong(OffloadRttCount));
+        counts.EnergyJoules = Saturating.Add(counts.EnergyJoules, Saturating.Finite(EnergyJoules));
     }
 }
 
@@ -122,13 +122,13 @@ internal sealed class DecisionSums
 
     public void AddTo(StatsCounts counts)
     {
-        counts.OffloadsReceived += (long)OffloadsReceived;
-        counts.Agreements += (long)Agreements;
-        counts.Labelled += (long)Labelled;
-        counts.ServerCorrect += (long)ServerCorrect;
-        counts.LocalCorrect += (long)LocalCorrect;
-        counts.QueueMicros += (long)QueueMicros;
-        counts.InferenceMicros += (long)InferenceMicros;
-        counts.BatchSizeSum += (long)BatchSizeSum;
+        counts.OffloadsReceived = Saturating.Add(counts.OffloadsReceived, Saturating.ToLong(OffloadsReceived));
+        counts.Agreements = Saturating.Add(counts.Agreements, Saturating.ToLong(Agreements));
+        counts.Labelled = Saturating.Add(counts.Labelled, Saturating.ToLong(Labelled));
+        counts.ServerCorrect = Saturating.Add(counts.ServerCorrect, Saturating.ToLong(ServerCorrect));
+        counts.LocalCorrect = Saturating.Add(counts.LocalCorrect, Saturating.ToLong(LocalCorrect));
+        counts.QueueMicros = Saturating.Add(counts.QueueMicros, Saturating.ToLong(QueueMicros));
+        counts.InferenceMicros = Saturating.Add(counts.InferenceMicros, Saturating.ToLong(InferenceMicros));
+        counts.BatchSizeSum = Saturating.Add(counts.BatchSizeSum, Saturating.ToLong(BatchSizeSum));
     }
 }

@@ -25,7 +25,7 @@ public static class TelemetryApi
     }
 
     public static async Task<Results<Ok<TelemetryResponse>, ProblemHttpResult>> PostTelemetry(
-        HttpContext context, TelemetryWriter writer, ConfigService config, DevicePresence presence)
+        HttpContext context, TelemetryWriter writer, ConfigService config, DevicePresence presence, TimeProvider time)
     {
         var device = DeviceIdentity.From(context.User)!;
         presence.Seen(device);
@@ -40,7 +40,7 @@ public static class TelemetryApi
         IReadOnlyList<TelemetryPeriod>? reports;
         try
         {
-            error = TelemetryValidation.Parse(body.AsSpan(0, length), out reports);
+            error = TelemetryValidation.Parse(body.AsSpan(0, length), time.GetUtcNow(), out reports);
         }
         finally
         {

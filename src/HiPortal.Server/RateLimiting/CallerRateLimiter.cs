@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using HiPortal.Server.Devices;
+using HiPortal.Server.Fleets;
+using HiPortal.Server.Identity;
+using Microsoft.Extensions.Options;
+
+namespace HiPortal.Server.RateLimiting;
+
+/// <summary>
+/// One token bucket per caller: a device's sized by its fleet (<see cref="Fleet.RateLimitPerSecond"/>,
+/// <see cref="Fleet.RateLimitBurst"/>), an admin's or operator's by <see cref="RateLimitOptions"/>. Each caller has
+/// its own share whatever fleets it touches, so no single caller can take the inference capacity of all.
+/// </summary>
+public sealed class CallerRateLimiter
+{
+    private readonly ConcurrentDictionary<string, (string? Fleet, TokenBucket Bucket)> _buckets = new();
+    private readonly FleetSettingsCache _fleets;
+    private readonly IOptions<RateLimitOptions> _options;
+    private readonly TimeProvider _time;
+
+    public CallerRateLimiter(FleetSettingsCache fleets, IOptions<RateLimitOptions> options, TimeProvider time)
+    {
+        _fleets = fleets;
+        _options = options;
+        _time = time;
+        // New fleet limits apply at once: buckets of that fleet are rebuilt on their next request.
+        fleets.Invalidated += fleet =>
+        {
+            foreach (var (caller, entry) in _buckets)
+            {
+                if (entry.Fleet == fleet)
+                {
+                    _buckets.TryRemove(caller, out _);
+                }
+            }
+        };
+    }
+
+    /// <summary>
+    /// Charges <paramref name="cost"/> to the caller; returns null when allowed (or the caller is anonymous, which is
+    /// throttled elsewhere), else how long until it would be.
+    /// </summary>
+    public async ValueTask<TimeSpan?> TryAcquireAsync(ClaimsPrincipal caller, double cost, CancellationToken cancellationToken)
+    {
+        var key = Key(caller, out var device);
+        if (key is null || cost <= 0)
+        {
+            return null;
+        }
+
+        if (!_buckets.TryGetValue(key, out var entry))
+        {
+            var now = _time.GetTimestamp();
+            if (device is not null)
+            {
+                var fleet = await _fleets.GetAsync(device.Fleet, cancellationToken);
+                entry = _buckets.GetOrAdd(key, _ => (device.Fleet, new TokenBucket(fleet?.RateLimitPerSecond ?? 50, fleet?.RateLimitBurst ?? 100, now)));
+            }
+            else
+            {
+                var options = _options.Value;
+                entry = _buckets.GetOrAdd(key, _ => (null, new TokenBucket(options.UserPerSecond, options.UserBurst, now)));
+            }
+        }
+
+        return entry.Bucket.TryTake(cost, _time.GetTimestamp(), _time.TimestampFrequency);
+    }
+
+    private static string? Key(ClaimsPrincipal caller, out DeviceIdentity? device)
+    {
+        device = DeviceIdentity.From(caller);
+        if (device is not null)
+        {
+            return "device:" + device.DeviceId;
+        }
+
+        return (caller.IsInRole(Roles.Admin) || caller.IsInRole(Roles.Operator)) && caller.FindFirstValue(ClaimTypes.NameIdentifier) is { } id
+            ? "user:" + id
+            : null;
+    }
+}
