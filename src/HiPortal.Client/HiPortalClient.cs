@@ -40,16 +40,6 @@ public partial class HiPortalClient : HttpClient
         return token;
     }
 
-    public Task<UserView> CreateUserAsync(string username, string password, string role, CancellationToken cancellationToken = default) =>
-        PostAsync(Routes.Users, new CreateUserRequest(username, password, role), ContractsJson.Default.CreateUserRequest,
-            ContractsJson.Default.UserView, cancellationToken);
-
-    public Task<UserView> SetRoleAsync(string username, string role, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Put, $"{Routes.User(username)}/role", JsonContent.Create(new SetRoleRequest(role), ContractsJson.Default.SetRoleRequest),
-            ContractsJson.Default.UserView, cancellationToken);
-
-    public Task<JsonElement> ListUsersAsync(CancellationToken cancellationToken = default) => GetJsonAsync(Routes.Users, cancellationToken);
-
     /// <summary>GET /audit with a query string; the items, newest first.</summary>
     public async Task<List<JsonElement>> AuditAsync(string query = "", CancellationToken cancellationToken = default) =>
         (await GetJsonAsync($"{Routes.Audit}?{query}", cancellationToken)).GetProperty("items").EnumerateArray().ToList();

@@ -8,6 +8,10 @@ public sealed record CreateUserRequest(string? Username, string? Password, strin
 
 public sealed record SetRoleRequest(string? Role);
 
+public sealed record SetPasswordRequest(string? Password);
+
+public sealed record SetDisabledRequest(bool? Disabled);
+
 public sealed record UserView(int Id, string Username, string Role, DateTime CreatedAt);
 
 public sealed record CreateDeviceRequest(string? Name, string? Fleet);

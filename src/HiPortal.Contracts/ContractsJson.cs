@@ -27,6 +27,8 @@ namespace HiPortal.Contracts;
 [JsonSerializable(typeof(FleetSettingsRequest))]
 [JsonSerializable(typeof(CreateUserRequest))]
 [JsonSerializable(typeof(SetRoleRequest))]
+[JsonSerializable(typeof(SetPasswordRequest))]
+[JsonSerializable(typeof(SetDisabledRequest))]
 [JsonSerializable(typeof(UserView))]
 [JsonSerializable(typeof(Problem))]
 public sealed partial class ContractsJson : JsonSerializerContext;

@@ -33,4 +33,12 @@ public static class Routes
     public static string DeviceKey(string deviceId, string keyId) => $"{DeviceKeys(deviceId)}/{Uri.EscapeDataString(keyId)}";
 
     public static string User(string username) => $"{Users}/{Uri.EscapeDataString(username)}";
+
+    public static string UserRole(string username) => $"{User(username)}/role";
+
+    public static string UserPassword(string username) => $"{User(username)}/password";
+
+    public static string UserDisabled(string username) => $"{User(username)}/disabled";
+
+    public static string UserSignOut(string username) => $"{User(username)}/sign-out";
 }

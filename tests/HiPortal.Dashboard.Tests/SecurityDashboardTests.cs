@@ -1,8 +1,6 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using HiPortal.Server.Live;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -15,8 +13,8 @@ namespace HiPortal.Dashboard.Tests;
 /// </summary>
 public sealed partial class SecurityDashboardTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>
 {
-    private const string Password = "cookie-user-password";
-    private readonly DashboardApp _app = fixture.App;
+    private const string Password = HiPortalHost.UserPassword;
+    private readonly HiPortalHost _app = fixture.App;
 
     [Fact]
     public async Task DemotedAdmin_LosesTheThresholdsPage_AtOnce_AndADisabledOne_IsSignedOut()
@@ -36,19 +34,19 @@ public sealed partial class SecurityDashboardTests(DashboardFixture fixture) : I
             Assert.DoesNotContain("This page is for admins.", admins, StringComparison.Ordinal);
         }
 
-        using var admin = await _app.CreateAdminClientAsync();
-        (await admin.PutAsJsonAsync($"/api/v1/admin/users/{username}/role", new { role = "Operator" })).EnsureSuccessStatusCode();
+        using var admin = await _app.CreateAdminAsync();
+        await admin.SetRoleAsync(username, "Operator");
 
         using (var demoted = await browser.GetAsync("/thresholds"))
         {
             // Refused either by the endpoint (to /access-denied) or by the router's NotAuthorized notice: not rendered.
             var refused = demoted.StatusCode == HttpStatusCode.Redirect
-                ? demoted.Headers.Location!.OriginalString.StartsWith("/access-denied", StringComparison.Ordinal)
+                ? LocalTarget(demoted.Headers.Location!).StartsWith("/access-denied", StringComparison.Ordinal)
                 : (await demoted.Content.ReadAsStringAsync()).Contains("This page is for admins.", StringComparison.Ordinal);
             Assert.True(refused, $"a demoted admin was served /thresholds: {(int)demoted.StatusCode}");
         }
 
-        (await admin.PutAsJsonAsync($"/api/v1/admin/users/{username}/disabled", new { disabled = true })).EnsureSuccessStatusCode();
+        await admin.SetDisabledAsync(username, true);
 
         // Signed out: no signed-in user in the page (the router sends an anonymous visitor on to /login).
         using var disabled = await browser.GetAsync("/devices");
@@ -69,7 +67,7 @@ public sealed partial class SecurityDashboardTests(DashboardFixture fixture) : I
         Assert.DoesNotContain("login-error", await form.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         if (form.Headers.Location is { } location)
         {
-            Assert.Equal("/devices?fleet=%C3%BCber", location.OriginalString);
+            Assert.Equal("/devices?fleet=%C3%BCber", LocalTarget(location));
         }
     }
 
@@ -92,8 +90,9 @@ public sealed partial class SecurityDashboardTests(DashboardFixture fixture) : I
     [Fact]
     public async Task HubSubscriptions_RefuseInvalidNames_AndAreBoundedPerConnection()
     {
+        using var admin = await _app.CreateAdminAsync();
         await using var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(_app.BaseAddress, "/hubs/live"), o => o.AccessTokenProvider = async () => await _app.TokenAsync("admin", DashboardApp.AdminPassword))
+            .WithUrl(new Uri(_app.HttpAddress, Routes.LiveHub), o => o.AccessTokenProvider = () => Task.FromResult(admin.Bearer))
             .Build();
         await connection.StartAsync();
 
@@ -111,13 +110,27 @@ public sealed partial class SecurityDashboardTests(DashboardFixture fixture) : I
     private async Task<string> CreateUserAsync(string role)
     {
         var username = $"cookie-{Guid.NewGuid():n}"[..20];
-        using var admin = await _app.CreateAdminClientAsync();
-        using var response = await admin.PostAsJsonAsync("/api/v1/admin/users", new { username, password = Password, role });
-        response.EnsureSuccessStatusCode();
+        using var admin = await _app.CreateAdminAsync();
+        await admin.CreateUserAsync(username, Password, role);
         return username;
     }
 
-    private HttpClient NewBrowser() => _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = _app.BaseAddress });
+    private HttpClient NewBrowser() => _app.CreateBrowserClient();
+
+    /// <summary>
+    /// A redirect's target on this server as path and query. Real Kestrel answers the cookie handler's redirects with an
+    /// absolute URI (scheme and host of the request), the form's own as a path: both must stay on this server.
+    /// </summary>
+    private string LocalTarget(Uri location)
+    {
+        if (!location.IsAbsoluteUri)
+        {
+            return location.OriginalString;
+        }
+
+        Assert.Equal(_app.HttpAddress.GetLeftPart(UriPartial.Authority), location.GetLeftPart(UriPartial.Authority));
+        return location.PathAndQuery;
+    }
 
     /// <summary>The login form as a browser posts it: its hidden fields (antiforgery, handler) and the two inputs.</summary>
     private static async Task<HttpResponseMessage> PostLoginAsync(HttpClient browser, string username, string password, string? returnUrl)

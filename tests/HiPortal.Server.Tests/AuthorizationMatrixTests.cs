@@ -71,7 +71,8 @@ public sealed class AuthorizationMatrixTests(MatrixServer server) : IClassFixtur
             {
                 new
                 {
-                    sequence = 1, periodStart = "2026-11-26T10:00:00Z", periodEnd = "2026-11-26T10:00:10Z",
+                    // Dates near now: the server refuses telemetry older than two years.
+                    sequence = 1, periodStart = DateTimeOffset.UtcNow.AddSeconds(-10), periodEnd = DateTimeOffset.UtcNow,
                     samples = 10, decidedLocally = 8, offloaded = 2,
                 },
             },

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Stats;
@@ -12,7 +10,7 @@ namespace HiPortal.Server.Tests;
 /// <summary>A server in the Production environment, where the attack ran: binder errors used to answer a bare 400 there.</summary>
 public sealed class ProductionServerFixture : ServerFixture
 {
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["environment"] = "Production" };
+    protected override HiPortalHostOptions Options => new() { Environment = "Production" };
 }
 
 /// <summary>Issue 14, findings 3, 8, 10, 11 and 14: every 400 names its field, in Production too.</summary>
@@ -28,24 +26,20 @@ public sealed class SecurityBadInputTests(ProductionServerFixture server) : ICla
     [InlineData("GET", "/api/v1/stats/fleets/lab?from=notadate", null, "from")]
     public async Task BadInput_Gets400NamingTheField_InProduction(string method, string path, string? body, string field)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        using var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
+        using var admin = await server.App.CreateAdminAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = body is null ? null : RawJson(body) };
 
         using var response = await admin.SendAsync(request);
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
     }
 
     [Fact]
     public async Task TruncatedJson_Gets400Problem_NamingWhereItStopped_InProduction()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
-        using var response = await admin.PostAsync("/api/v1/admin/fleets", new StringContent("""{"name":""", Encoding.UTF8, "application/json"));
+        using var response = await admin.PostAsync(Routes.Fleets, RawJson("""{"name":"""));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
@@ -66,10 +60,9 @@ public sealed class SecurityBadInputTests(ProductionServerFixture server) : ICla
         var report = TelemetryTests.Report(1, samples: 100, decidedLocally: 90, offloaded: 10, periodEnd: DateTimeOffset.UtcNow);
         report[property] = JsonNode.Parse(json);
 
-        using var response = await server.DeviceClient.PostAsync("/api/v1/telemetry",
-            new StringContent(new JsonObject { ["reports"] = new JsonArray(report) }.ToJsonString(), Encoding.UTF8, "application/json"));
+        using var response = await TelemetryTests.PostAsync(server.DeviceClient, TelemetryTests.Body(report));
 
-        await AuthTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
     }
 
     [Fact]
@@ -79,8 +72,7 @@ public sealed class SecurityBadInputTests(ProductionServerFixture server) : ICla
         var report = TelemetryTests.Report(1, periodEnd: now);
         report["periodStart"] = now.AddYears(-10).AddDays(1).ToString("O");
 
-        using var response = await server.DeviceClient.PostAsync("/api/v1/telemetry",
-            new StringContent(new JsonObject { ["reports"] = new JsonArray(report) }.ToJsonString(), Encoding.UTF8, "application/json"));
+        using var response = await TelemetryTests.PostAsync(server.DeviceClient, TelemetryTests.Body(report));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
@@ -100,24 +92,16 @@ public sealed class SecurityBadInputTests(ProductionServerFixture server) : ICla
     [Fact]
     public async Task FleetStats_Answer200_OverRowsStoredBeforeTheBounds()
     {
-        var end = DateTimeOffset.UtcNow;
-        using (var posted = await server.DeviceClient.PostAsync("/api/v1/telemetry", new StringContent(
-            new JsonObject { ["reports"] = new JsonArray(TelemetryTests.Report(1000, periodEnd: end)) }.ToJsonString(), Encoding.UTF8, "application/json")))
-        {
-            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
-        }
-
+        await TelemetryTests.PostOkAsync(server.DeviceClient, TelemetryTests.Report(1000, periodEnd: DateTimeOffset.UtcNow));
         // What an older server accepted: counters near 2^63 and a huge energy, written as an attacker left them.
-        await Database.CountAsync(server.App.DatabasePath,
+        await server.App.Database.CountAsync(
             "UPDATE Telemetry SET BytesSent = 9223372036854775000, Samples = 9223372036854775000, EnergyJoules = 1e308 WHERE DeviceId = $d",
             ("$d", server.Device.DeviceId));
-        using var admin = await server.App.CreateAdminClientAsync();
+        using var admin = await server.App.CreateAdminAsync();
 
-        using var response = await admin.GetAsync($"/api/v1/stats/devices/{server.Device.DeviceId}");
+        var stats = await admin.DeviceStatsAsync(server.Device.DeviceId);
 
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        Assert.DoesNotContain("\"bytesSent\":-", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"bytesSent\":-", stats.GetRawText(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 
 namespace HiPortal.Server.Tests;
 
@@ -11,18 +9,17 @@ namespace HiPortal.Server.Tests;
 /// </summary>
 public sealed class SecurityIdentityTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
-    private const string Password = "a-long-password";
+    private const string Password = HiPortalHost.UserPassword;
 
     [Fact]
     public async Task TokenMintedByAnotherInstance_FromTheSameProgramFolder_Gets401()
     {
-        await using var other = new HiPortalApp();
-        (await other.StartAsync()).Dispose();
-        using var otherAdmin = await other.CreateAdminClientAsync();
-        using var stranger = server.App.CreateClient();
-        stranger.DefaultRequestHeaders.Authorization = otherAdmin.DefaultRequestHeaders.Authorization;
+        // Every test host runs from the same program folder (the test's bin) with a data directory of its own.
+        await using var other = await HiPortalHost.StartAsync();
+        using var otherAdmin = await other.CreateAdminAsync();
+        using var stranger = server.App.CreateClient(otherAdmin.Bearer!);
 
-        using var response = await stranger.GetAsync("/api/v1/admin/users");
+        using var response = await stranger.GetAsync(Routes.Users);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -30,7 +27,7 @@ public sealed class SecurityIdentityTests(ServerFixture server) : IClassFixture<
     [Fact]
     public void KeyRingAndDatabase_LiveInTheDataDirectory_OwnerOnly()
     {
-        var data = Path.GetDirectoryName(server.App.DatabasePath)!;
+        var data = server.App.DataDirectory;
         var keys = Path.Combine(data, "keys");
 
         Assert.True(Directory.Exists(keys), "the key ring lives beside the database");
@@ -49,33 +46,27 @@ public sealed class SecurityIdentityTests(ServerFixture server) : IClassFixture<
     }
 
     [Theory]
-    [InlineData("PUT", "password", """{"password":"another-long-password"}""", "user.password")]
-    [InlineData("PUT", "disabled", """{"disabled":true}""", "user.disable")]
-    [InlineData("POST", "sign-out", null, "user.signout")]
-    [InlineData("DELETE", "", null, "user.delete")]
-    public async Task TokenAlreadyHeld_Gets401_AtOnce_AfterTheAccountChanges_AndTheChangeIsAudited(string method, string path, string? body, string action)
+    [InlineData("user.password")]
+    [InlineData("user.disable")]
+    [InlineData("user.signout")]
+    [InlineData("user.delete")]
+    public async Task TokenAlreadyHeld_Gets401_AtOnce_AfterTheAccountChanges_AndTheChangeIsAudited(string action)
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var username = await CreateUserAsync(admin, "Operator");
-        using var holder = await SignedInAsync(username, Password);
-        using (var before = await holder.GetAsync("/api/v1/admin/fleets"))
-        {
-            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
-        }
+        using var admin = await server.App.CreateAdminAsync();
+        var username = await CreateOperatorAsync(admin);
+        using var holder = await server.App.SignInAsync(username, Password);
+        await holder.ListFleetsAsync();
 
-        using var request = new HttpRequestMessage(new HttpMethod(method), $"/api/v1/admin/users/{username}/{path}".TrimEnd('/'));
-        if (body is not null)
+        await (action switch
         {
-            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
-        }
+            "user.password" => admin.SetPasswordAsync(username, "another long password for this account"),
+            "user.disable" => admin.SetDisabledAsync(username, true),
+            "user.signout" => admin.SignOutUserAsync(username),
+            _ => admin.DeleteUserAsync(username),
+        });
 
-        using (var changed = await admin.SendAsync(request))
-        {
-            await changed.JsonAsync(HttpStatusCode.OK);
-        }
-
-        using var after = await holder.GetAsync("/api/v1/admin/fleets");
-        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        var refused = await Assert.ThrowsAsync<HiPortalApiException>(() => holder.ListFleetsAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
         var audit = await admin.AuditAsync($"scope=user&target={username}");
         Assert.Contains(audit, row => row.GetProperty("action").GetString() == action);
     }
@@ -83,75 +74,53 @@ public sealed class SecurityIdentityTests(ServerFixture server) : IClassFixture<
     [Fact]
     public async Task DisabledUser_CannotSignIn_AndCanAgainOnceEnabled()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var username = await CreateUserAsync(admin, "Operator");
-        using (var disabled = await admin.PutAsJsonAsync($"/api/v1/admin/users/{username}/disabled", new { disabled = true }))
-        {
-            await disabled.JsonAsync(HttpStatusCode.OK);
-        }
+        using var admin = await server.App.CreateAdminAsync();
+        var username = await CreateOperatorAsync(admin);
+        await admin.SetDisabledAsync(username, true);
 
-        using var refused = await server.Anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username, password = Password });
-        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, await SignInStatusAsync(username, Password));
 
-        using (var enabled = await admin.PutAsJsonAsync($"/api/v1/admin/users/{username}/disabled", new { disabled = false }))
-        {
-            await enabled.JsonAsync(HttpStatusCode.OK);
-        }
+        await admin.SetDisabledAsync(username, false);
 
-        using var accepted = await server.Anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username, password = Password });
-        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync(username, Password));
     }
 
     [Fact]
     public async Task NewPassword_ReplacesTheOldOne_ForSignIn()
     {
-        using var admin = await server.App.CreateAdminClientAsync();
-        var username = await CreateUserAsync(admin, "Operator");
+        const string NewPassword = "a brand new password for this account";
+        using var admin = await server.App.CreateAdminAsync();
+        var username = await CreateOperatorAsync(admin);
 
-        using (var changed = await admin.PutAsJsonAsync($"/api/v1/admin/users/{username}/password", new { password = "a-brand-new-password" }))
-        {
-            await changed.JsonAsync(HttpStatusCode.OK);
-        }
+        await admin.SetPasswordAsync(username, NewPassword);
 
-        using var old = await server.Anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username, password = Password });
-        using var fresh = await server.Anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username, password = "a-brand-new-password" });
-        Assert.Equal(HttpStatusCode.Unauthorized, old.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, await SignInStatusAsync(username, Password));
+        Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync(username, NewPassword));
     }
 
     [Fact]
     public async Task TwoAdminsDemotingEachOtherAtOnce_LeaveExactlyOneAdmin()
     {
         // A server of its own: the race needs exactly two admins.
-        await using var app = new HiPortalApp();
-        (await app.StartAsync()).Dispose();
-        using var first = await app.CreateAdminClientAsync();
+        await using var app = await HiPortalHost.StartAsync();
+        using var first = await app.CreateAdminAsync();
         for (var round = 0; round < 5; round++)
         {
-            var second = FleetApi.Unique("rival");
-            using (var created = await first.PostAsJsonAsync("/api/v1/admin/users", new { username = second, password = Password, role = "Admin" }))
-            {
-                await created.JsonAsync(HttpStatusCode.Created);
-            }
-
-            using var secondClient = await SignedInAsync(app, second, Password);
+            var second = Samples.Unique("rival");
+            await first.CreateUserAsync(second, Password, "Admin");
+            using var secondClient = await app.SignInAsync(second, Password);
 
             var answers = await Task.WhenAll(
-                first.PutAsJsonAsync($"/api/v1/admin/users/{second}/role", new { role = "Operator" }),
-                secondClient.PutAsJsonAsync("/api/v1/admin/users/admin/role", new { role = "Operator" }));
+                StatusAsync(() => first.SetRoleAsync(second, "Operator")),
+                StatusAsync(() => secondClient.SetRoleAsync("admin", "Operator")));
 
-            var statuses = answers.Select(a => a.StatusCode).ToList();
-            answers.ToList().ForEach(a => a.Dispose());
-            Assert.Single(statuses, HttpStatusCode.OK);
-            var admins = await Database.CountAsync(app.DatabasePath, "SELECT COUNT(*) FROM Users WHERE Role = 'Admin' AND Disabled = 0");
-            Assert.Equal(1, admins);
-            if (statuses[1] == HttpStatusCode.OK)
+            Assert.Single(answers, HttpStatusCode.OK);
+            Assert.Equal(1, await app.Database.CountAsync("SELECT COUNT(*) FROM Users WHERE Role = 'Admin' AND Disabled = 0"));
+            if (answers[1] == HttpStatusCode.OK)
             {
                 // The rival won: make the bootstrap admin an admin again, and the rival an operator, for the next round.
-                using var restore = await secondClient.PutAsJsonAsync("/api/v1/admin/users/admin/role", new { role = "Admin" });
-                await restore.JsonAsync(HttpStatusCode.OK);
-                using var demote = await first.PutAsJsonAsync($"/api/v1/admin/users/{second}/role", new { role = "Operator" });
-                await demote.JsonAsync(HttpStatusCode.OK);
+                await secondClient.SetRoleAsync("admin", "Admin");
+                await first.SetRoleAsync(second, "Operator");
             }
         }
     }
@@ -159,33 +128,40 @@ public sealed class SecurityIdentityTests(ServerFixture server) : IClassFixture<
     [Fact]
     public async Task LastEnabledAdmin_CannotBeDisabledOrDeleted()
     {
-        await using var app = new HiPortalApp();
-        (await app.StartAsync()).Dispose();
-        using var admin = await app.CreateAdminClientAsync();
+        await using var app = await HiPortalHost.StartAsync();
+        using var admin = await app.CreateAdminAsync();
 
-        using var disable = await admin.PutAsJsonAsync("/api/v1/admin/users/admin/disabled", new { disabled = true });
-        using var delete = await admin.DeleteAsync("/api/v1/admin/users/admin");
+        var disable = await StatusAsync(() => admin.SetDisabledAsync("admin", true));
+        var delete = await StatusAsync(() => admin.DeleteUserAsync("admin"));
 
-        Assert.Equal(HttpStatusCode.Conflict, disable.StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, disable);
+        Assert.Equal(HttpStatusCode.Conflict, delete);
     }
 
-    private async Task<string> CreateUserAsync(HttpClient admin, string role)
+    private static async Task<string> CreateOperatorAsync(HiPortalClient admin)
     {
-        var username = FleetApi.Unique("acct");
-        using var created = await admin.PostAsJsonAsync("/api/v1/admin/users", new { username, password = Password, role });
-        await created.JsonAsync(HttpStatusCode.Created);
+        var username = Samples.Unique("acct");
+        await admin.CreateUserAsync(username, Password, "Operator");
         return username;
     }
 
-    private Task<HttpClient> SignedInAsync(string username, string password) => SignedInAsync(server.App, username, password);
-
-    internal static async Task<HttpClient> SignedInAsync(HiPortalApp app, string username, string password)
+    private async Task<HttpStatusCode> SignInStatusAsync(string username, string password)
     {
-        var client = app.CreateClient();
-        using var response = await client.PostAsJsonAsync("/api/v1/auth/token", new { username, password });
-        var token = (await response.JsonAsync(HttpStatusCode.OK)).GetProperty("token").GetString();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
+        using var client = server.App.CreateAnonymousClient();
+        return await StatusAsync(() => client.SignInAsync(username, password));
+    }
+
+    /// <summary>A typed call's answer as a status: OK, or the status it failed with.</summary>
+    internal static async Task<HttpStatusCode> StatusAsync(Func<Task> call)
+    {
+        try
+        {
+            await call();
+            return HttpStatusCode.OK;
+        }
+        catch (HiPortalApiException failure)
+        {
+            return failure.Status;
+        }
     }
 }

@@ -11,19 +11,20 @@ namespace HiPortal.Server.Tests;
 /// </summary>
 public sealed class SecurityRateLimitTests
 {
+    private const string Infer = "/v2/models/large/infer";
+
     [Fact]
     public async Task OipInference_CostsOneTokenPerSample_SoABigRequestSpendsTheDevicesShare()
     {
-        await using var app = new HiPortalApp();
-        (await app.StartAsync()).Dispose();
-        using var admin = await app.CreateAdminClientAsync();
-        var fleet = FleetApi.Unique("samples");
+        await using var app = await HiPortalHost.StartAsync();
+        using var admin = await app.CreateAdminAsync();
+        var fleet = Samples.Unique("samples");
         await admin.CreateFleetAsync(fleet);
-        await admin.ChangeFleetSettingsAsync(fleet, new { rateLimitPerSecond = 0.001, rateLimitBurst = 10 });
-        using var device = app.CreateDeviceClient(await app.CreateDeviceAsync("oip", fleet));
+        await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(RateLimitPerSecond: 0.001, RateLimitBurst: 10));
+        using var device = await app.CreateDeviceAsync("oip", fleet);
 
-        using var first = await device.PostAsJsonAsync("/v2/models/large/infer", Infer(8));
-        using var second = await device.PostAsJsonAsync("/v2/models/large/infer", Infer(8));
+        using var first = await device.PostAsJsonAsync(Infer, InferBody(8));
+        using var second = await device.PostAsJsonAsync(Infer, InferBody(8));
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         await AssertTooManyAsync(second);
@@ -32,57 +33,53 @@ public sealed class SecurityRateLimitTests
     [Fact]
     public async Task OperatorsAndAdmins_AreLimitedToo_EachOnTheirOwnShare_WithTheSame429()
     {
-        await using var app = new HiPortalApp(new Dictionary<string, string?>
+        await using var app = await HiPortalHost.StartAsync(new HiPortalHostOptions
         {
-            ["RateLimits:UserPerSecond"] = "0.001",
-            ["RateLimits:UserBurst"] = "4",
+            Settings = new Dictionary<string, string?> { ["RateLimits:UserPerSecond"] = "0.001", ["RateLimits:UserBurst"] = "4" },
         });
-        (await app.StartAsync()).Dispose();
-        using var admin = await app.CreateAdminClientAsync();
-        var operatorName = FleetApi.Unique("op");
-        using (var created = await admin.PostAsJsonAsync("/api/v1/admin/users", new { username = operatorName, password = "operator-password", role = "Operator" }))
-        {
-            await created.JsonAsync(HttpStatusCode.Created);
-        }
+        using var admin = await app.CreateAdminAsync();
+        var operatorName = Samples.Unique("op");
+        await admin.CreateUserAsync(operatorName, HiPortalHost.UserPassword, "Operator");
 
-        using var reader = await SecurityIdentityTests.SignedInAsync(app, operatorName, "operator-password");
+        using var reader = await app.SignInAsync(operatorName, HiPortalHost.UserPassword);
         for (var i = 0; i < 4; i++)
         {
-            using var allowed = await reader.GetAsync("/api/v1/admin/fleets");
-            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            await reader.ListFleetsAsync();
         }
 
-        using var refused = await reader.GetAsync("/api/v1/admin/fleets");
+        using var refused = await reader.GetAsync(Routes.Fleets);
         await AssertTooManyAsync(refused);
         // The admin has spent 1 of 4 (creating the operator): the operator's share was its own.
         for (var i = 0; i < 3; i++)
         {
-            using var allowed = await admin.GetAsync("/api/v1/admin/fleets");
-            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            await admin.ListFleetsAsync();
         }
 
-        using var adminRefused = await admin.PostAsJsonAsync("/v2/models/large/infer", Infer(1));
+        using var adminRefused = await admin.PostAsJsonAsync(Infer, InferBody(1));
         await AssertTooManyAsync(adminRefused);
     }
 
     [Fact]
     public async Task RequestBodies_BeyondTheServersBufferBudget_Get503WithRetryAfter_AndTheBudgetIsReturned()
     {
-        await using var app = new HiPortalApp(new Dictionary<string, string?> { ["RateLimits:MaxBufferedBodyBytes"] = (1024 * 1024).ToString() });
-        (await app.StartAsync()).Dispose();
-        using var admin = await app.CreateAdminClientAsync();
-        var big = JsonSerializer.Serialize(Infer(1)).PadRight(2 * 1024 * 1024);
+        await using var app = await HiPortalHost.StartAsync(new HiPortalHostOptions
+        {
+            Settings = new Dictionary<string, string?> { ["RateLimits:MaxBufferedBodyBytes"] = (1024 * 1024).ToString() },
+        });
+        using var admin = await app.CreateAdminAsync();
+        var big = JsonSerializer.Serialize(InferBody(1)).PadRight(2 * 1024 * 1024);
 
-        using var refused = await admin.PostAsync("/v2/models/large/infer", new StringContent(big, System.Text.Encoding.UTF8, "application/json"));
-        using var small = await admin.PostAsJsonAsync("/v2/models/large/infer", Infer(1));
+        using var refused = await admin.PostAsync(Infer, RawJson(big));
+        using var small = await admin.PostAsJsonAsync(Infer, InferBody(1));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
-        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(WireHeaders.ProblemContentType, refused.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.OK, small.StatusCode);
     }
 
-    internal static object Infer(int samples)
+    /// <summary>An OIP inference request for the first <paramref name="samples"/> test images.</summary>
+    internal static object InferBody(int samples)
     {
         var data = Enumerable.Range(0, samples).SelectMany(i => Samples.Test.Image(i).ToArray().Select(p => p / 255f)).ToArray();
         return new { inputs = new[] { new { name = "input", shape = new[] { samples, 1, 28, 28 }, datatype = "FP32", data } } };
@@ -94,7 +91,7 @@ public sealed class SecurityRateLimitTests
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, $"expected 429, got {(int)response.StatusCode}: {text}");
         Assert.True(response.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(WireHeaders.ProblemContentType, response.Content.Headers.ContentType?.MediaType);
         using var problem = JsonDocument.Parse(text);
         Assert.Equal(429, problem.RootElement.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("error").GetString()));

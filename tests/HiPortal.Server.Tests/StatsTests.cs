@@ -9,7 +9,8 @@ namespace HiPortal.Server.Tests;
 public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
     private const int Precision = 9;
-    private static readonly DateTimeOffset s_minute = new(2026, 3, 2, 10, 0, 0, TimeSpan.Zero);
+    // 10:00 yesterday (UTC): a whole minute, and recent, as the server accepts telemetry only from the last two years.
+    private static readonly DateTimeOffset s_minute = TelemetryTests.Yesterday(10);
 
     [Fact]
     public async Task Stats_AreReadableByOperatorsAndAdmins_ForbiddenToDevices_AndNeedAuthorization()

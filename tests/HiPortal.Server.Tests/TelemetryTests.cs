@@ -9,7 +9,8 @@ namespace HiPortal.Server.Tests;
 
 public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
-    private static readonly DateTimeOffset s_start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    // Noon yesterday (UTC), not a calendar date: the server accepts telemetry only from the last two years.
+    private static readonly DateTimeOffset s_start = Yesterday(12);
 
     [Fact]
     public async Task PostTelemetry_StoresEachReport_AndAnswersWithCountersAndConfigVersion()
@@ -89,7 +90,7 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
     [InlineData("sequence", "\"twelve\"", "reports[0].sequence")]
     [InlineData("sequence", "1.5", "reports[0].sequence")]
     [InlineData("periodStart", "\"yesterday\"", "reports[0].periodStart")]
-    [InlineData("periodEnd", "\"2026-03-01T11:59:59Z\"", "reports[0].periodEnd")]
+    [InlineData("periodEnd", BeforeStart, "reports[0].periodEnd")]
     [InlineData("samples", "-1", "reports[0].samples")]
     [InlineData("samples", "null", "reports[0].samples")]
     [InlineData("decidedLocally", "95", "reports[0].samples")]
@@ -103,7 +104,7 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
     {
         var (device, client) = await NewDeviceAsync($"tel-invalid-{field}");
         var report = Report(1);
-        report[field] = JsonNode.Parse(json);
+        report[field] = json == BeforeStart ? s_start.AddSeconds(-1).ToString("O") : JsonNode.Parse(json);
 
         await AssertInvalidAsync(client, Body(report), expectedField);
         Assert.Equal(0, await TelemetryRowsAsync(device.DeviceId));
@@ -166,6 +167,16 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
     }
 
+    /// <summary>A period end one second before <see cref="Report"/>'s first period starts (not a constant: dates are relative).</summary>
+    private const string BeforeStart = "one second before periodStart";
+
+    /// <summary>A whole hour of yesterday (UTC): recent enough for the server's telemetry bounds, fixed within a run.</summary>
+    internal static DateTimeOffset Yesterday(int hour)
+    {
+        var day = DateTimeOffset.UtcNow.AddDays(-1);
+        return new DateTimeOffset(day.Year, day.Month, day.Day, hour, 0, 0, TimeSpan.Zero);
+    }
+
     internal static JsonObject Report(long sequence, long samples = 100, long decidedLocally = 90, long offloaded = 10,
         double energyJoules = 0.21, DateTimeOffset? periodEnd = null, long bytesSent = 7840, long rttMicrosSum = 230_000,
         long rttCount = 10)
@@ -198,7 +209,7 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
         return (await response.Content.ReadFromJsonAsync<TelemetryResponse>())!;
     }
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string body) =>
+    internal static Task<HttpResponseMessage> PostAsync(HttpClient client, string body) =>
         client.PostAsync("/api/v1/telemetry", new StringContent(body, Encoding.UTF8, "application/json"));
 
     private static async Task AssertInvalidAsync(HttpClient client, string body, string expectedField)

@@ -100,6 +100,10 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
     /// <summary>A client with <paramref name="bearer"/> as its credential (a token or a device key).</summary>
     public HiPortalClient CreateClient(string bearer) => new(HttpAddress) { Bearer = bearer };
 
+    /// <summary>A client that keeps cookies and does not follow redirects, as a test drives the dashboard's pages and forms.</summary>
+    public HiPortalClient CreateBrowserClient() =>
+        new(HttpAddress, new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() });
+
     public Task<HiPortalClient> CreateAdminAsync() => SignInAsync("admin", AdminPassword);
 
     public async Task<HiPortalClient> SignInAsync(string username, string password)
@@ -139,6 +143,11 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(AppContext.BaseDirectory);
+        if (_options.Environment is { } environment)
+        {
+            builder.UseEnvironment(environment);
+        }
+
         builder.UseSetting("Database:Path", DatabasePath);
         // The in-process demo fleet would post into every test server (WebApplicationFactory runs as Development).
         builder.UseSetting("Demo:Enabled", "false");

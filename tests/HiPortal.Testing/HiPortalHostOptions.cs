@@ -2,11 +2,14 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace HiPortal.Testing;
 
-/// <summary>How a test wants its server: extra settings, a fake clock, HTTPS, a fixed port, a data directory it keeps.</summary>
+/// <summary>How a test wants its server: extra settings, an environment, a fake clock, HTTPS, a fixed port, a data directory it keeps.</summary>
 public sealed record HiPortalHostOptions
 {
     /// <summary>Configuration keys (e.g. <c>Batching:MaxQueueDelay</c>) set on top of appsettings.json.</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>The hosting environment (e.g. <c>Production</c>); null: Development, as WebApplicationFactory runs.</summary>
+    public string? Environment { get; init; }
 
     /// <summary>Replaces the server's clock (presence, rate limits, long-poll waits, background timers).</summary>
     public TimeProvider? Time { get; init; }

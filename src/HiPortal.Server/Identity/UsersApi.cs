@@ -85,7 +85,3 @@ public static class UsersApi
         : string.Equals(role, Roles.Operator, StringComparison.OrdinalIgnoreCase) ? Roles.Operator
         : null;
 }
-
-public sealed record SetPasswordRequest(string? Password);
-
-public sealed record SetDisabledRequest(bool? Disabled);
