@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
-using HiPortal.Core.Data;
 using HiPortal.Client;
 using HiPortal.Client.Hosting;
 using HiPortal.Contracts;
+using HiPortal.Core.Data;
 using Microsoft.AspNetCore.SignalR.Client;
 using Spectre.Console;
 

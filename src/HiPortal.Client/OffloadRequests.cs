@@ -7,10 +7,10 @@ public static class OffloadRequests
 {
     public static OffloadRequest Image(string sampleId, ReadOnlySpan<byte> pixels, int localClass, double confidence, int? label = null,
         long? localMicros = null) => new()
-    {
-        SampleId = sampleId,
-        Input = new SampleInput { Datatype = "UINT8", Shape = [pixels.Length], Data = Convert.ToBase64String(pixels) },
-        Local = new LocalDecision { PredictedClass = localClass, Confidence = confidence, InferenceMicros = localMicros },
-        Label = label,
-    };
+        {
+            SampleId = sampleId,
+            Input = new SampleInput { Datatype = "UINT8", Shape = [pixels.Length], Data = Convert.ToBase64String(pixels) },
+            Local = new LocalDecision { PredictedClass = localClass, Confidence = confidence, InferenceMicros = localMicros },
+            Label = label,
+        };
 }

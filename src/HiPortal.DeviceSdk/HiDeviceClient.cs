@@ -1,5 +1,5 @@
-using HiPortal.Contracts;
 using System.Security.Cryptography;
+using HiPortal.Contracts;
 using HiPortal.DeviceSdk.Config;
 using HiPortal.DeviceSdk.Local;
 using HiPortal.DeviceSdk.Offload;

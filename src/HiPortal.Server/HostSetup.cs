@@ -1,6 +1,3 @@
-using HiPortal.Server.Problems;
-using HiPortal.Server.RateLimiting;
-
 namespace HiPortal.Server;
 
 /// <summary>Where the host finds its settings, web root and data, and the cross-cutting services.</summary>

@@ -26,7 +26,7 @@ public sealed class EvaluateRun : IDisposable
 [Collection(RealModelsCollection.Name)]
 public sealed class EvaluateCommandTests(RealModelsFixture models, EvaluateRun run) : IClassFixture<EvaluateRun>, IDisposable
 {
-    private static readonly byte[] PngMagic = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    private static readonly byte[] s_pngMagic = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     private readonly DirectoryInfo _failureOut = Directory.CreateTempSubdirectory("hiportal-evaluate-failure-");
 
@@ -70,7 +70,7 @@ public sealed class EvaluateCommandTests(RealModelsFixture models, EvaluateRun r
         var png = File.ReadAllBytes(run.File(plot + ".png"));
         var svg = File.ReadAllText(run.File(plot + ".svg"));
 
-        Assert.Equal(PngMagic, png.Take(PngMagic.Length));
+        Assert.Equal(s_pngMagic, png.Take(s_pngMagic.Length));
         Assert.True(png.Length > 1000, $"{plot}.png has only {png.Length} bytes");
         Assert.Contains("<svg", svg, StringComparison.Ordinal);
     }

@@ -16,10 +16,10 @@ public class EvaluationAcceptanceTests(RealModelsFixture models)
     private const double BudgetSlack = 0.02;
 
     // HiEvaluator's defaults: within 1 point of large, 20 % offload budget, β = 0.3.
-    private static readonly EvaluationSettings Settings = new();
+    private static readonly EvaluationSettings s_settings = new();
 
     private readonly EvaluationReport _report = HiEvaluator.Run(
-        models.TinyCalibration, models.LargeCalibration, models.TinyTest, models.LargeTest, Settings);
+        models.TinyCalibration, models.LargeCalibration, models.TinyTest, models.LargeTest, s_settings);
 
     private OperatingPoint Point(string name) => Assert.Single(_report.Points, p => p.Name == name);
 
@@ -40,7 +40,7 @@ public class EvaluationAcceptanceTests(RealModelsFixture models)
         var calibration = HandCurve.Of(models.TinyCalibration, models.LargeCalibration);
         var threshold = Point(TargetPoint).Threshold!.Value;
         // "Within 1 point of large" on 5,000 calibration images is at most 50 fewer correct answers.
-        var targetCorrect = calibration.LargeCorrect - (int)Math.Round(Settings.TargetGapPoints / 100 * calibration.Count);
+        var targetCorrect = calibration.LargeCorrect - (int)Math.Round(s_settings.TargetGapPoints / 100 * calibration.Count);
 
         var chosen = calibration.At(threshold);
 
@@ -67,9 +67,9 @@ public class EvaluationAcceptanceTests(RealModelsFixture models)
 
         var chosen = calibration.At(point.Threshold!.Value);
 
-        Assert.InRange(chosen.OffloadFraction, 0, Settings.OffloadBudget);
-        Assert.All(calibration.Cuts().Where(c => c.OffloadFraction <= Settings.OffloadBudget), c => Assert.True(c.Correct <= chosen.Correct));
-        Assert.InRange(point.OffloadFraction, 0, Settings.OffloadBudget + BudgetSlack);
+        Assert.InRange(chosen.OffloadFraction, 0, s_settings.OffloadBudget);
+        Assert.All(calibration.Cuts().Where(c => c.OffloadFraction <= s_settings.OffloadBudget), c => Assert.True(c.Correct <= chosen.Correct));
+        Assert.InRange(point.OffloadFraction, 0, s_settings.OffloadBudget + BudgetSlack);
     }
 
     [Fact]
@@ -79,8 +79,8 @@ public class EvaluationAcceptanceTests(RealModelsFixture models)
 
         var chosen = calibration.At(Point(MinCostPoint).Threshold!.Value);
 
-        var best = calibration.Cuts().Min(c => c.Cost(Settings.Beta));
-        Assert.Equal(best, chosen.Cost(Settings.Beta), 9);
+        var best = calibration.Cuts().Min(c => c.Cost(s_settings.Beta));
+        Assert.Equal(best, chosen.Cost(s_settings.Beta), 9);
     }
 
     [Theory]

@@ -9,7 +9,7 @@ namespace HiPortal.Cli.Tests;
 public class ModelCardTests
 {
     // As published with the dataset: github.com/zalandoresearch/fashion-mnist, README, "Labels" (0..9).
-    private static readonly string[] PublishedClassNames =
+    private static readonly string[] s_publishedClassNames =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
     private static ModelCard CommittedCard(string model) => ModelCard.LoadNamed(model, RepoPaths.Models);
@@ -127,12 +127,12 @@ public class ModelCardTests
     [InlineData("large")]
     public void Card_ListsTheTenFashionMnistClassNamesInLabelOrder(string model)
     {
-        Assert.Equal(PublishedClassNames, CommittedCard(model).ClassNames);
+        Assert.Equal(s_publishedClassNames, CommittedCard(model).ClassNames);
     }
 
     [Fact]
     public void DataReader_UsesThePublishedClassNames()
     {
-        Assert.Equal(PublishedClassNames, FashionMnist.ClassNames);
+        Assert.Equal(s_publishedClassNames, FashionMnist.ClassNames);
     }
 }

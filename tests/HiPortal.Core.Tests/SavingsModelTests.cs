@@ -4,7 +4,7 @@ namespace HiPortal.Core.Tests;
 
 public class SavingsModelTests
 {
-    private static readonly DeviceProfile Profile = new(
+    private static readonly DeviceProfile s_profile = new(
         Name: "test",
         UplinkBytesPerSecond: 1000,
         DownlinkBytesPerSecond: 2000,
@@ -18,7 +18,7 @@ public class SavingsModelTests
     [Fact]
     public void Estimate_MatchesHandComputedFormulas()
     {
-        var estimate = SavingsModel.Estimate(0.25, sampleBytes: 1000, responseBytes: 400, Profile,
+        var estimate = SavingsModel.Estimate(0.25, sampleBytes: 1000, responseBytes: 400, s_profile,
             serverQueueSeconds: 0.01, serverInferenceSeconds: 0.04);
 
         Assert.Equal(1000, estimate.BytesSentFullOffload);
@@ -39,7 +39,7 @@ public class SavingsModelTests
     [Fact]
     public void Estimate_WhenEverythingIsOffloaded_CostsMoreThanFullOffload()
     {
-        var estimate = SavingsModel.Estimate(1, 1000, 400, Profile, 0, 0);
+        var estimate = SavingsModel.Estimate(1, 1000, 400, s_profile, 0, 0);
 
         // HI still runs the tiny model first, so it is 0.05 s and 0.1 J worse than offloading outright.
         Assert.Equal(0, estimate.BandwidthSavedFraction);
@@ -54,7 +54,7 @@ public class SavingsModelTests
     [InlineData(0.5, 0)]
     public void Estimate_RejectsBadFractionOrSize(double fraction, int sampleBytes)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => SavingsModel.Estimate(fraction, sampleBytes, 100, Profile, 0, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SavingsModel.Estimate(fraction, sampleBytes, 100, s_profile, 0, 0));
     }
 
     [Fact]

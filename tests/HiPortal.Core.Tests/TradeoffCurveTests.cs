@@ -9,14 +9,14 @@ public class TradeoffCurveTests
     //   score:   0.9   0.3   0.6   0.3   0.95  0.5
     //   tiny:    ok    no    ok    ok    no    no     → tiny accuracy 3/6
     //   large:   ok    ok    no    ok    no    ok     → large accuracy 4/6
-    private static readonly double[] Scores = [0.9, 0.3, 0.6, 0.3, 0.95, 0.5];
-    private static readonly bool[] Tiny = [true, false, true, true, false, false];
-    private static readonly bool[] Large = [true, true, false, true, false, true];
+    private static readonly double[] s_scores = [0.9, 0.3, 0.6, 0.3, 0.95, 0.5];
+    private static readonly bool[] s_tiny = [true, false, true, true, false, false];
+    private static readonly bool[] s_large = [true, true, false, true, false, true];
 
     // Offloading a group changes the correct count by (large − tiny) in it:
     //   0.3: #1 +1, #3 0 → +1;  0.5: #5 +1;  0.6: #2 −1;  0.9: #0 0;  0.95: #4 0.
     // Starting from 3 correct: 3, 4, 5, 4, 4, 4 (out of 6).
-    private static readonly TradeoffPoint[] Expected =
+    private static readonly TradeoffPoint[] s_expected =
     [
         new(0.0, 0.0 / 6, 3.0 / 6),
         new(0.5, 2.0 / 6, 4.0 / 6),    // θ = next distinct score: "< 0.5" offloads both 0.3s
@@ -26,14 +26,14 @@ public class TradeoffCurveTests
         new(Math.BitIncrement(0.95), 6.0 / 6, 4.0 / 6),
     ];
 
-    private static TradeoffCurve Curve() => TradeoffCurve.Build(Scores, Tiny, Large);
+    private static TradeoffCurve Curve() => TradeoffCurve.Build(s_scores, s_tiny, s_large);
 
     [Fact]
     public void Build_OnSixSamples_GivesHandComputedCurve()
     {
         var curve = Curve();
 
-        Assert.Equal(Expected, curve.Points);
+        Assert.Equal(s_expected, curve.Points);
         Assert.Equal(6, curve.Count);
         Assert.Equal(0.5, curve.TinyAccuracy);
         Assert.Equal(4.0 / 6, curve.LargeAccuracy);

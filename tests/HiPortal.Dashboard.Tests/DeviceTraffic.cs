@@ -25,10 +25,18 @@ public static class DeviceTraffic
             var end = now.AddSeconds(-10 * (periods.Length - 1 - i));
             return new TelemetryPeriod
             {
-                Sequence = firstSequence + i, PeriodStart = end.AddSeconds(-10), PeriodEnd = end, Samples = p.Samples,
-                DecidedLocally = p.Samples - p.Offloaded, Offloaded = p.Offloaded, LocalInferenceMicros = 950 * p.Samples,
-                BytesSent = 784 * p.Offloaded, OffloadRttMicrosSum = 23_000 * p.Offloaded, OffloadRttCount = p.Offloaded,
-                EnergyJoules = 0.002 * p.Samples, Dropped = 0,
+                Sequence = firstSequence + i,
+                PeriodStart = end.AddSeconds(-10),
+                PeriodEnd = end,
+                Samples = p.Samples,
+                DecidedLocally = p.Samples - p.Offloaded,
+                Offloaded = p.Offloaded,
+                LocalInferenceMicros = 950 * p.Samples,
+                BytesSent = 784 * p.Offloaded,
+                OffloadRttMicrosSum = 23_000 * p.Offloaded,
+                OffloadRttCount = p.Offloaded,
+                EnergyJoules = 0.002 * p.Samples,
+                Dropped = 0,
             };
         });
         await device.PostTelemetryAsync(new TelemetryBatch([.. reports]));

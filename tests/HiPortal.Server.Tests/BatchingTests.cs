@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HiPortal.Server.Inference;
-using HiPortal.Server.Ingest;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HiPortal.Server.Tests;
@@ -63,14 +62,17 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
     [Fact]
     public async Task PostOffload_Returns503WithRetryAfter_WhenQueueIsFull()
     {
-        await using var app = await HiPortalHost.StartAsync(new() { Settings = new Dictionary<string, string?>
+        await using var app = await HiPortalHost.StartAsync(new()
         {
-            ["Batching:QueueCapacity"] = "1",
-            // The longest delay the options allow: the second request must arrive while the first is still held,
-            // and a busy 2-core CI machine can take a few hundred milliseconds to send it.
-            ["Batching:MaxQueueDelay"] = "00:00:01",
-            ["Batching:MaxBatchSize"] = "8",
-        } });
+            Settings = new Dictionary<string, string?>
+            {
+                ["Batching:QueueCapacity"] = "1",
+                // The longest delay the options allow: the second request must arrive while the first is still held,
+                // and a busy 2-core CI machine can take a few hundred milliseconds to send it.
+                ["Batching:MaxQueueDelay"] = "00:00:01",
+                ["Batching:MaxBatchSize"] = "8",
+            }
+        });
         using var device = await app.CreateDeviceAsync();
         var queue = app.Services.GetRequiredService<BatchingQueue>();
 
@@ -98,11 +100,14 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
     [Fact]
     public async Task PostOffload_Returns503AndNeverRunsTheModel_WhenTheDeadlinePassesInTheQueue()
     {
-        await using var app = await HiPortalHost.StartAsync(new() { Settings = new Dictionary<string, string?>
+        await using var app = await HiPortalHost.StartAsync(new()
         {
-            ["Batching:MaxQueueDelay"] = "00:00:00.500",
-            ["Batching:MaxBatchSize"] = "8",
-        } });
+            Settings = new Dictionary<string, string?>
+            {
+                ["Batching:MaxQueueDelay"] = "00:00:00.500",
+                ["Batching:MaxBatchSize"] = "8",
+            }
+        });
         using var client = app.CreateAnonymousClient();
         using var device = await app.CreateDeviceAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/offloads")

@@ -10,7 +10,7 @@ public sealed class ConfigValuesTests
     {
         var changed = ConfigValues.FleetDefaults.With(new ConfigChange(Rule: "TOP2-LR", Coefficients: [0.1, 2, -3]));
 
-        Assert.Equal(new DeviceConfiguration("top2-lr", 0.65, [0.1, 2, -3], 10), changed.Resolve(), DeviceConfigurationComparer);
+        Assert.Equal(new DeviceConfiguration("top2-lr", 0.65, [0.1, 2, -3], 10), changed.Resolve(), s_deviceConfigurationComparer);
     }
 
     [Fact]
@@ -21,11 +21,11 @@ public sealed class ConfigValuesTests
 
         var effective = overrides.Over(fleet).Resolve();
 
-        Assert.Equal(new DeviceConfiguration("max-softmax", 0.4, [1, 2, 3], 30), effective, DeviceConfigurationComparer);
+        Assert.Equal(new DeviceConfiguration("max-softmax", 0.4, [1, 2, 3], 30), effective, s_deviceConfigurationComparer);
         Assert.True(ConfigValues.None.IsEmpty);
         Assert.False(overrides.IsEmpty);
     }
 
-    private static readonly IEqualityComparer<DeviceConfiguration> DeviceConfigurationComparer =
+    private static readonly IEqualityComparer<DeviceConfiguration> s_deviceConfigurationComparer =
         EqualityComparer<DeviceConfiguration>.Create((a, b) => a!.SameAs(b!), c => c.Rule.GetHashCode(StringComparison.Ordinal));
 }

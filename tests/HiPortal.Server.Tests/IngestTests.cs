@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using HiPortal.Server.Ingest;
 
 namespace HiPortal.Server.Tests;
 

@@ -1,4 +1,3 @@
-using HiPortal.Core.Decisions;
 using HiPortal.Core.Inference;
 
 namespace HiPortal.Server.Tests;

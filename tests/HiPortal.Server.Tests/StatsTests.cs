@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using HiPortal.Core.Savings;
-using HiPortal.Server.Ingest;
 
 namespace HiPortal.Server.Tests;
 

@@ -1,7 +1,6 @@
-using Xunit;
-
 using System.Net;
 using System.Text.Json;
+using Xunit;
 
 namespace HiPortal.Testing;
 

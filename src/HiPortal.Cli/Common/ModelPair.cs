@@ -1,5 +1,5 @@
-using HiPortal.Core.Codec;
 using System.Diagnostics;
+using HiPortal.Core.Codec;
 using HiPortal.Core.Data;
 using HiPortal.Core.Evaluation;
 using HiPortal.Core.Inference;

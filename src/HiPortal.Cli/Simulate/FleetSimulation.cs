@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using HiPortal.Cli.Common;
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
@@ -62,16 +61,16 @@ public static class FleetSimulation
     /// <summary>How each virtual device's SDK client is set up.</summary>
     public static HiDeviceOptions DeviceOptions(SimulationSettings settings, string key, OnnxClassifier tiny, DeviceProfile profile,
         HttpMessageHandler network) => new()
-    {
-        ServerUri = settings.Server,
-        DeviceKey = key,
-        Model = tiny,
-        Profile = profile,
-        OfflineBufferCapacity = settings.BufferCapacity,
-        // One connection pool (pinning or --insecure included) for the whole simulated fleet.
-        HttpMessageHandler = network,
-        // An admin's change reaches a device within moments; otherwise only with its next offload answer or
-        // telemetry report, seconds later for a device that is mostly confident.
-        LongPollConfiguration = true,
-    };
+        {
+            ServerUri = settings.Server,
+            DeviceKey = key,
+            Model = tiny,
+            Profile = profile,
+            OfflineBufferCapacity = settings.BufferCapacity,
+            // One connection pool (pinning or --insecure included) for the whole simulated fleet.
+            HttpMessageHandler = network,
+            // An admin's change reaches a device within moments; otherwise only with its next offload answer or
+            // telemetry report, seconds later for a device that is mostly confident.
+            LongPollConfiguration = true,
+        };
 }

@@ -23,7 +23,7 @@ public static class SampleCodec
     public const string ShapeField = "input.shape";
     public const string DatatypeField = "input.datatype";
 
-    private static readonly int[][] AcceptedShapes = [[PixelCount], [Height, Width], [1, Height, Width], [1, 1, Height, Width]];
+    private static readonly int[][] s_acceptedShapes = [[PixelCount], [Height, Width], [1, Height, Width], [1, 1, Height, Width]];
 
     /// <summary>Decodes UINT8 pixels to floats in [0, 1].</summary>
     /// <exception cref="SampleFormatException">The data is not exactly <see cref="Uint8Bytes"/> bytes.</exception>
@@ -48,10 +48,10 @@ public static class SampleCodec
     /// <summary>Null when <paramref name="shape"/> is one sample's: [784], [28, 28], [1, 28, 28] or [1, 1, 28, 28].</summary>
     public static SampleFormatError? TryValidateShape(IReadOnlyList<int>? shape)
     {
-        if (shape is not null && AcceptedShapes.Any(accepted => accepted.SequenceEqual(shape)))
+        if (shape is not null && s_acceptedShapes.Any(accepted => accepted.SequenceEqual(shape)))
             return null;
         var got = shape is null ? "none" : Format(shape);
-        return new SampleFormatError(ShapeField, $"expected one of {string.Join(", ", AcceptedShapes.Select(Format))}, got {got}");
+        return new SampleFormatError(ShapeField, $"expected one of {string.Join(", ", s_acceptedShapes.Select(Format))}, got {got}");
     }
 
     private static SampleFormatError? TryDecodeUint8(ReadOnlySpan<byte> pixels, Span<float> destination)

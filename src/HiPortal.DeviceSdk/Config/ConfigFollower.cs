@@ -1,6 +1,6 @@
-using HiPortal.Contracts;
 using System.Globalization;
 using System.Net.Http.Json;
+using HiPortal.Contracts;
 using HiPortal.DeviceSdk.Transport;
 
 namespace HiPortal.DeviceSdk.Config;

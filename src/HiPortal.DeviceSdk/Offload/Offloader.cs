@@ -1,5 +1,4 @@
 using HiPortal.Contracts;
-using HiPortal.DeviceSdk.Transport;
 
 namespace HiPortal.DeviceSdk.Offload;
 

@@ -1,6 +1,6 @@
-using HiPortal.Contracts;
 using System.Globalization;
 using System.Net.Http.Headers;
+using HiPortal.Contracts;
 using HiPortal.Core.Codec;
 using HiPortal.DeviceSdk.Transport;
 

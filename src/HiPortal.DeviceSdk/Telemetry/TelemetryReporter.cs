@@ -1,5 +1,5 @@
-using HiPortal.Contracts;
 using System.Net.Http.Json;
+using HiPortal.Contracts;
 using HiPortal.Core.Savings;
 using HiPortal.DeviceSdk.Transport;
 

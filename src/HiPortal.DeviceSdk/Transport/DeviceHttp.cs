@@ -1,9 +1,9 @@
-using HiPortal.Contracts;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using HiPortal.Contracts;
 
 namespace HiPortal.DeviceSdk.Transport;
 

@@ -1,11 +1,11 @@
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
 using HiPortal.DeviceSdk;
-using HiPortal.Server.RemoteConfig;
 using HiPortal.Server.Devices;
 using HiPortal.Server.Fleets;
 using HiPortal.Server.Inference;
 using HiPortal.Server.Persistence;
+using HiPortal.Server.RemoteConfig;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;

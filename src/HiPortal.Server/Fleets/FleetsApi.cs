@@ -75,7 +75,9 @@ public static class FleetsApi
         // The same apply as every later change (ConfigService), over the defaults a new fleet starts from.
         var fleet = new Fleet
         {
-            Name = name!, CreatedAt = now, DeviceProfile = request.DeviceProfile ?? "esp32-wifi",
+            Name = name!,
+            CreatedAt = now,
+            DeviceProfile = request.DeviceProfile ?? "esp32-wifi",
             Config = ConfigValues.FleetDefaults.With(change),
         };
         if (ConfigValidation.ValidateResult(DeviceConfiguration.Desired(fleet)) is { } unrunnable)
@@ -161,6 +163,11 @@ public static class FleetsApi
 
     private static object Settings(Fleet f) => new
     {
-        f.RateLimitPerSecond, f.RateLimitBurst, f.DeviceProfile, f.AutoThreshold, f.AutoThresholdMin, f.AutoThresholdMax,
+        f.RateLimitPerSecond,
+        f.RateLimitBurst,
+        f.DeviceProfile,
+        f.AutoThreshold,
+        f.AutoThresholdMin,
+        f.AutoThresholdMax,
     };
 }

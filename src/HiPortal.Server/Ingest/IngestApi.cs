@@ -4,8 +4,8 @@ using HiPortal.Server.Devices;
 using HiPortal.Server.Inference;
 using HiPortal.Server.Observability;
 using HiPortal.Server.Presence;
-using HiPortal.Server.RemoteConfig;
 using HiPortal.Server.Problems;
+using HiPortal.Server.RemoteConfig;
 using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.Ingest;

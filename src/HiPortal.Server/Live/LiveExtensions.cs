@@ -1,5 +1,3 @@
-using HiPortal.Server.Identity;
-
 namespace HiPortal.Server.Live;
 
 public static class LiveExtensions

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
-using HiPortal.Core.Codec;
 using HiPortal.Core.Inference;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Inference;

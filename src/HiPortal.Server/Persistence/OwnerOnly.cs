@@ -41,7 +41,9 @@ public static class OwnerOnly
             {
                 using var _ = new FileStream(path, new FileStreamOptions
                 {
-                    Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FilePermissions,
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = FilePermissions,
                 });
             }
             catch (IOException) when (File.Exists(path))

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using HiPortal.Server.Audit;
 using HiPortal.Server.Devices;
-using HiPortal.Server.Fleets;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Ingest;
 using HiPortal.Server.Persistence;

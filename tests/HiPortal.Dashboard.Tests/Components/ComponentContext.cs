@@ -1,6 +1,5 @@
 using System.Globalization;
 using Bunit;
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
 namespace HiPortal.Dashboard.Tests.Components;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
 using HiPortal.Cli.Simulate;
 using HiPortal.Core.Decisions;
 using Xunit.Abstractions;
