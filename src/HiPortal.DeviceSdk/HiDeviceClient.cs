@@ -87,8 +87,8 @@ public sealed class HiDeviceClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Classifies one 28×28 UINT8 sample, offloading it when the rule says so.</summary>
-    /// <param name="pixels28x28">784 grey pixels, row by row.</param>
+    /// <summary>Classifies one UINT8 sample of the tiny model's input size, offloading it when the rule says so.</summary>
+    /// <param name="pixels28x28">The sample's pixels (H×W UINT8), row by row.</param>
     /// <param name="label">The true class when known (a labelled stream); sent with offloads for the server's statistics.</param>
     /// <param name="sampleId">The offload's id; default: one unique to this client. Reusing an id for another sample is a conflict.</param>
     /// <param name="cancellationToken">Cancels waiting; the sample may still have reached the server.</param>

@@ -76,9 +76,11 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
         using var device = await app.CreateDeviceAsync();
         var queue = app.Services.GetRequiredService<BatchingQueue>();
 
+        var queued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.Enqueued += _ => queued.TrySetResult();
         var first = device.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(0, "fills-the-queue"));
         // The worker holds the first request for up to 1 s while it waits for a fuller batch; it still counts.
-        await Until(() => queue.Depth == 1 || first.IsCompleted);
+        await queued.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(first.IsCompleted, "the first request should still be waiting in the batch");
         using var second = await device.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(1, "finds-it-full"));
 
@@ -126,20 +128,6 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
         Assert.True(Prometheus.Sum(page, "hiportal_executions_total") is null or 0, "the model must not have run");
         Assert.True(Prometheus.Sum(page, "hiportal_inferences_total") is null or 0, "the model must not have run");
         Assert.Equal(1, Prometheus.Sum(page, "hiportal_requests_total", "reason=\"deadline_in_queue\""));
-    }
-
-    /// <summary>
-    /// Waits for a condition on the server's state. The queue raises no event when it changes, so this polls it;
-    /// the timeout only bounds a broken run.
-    /// </summary>
-    private static async Task Until(Func<bool> condition)
-    {
-        var giveUp = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < giveUp, "condition not met within 10 s");
-            await Task.Delay(1);
-        }
     }
 }
 

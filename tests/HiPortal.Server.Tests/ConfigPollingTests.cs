@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using HiPortal.Server.Presence;
+using HiPortal.Server.RemoteConfig;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HiPortal.Server.Tests;
@@ -48,8 +48,9 @@ public sealed class ConfigPollingTests(ServerFixture server) : IClassFixture<Ser
         var fleet = Samples.Unique("twin");
         using var client = await server.App.CreateDeviceAsync("poller", fleet);
 
+        var parked = PollParked(client.DeviceId);
         var poll = client.SendAsync(ConfigRequest("\"v1\"", waitSeconds: 10));
-        await PollHasArrivedAsync(client.DeviceId);
+        await parked;
         Assert.False(poll.IsCompleted, "the poll should wait while nothing has changed");
         var sinceChange = Stopwatch.StartNew();
         await admin.ChangeFleetConfigAsync(fleet, new ConfigChange(Threshold: 0.75));
@@ -123,17 +124,27 @@ public sealed class ConfigPollingTests(ServerFixture server) : IClassFixture<Ser
         return request;
     }
 
-    /// <summary>
-    /// Waits until the server has taken the device's poll (the handler marks the device seen first thing). Nothing
-    /// outside the server signals that a request is parked, so this watches the in-memory presence it records.
-    /// </summary>
-    private async Task PollHasArrivedAsync(string deviceId)
+    /// <summary>Completes when the server has parked a long-poll of <paramref name="deviceId"/> (it subscribed to its next change).</summary>
+    private async Task PollParked(string deviceId)
     {
-        var presence = server.App.Services.GetRequiredService<DevicePresence>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (presence.LastSeen(deviceId, null) is null)
+        var notifier = server.App.Services.GetRequiredService<ConfigNotifier>();
+        var parked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSubscribed(string id)
         {
-            await Task.Delay(5, timeout.Token);
+            if (id == deviceId)
+            {
+                parked.TrySetResult();
+            }
+        }
+
+        notifier.Subscribed += OnSubscribed;
+        try
+        {
+            await parked.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            notifier.Subscribed -= OnSubscribed;
         }
     }
 }

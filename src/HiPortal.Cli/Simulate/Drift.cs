@@ -9,7 +9,7 @@ public enum DriftKind
 }
 
 /// <summary>
-/// Distorts a 28×28 image by an amount that rises linearly from nothing at the start of the run to the full
+/// Distorts an image by an amount that rises linearly from nothing at the start of the run to the full
 /// strength at its end: Gaussian sensor noise, or a brightness offset (an exposure drift).
 /// </summary>
 public static class Drift

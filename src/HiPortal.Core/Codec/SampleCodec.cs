@@ -45,7 +45,7 @@ public static class SampleCodec
         return error is null;
     }
 
-    /// <summary>Null when <paramref name="shape"/> is one sample's: [784], [28, 28], [1, 28, 28] or [1, 1, 28, 28].</summary>
+    /// <summary>Null when <paramref name="shape"/> is one sample's: [H·W], [H, W], [1, H, W] or [1, 1, H, W] of the model's input.</summary>
     public static SampleFormatError? TryValidateShape(IReadOnlyList<int>? shape)
     {
         if (shape is not null && s_acceptedShapes.Any(accepted => accepted.SequenceEqual(shape)))

@@ -73,7 +73,7 @@ public sealed class OnnxClassifier : IDisposable
         return new OnnxClassifier(new InferenceSession(path, options), path, provider);
     }
 
-    /// <summary>Runs <paramref name="batch"/> samples from <paramref name="input"/> (batch x 784) into
+    /// <summary>Runs <paramref name="batch"/> samples from <paramref name="input"/> (batch × input length) into
     /// <paramref name="logits"/> (batch x 10).</summary>
     public void Run(Memory<float> input, int batch, Memory<float> logits)
     {

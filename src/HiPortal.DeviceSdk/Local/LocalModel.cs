@@ -8,7 +8,7 @@ namespace HiPortal.DeviceSdk.Local;
 /// <summary>The tiny model's answer for one sample.</summary>
 internal readonly record struct LocalPrediction(int Class, float Confidence, bool Offload, TimeSpan Elapsed);
 
-/// <summary>Runs the tiny model on one 28×28 UINT8 sample and applies the offload rule to its softmax.</summary>
+/// <summary>Runs the tiny model on one UINT8 sample and applies the offload rule to its softmax.</summary>
 internal sealed class LocalModel(OnnxClassifier classifier, bool owned, TimeProvider time) : IDisposable
 {
     public static LocalModel Load(HiDeviceOptions options)
@@ -23,7 +23,7 @@ internal sealed class LocalModel(OnnxClassifier classifier, bool owned, TimeProv
     public LocalPrediction Predict(ReadOnlySpan<byte> pixels, IOffloadRule rule)
     {
         if (pixels.Length != SampleCodec.Uint8Bytes)
-            throw new ArgumentException($"A sample is {SampleCodec.Uint8Bytes} bytes (28×28 UINT8); got {pixels.Length}.", nameof(pixels));
+            throw new ArgumentException($"A sample is {SampleCodec.Uint8Bytes} bytes (UINT8); got {pixels.Length}.", nameof(pixels));
 
         var input = ArrayPool<float>.Shared.Rent(OnnxClassifier.InputLength);
         var logits = ArrayPool<float>.Shared.Rent(OnnxClassifier.ClassCount);

@@ -25,9 +25,13 @@ public sealed class BatchingQueue(IOptions<BatchingOptions> options)
 
     public ChannelReader<InferenceRequest> Reader => _channel.Reader;
 
+    /// <summary>Raised after a request was accepted, with the depth it made (a signal for diagnostics and tests).</summary>
+    public event Action<int>? Enqueued;
+
     public bool TryEnqueue(InferenceRequest request)
     {
-        if (Interlocked.Increment(ref _waiting) > _capacity)
+        var depth = Interlocked.Increment(ref _waiting);
+        if (depth > _capacity)
         {
             Interlocked.Decrement(ref _waiting);
             return false;
@@ -39,6 +43,7 @@ public sealed class BatchingQueue(IOptions<BatchingOptions> options)
             return false;
         }
 
+        Enqueued?.Invoke(depth);
         return true;
     }
 

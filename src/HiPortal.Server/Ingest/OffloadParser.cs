@@ -22,7 +22,7 @@ public sealed record FieldError(string Field, string Message);
 
 /// <summary>
 /// Reads both wire forms of an offload: JSON (base64 sample) and the compact binary form for constrained devices
-/// (the raw 784 bytes as the body, metadata in X-HiPortal-* headers). Every rejection names its field.
+/// (the sample's raw bytes as the body, metadata in X-HiPortal-* headers). Every rejection names its field.
 /// </summary>
 public static class OffloadParser
 {

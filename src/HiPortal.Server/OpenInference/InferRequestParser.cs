@@ -9,7 +9,7 @@ public sealed record ParsedInferRequest(string? Id, List<float[]>? Samples, stri
 
 /// <summary>
 /// Parses an OIP infer request for the Fashion-MNIST model: one input tensor of FP32 in [0,1] or UINT8, shaped
-/// N samples of one of <see cref="SampleCodec"/>'s shapes ([N,1,28,28], [N,28,28] or [N,784]), with data flat or nested
+/// N samples of one of <see cref="SampleCodec"/>'s shapes (N, then [1,H,W], [H,W] or [H·W] of the model's input), with data flat or nested
 /// (both are allowed by the protocol).
 /// </summary>
 public static class InferRequestParser
@@ -137,7 +137,7 @@ public static class InferRequestParser
             dims.Add(v);
         }
 
-        // A batch of samples: N, then one sample's shape as the codec accepts it (so [N,784], [N,28,28], [N,1,28,28]).
+        // A batch of samples: N, then one sample's shape as the codec accepts it (so [N,H·W], [N,H,W] or [N,1,H,W]).
         if (dims.Count is < 2 or > 4 || dims.Skip(1).Any(d => d > int.MaxValue)
             || SampleCodec.TryValidateShape(dims.Skip(1).Select(d => (int)d).ToArray()) is not null)
         {

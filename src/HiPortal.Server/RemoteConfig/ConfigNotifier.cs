@@ -26,7 +26,17 @@ public sealed class ConfigNotifier
         }
     }
 
+    /// <summary>
+    /// Raised with the device id when a long-poll subscribes to its next change: the signal that a poll is parked
+    /// (tests await it instead of polling server state).
+    /// </summary>
+    public event Action<string>? Subscribed;
+
     /// <summary>Completes when the device's version changes next (or never, if it does not).</summary>
-    public Task NextChange(string deviceId) =>
-        _waiters.GetOrAdd(deviceId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    public Task NextChange(string deviceId)
+    {
+        var next = _waiters.GetOrAdd(deviceId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        Subscribed?.Invoke(deviceId);
+        return next;
+    }
 }

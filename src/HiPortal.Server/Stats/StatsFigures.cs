@@ -37,7 +37,7 @@ public record StatsFigures
 
     public long BytesSent { get; init; }
 
-    /// <summary>Bytes sending every sample (784 each) would have taken.</summary>
+    /// <summary>Bytes sending every sample (one model input each) would have taken.</summary>
     public long BytesFullOffload { get; init; }
 
     public double? BandwidthSavedFraction { get; init; }
