@@ -20,6 +20,12 @@ public static class AdminBootstrapper
         }
 
         var configured = services.GetRequiredService<IOptions<AdminOptions>>().Value.Password;
+        // The first admin's password meets the same policy as every other (a weak one stops the host, naming the key).
+        if (!string.IsNullOrEmpty(configured) && PasswordPolicy.Check(configured, "admin") is { } weak)
+        {
+            throw new InvalidOperationException($"Admin:Password is too weak: {weak}");
+        }
+
         var password = string.IsNullOrEmpty(configured)
             ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(18))
             : configured;
