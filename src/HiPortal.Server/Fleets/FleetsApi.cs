@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using HiPortal.Core.Savings;
 using HiPortal.Server.Audit;
 using HiPortal.Server.Identity;
@@ -154,9 +153,6 @@ public static class FleetsApi
         services.SettingsCache.Invalidate(name);
         return TypedResults.Ok(await FleetQueries.ViewAsync(db, fleet, cancellationToken));
     }
-
-    /// <summary>Kept for Identity/UsersApi (owned by the security work, merged later); new handlers take <see cref="CurrentUser"/>.</summary>
-    internal static string Actor(ClaimsPrincipal user) => CurrentUser.From(user).Actor;
 
     private static ProblemHttpResult NotFound(string name) =>
         ProblemResults.Status(StatusCodes.Status404NotFound, "Unknown fleet.", $"no fleet named '{name}'", "fleet");

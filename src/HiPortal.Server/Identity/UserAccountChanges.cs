@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using HiPortal.Server.Audit;
-using HiPortal.Server.Fleets;
 using HiPortal.Server.Persistence;
 using HiPortal.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -94,7 +93,7 @@ public static class UserAccountChanges
             db.Users.Remove(user);
         }
 
-        AuditLog.Record(db, time.GetUtcNow().UtcDateTime, FleetsApi.Actor(actor), action, "user", user.Username, before, after, null);
+        AuditLog.Record(db, time.GetUtcNow().UtcDateTime, CurrentUser.From(actor).Actor, action, "user", user.Username, before, after, null);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         sessions.Invalidate(user.Id);

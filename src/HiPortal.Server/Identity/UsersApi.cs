@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using HiPortal.Server.Audit;
-using HiPortal.Server.Fleets;
 using HiPortal.Server.Persistence;
 using HiPortal.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -66,7 +65,7 @@ public static class UsersApi
         var user = new User { Username = username, PasswordHash = "", Role = role, CreatedAt = now };
         user.PasswordHash = hasher.HashPassword(user, request.Password!);
         db.Users.Add(user);
-        AuditLog.Record(db, now, FleetsApi.Actor(actor), "user.create", "user", username, null, new { role }, null);
+        AuditLog.Record(db, now, CurrentUser.From(actor).Actor, "user.create", "user", username, null, new { role }, null);
         try
         {
             await db.SaveChangesAsync(cancellationToken);

@@ -16,6 +16,9 @@ public static class Saturating
 
     public static double Add(double a, double b) => Finite(a + b);
 
+    /// <summary>Adds a SQL TOTAL() (a REAL) to a count, clamping it first (see <see cref="ToLong"/>).</summary>
+    public static long AddTotal(long count, double total) => Add(count, ToLong(total));
+
     /// <summary>A SQL TOTAL() (a REAL) as a count: clamped to [0, long.MaxValue], NaN as 0.</summary>
     public static long ToLong(double value) =>
         double.IsNaN(value) || value <= 0 ? 0 : value >= 9.2233720368547748E18 ? long.MaxValue : (long)value;

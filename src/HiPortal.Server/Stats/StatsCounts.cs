@@ -86,13 +86,13 @@ internal sealed class TelemetrySums
 
     public void AddTo(StatsCounts counts)
     {
-        counts.Samples = Saturating.Add(counts.Samples, Saturating.ToLong(Samples));
-        counts.DecidedLocally = Saturating.Add(counts.DecidedLocally, Saturating.ToLong(DecidedLocally));
-        counts.Offloaded = Saturating.Add(counts.Offloaded, Saturating.ToLong(Offloaded));
-        counts.Dropped = Saturating.Add(counts.Dropped, Saturating.ToLong(Dropped));
-        counts.BytesSent = Saturating.Add(counts.BytesSent, Saturating.ToLong(BytesSent));
-        counts.OffloadRttMicrosSum = Saturating.Add(counts.OffloadRttMicrosSum, Saturating.ToLong(OffloadRttMicrosSum));
-        counts.OffloadRttCount = Saturating.Add(counts.OffloadRttCount, Saturating.ToLong(OffloadRttCount));
+        counts.Samples = Saturating.AddTotal(counts.Samples, Samples);
+        counts.DecidedLocally = Saturating.AddTotal(counts.DecidedLocally, DecidedLocally);
+        counts.Offloaded = Saturating.AddTotal(counts.Offloaded, Offloaded);
+        counts.Dropped = Saturating.AddTotal(counts.Dropped, Dropped);
+        counts.BytesSent = Saturating.AddTotal(counts.BytesSent, BytesSent);
+        counts.OffloadRttMicrosSum = Saturating.AddTotal(counts.OffloadRttMicrosSum, OffloadRttMicrosSum);
+        counts.OffloadRttCount = Saturating.AddTotal(counts.OffloadRttCount, OffloadRttCount);
         counts.EnergyJoules = Saturating.Add(counts.EnergyJoules, Saturating.Finite(EnergyJoules));
     }
 }
@@ -122,13 +122,13 @@ internal sealed class DecisionSums
 
     public void AddTo(StatsCounts counts)
     {
-        counts.OffloadsReceived = Saturating.Add(counts.OffloadsReceived, Saturating.ToLong(OffloadsReceived));
-        counts.Agreements = Saturating.Add(counts.Agreements, Saturating.ToLong(Agreements));
-        counts.Labelled = Saturating.Add(counts.Labelled, Saturating.ToLong(Labelled));
-        counts.ServerCorrect = Saturating.Add(counts.ServerCorrect, Saturating.ToLong(ServerCorrect));
-        counts.LocalCorrect = Saturating.Add(counts.LocalCorrect, Saturating.ToLong(LocalCorrect));
-        counts.QueueMicros = Saturating.Add(counts.QueueMicros, Saturating.ToLong(QueueMicros));
-        counts.InferenceMicros = Saturating.Add(counts.InferenceMicros, Saturating.ToLong(InferenceMicros));
-        counts.BatchSizeSum = Saturating.Add(counts.BatchSizeSum, Saturating.ToLong(BatchSizeSum));
+        counts.OffloadsReceived = Saturating.AddTotal(counts.OffloadsReceived, OffloadsReceived);
+        counts.Agreements = Saturating.AddTotal(counts.Agreements, Agreements);
+        counts.Labelled = Saturating.AddTotal(counts.Labelled, Labelled);
+        counts.ServerCorrect = Saturating.AddTotal(counts.ServerCorrect, ServerCorrect);
+        counts.LocalCorrect = Saturating.AddTotal(counts.LocalCorrect, LocalCorrect);
+        counts.QueueMicros = Saturating.AddTotal(counts.QueueMicros, QueueMicros);
+        counts.InferenceMicros = Saturating.AddTotal(counts.InferenceMicros, InferenceMicros);
+        counts.BatchSizeSum = Saturating.AddTotal(counts.BatchSizeSum, BatchSizeSum);
     }
 }
