@@ -43,9 +43,11 @@ public sealed class ThresholdFormTests
 
         Assert.Single(cut.FindAll("#threshold-form-default"));
         Assert.Empty(cut.FindAll("#confirm-default"));
-        cut.Find("input#threshold-default").Change("0.8");
-        cut.Find("input#reason-default").Change("fewer offloads on the night shift");
-        cut.Find("#apply-default").Click();
+        // The async forms await each handler's task: MudBlazor's fields update their value asynchronously, so the
+        // synchronous Change() can return before the value is bound (a CI run once saw the confirmation without θ = 0.8).
+        await cut.Find("input#threshold-default").ChangeAsync(new() { Value = "0.8" });
+        await cut.Find("input#reason-default").ChangeAsync(new() { Value = "fewer offloads on the night shift" });
+        await cut.Find("#apply-default").ClickAsync(new());
         Assert.Contains("Set fleet default to θ = 0.8", cut.Markup, StringComparison.Ordinal);
         await cut.Find("#confirm-default").ClickAsync(new());
 
