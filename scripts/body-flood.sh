@@ -21,7 +21,7 @@ PY
 echo "rss before: $(( $(ps -o rss= -p $S) / 1024 )) MiB"
 for i in $(seq 32); do
   curl -s -o /dev/null -w '%{http_code}\n' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
-    --data-binary @"$WORK/body.json" "http://127.0.0.1:$PORT/v2/models/large/infer" >> "$WORK/codes.txt" &
+    --data-binary @"$WORK/body.json" "http://127.0.0.1:$PORT/v2/models/fashion-large/infer" >> "$WORK/codes.txt" &
 done
 PEAK=0; H=()
 for i in $(seq 20); do

@@ -26,7 +26,7 @@ public static class BenchRun
     public static async Task<BenchReport> RunAsync(BenchOptions options)
     {
         var images = FashionMnist.Load(FashionMnistSplit.Test, options.Data).Take(2000);
-        var card = ModelCard.LoadNamed("large");
+        var card = ModelCard.LoadNamed("fashion-large");
         AnsiConsole.MarkupLineInterpolated($"[bold]raw[/]: {card.Name} {card.Version} on {options.Provider}, {Environment.ProcessorCount} cores");
         List<RawResult> raw;
         using (var model = OnnxClassifier.Load(card.OnnxPath(), options.Provider, allowSpinning: options.Spin))

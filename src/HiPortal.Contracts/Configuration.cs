@@ -1,13 +1,14 @@
 namespace HiPortal.Contracts;
 
-/// <summary>GET /api/v1/config: what the device should run now, at which version.</summary>
+/// <summary>GET /api/v1/config: what the device should run now (rule, θ and tiny model), at which version.</summary>
 public sealed record EffectiveConfigResponse(
     long Version,
     string Rule,
     double Threshold,
     double[]? Coefficients,
     int TelemetryIntervalSeconds,
-    string Fleet);
+    string Fleet,
+    TinyModelRef? Model = null);
 
 /// <summary>POST /api/v1/config/ack: the device applied (or rejected) a version.</summary>
 public sealed record ConfigAck(long? Version, string? Status, string? Message = null);

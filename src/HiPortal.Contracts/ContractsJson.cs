@@ -31,4 +31,9 @@ namespace HiPortal.Contracts;
 [JsonSerializable(typeof(SetDisabledRequest))]
 [JsonSerializable(typeof(UserView))]
 [JsonSerializable(typeof(Problem))]
+[JsonSerializable(typeof(ModelVersionView))]
+[JsonSerializable(typeof(List<ModelVersionView>))]
+[JsonSerializable(typeof(FleetModelsRequest))]
+[JsonSerializable(typeof(FleetModels))]
+[JsonSerializable(typeof(TinyModelRef))]
 public sealed partial class ContractsJson : JsonSerializerContext;

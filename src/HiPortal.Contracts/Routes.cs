@@ -14,9 +14,18 @@ public static class Routes
     public const string Advice = "/api/v1/admin/advice";
     public const string Audit = "/api/v1/admin/audit";
     public const string Stats = "/api/v1/stats";
+    public const string Models = "/api/v1/admin/models";
     public const string OpenInference = "/v2";
     public const string LiveHub = "/hubs/live";
     public const string Ready = "/health/ready";
+
+    public static string Model(string name, string version) => $"{Models}/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(version)}";
+
+    /// <summary>A tiny model's ONNX file for devices (device key; ETag = its sha256).</summary>
+    public static string ModelFile(string name, string version) =>
+        $"/api/v1/models/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(version)}/file";
+
+    public static string FleetModels(string name) => $"{Fleet(name)}/models";
 
     public static string Fleet(string name) => $"{Fleets}/{Uri.EscapeDataString(name)}";
 

@@ -14,10 +14,10 @@ public class ModelAccuracyTests(RealModelsFixture models)
     private const int BatchOneImages = 1000;
 
     [Theory]
-    [InlineData("tiny", FashionMnistSplit.Test, "test")]
-    [InlineData("large", FashionMnistSplit.Test, "test")]
-    [InlineData("tiny", FashionMnistSplit.Calibration, "calibration")]
-    [InlineData("large", FashionMnistSplit.Calibration, "calibration")]
+    [InlineData("fashion-tiny", FashionMnistSplit.Test, "test")]
+    [InlineData("fashion-large", FashionMnistSplit.Test, "test")]
+    [InlineData("fashion-tiny", FashionMnistSplit.Calibration, "calibration")]
+    [InlineData("fashion-large", FashionMnistSplit.Calibration, "calibration")]
     public void OnnxModelInCSharp_ReproducesTheCardsPyTorchAccuracy(string model, FashionMnistSplit split, string cardKey)
     {
         var predictions = RealModelsFixture.ArgMax(models.Logits(model, split));
@@ -49,8 +49,8 @@ public class ModelAccuracyTests(RealModelsFixture models)
     }
 
     [Theory]
-    [InlineData("tiny")]
-    [InlineData("large")]
+    [InlineData("fashion-tiny")]
+    [InlineData("fashion-large")]
     public void BatchOneAndBatch64Runs_GiveTheSameArgmax(string model)
     {
         var batch64 = models.Logits(model, FashionMnistSplit.Test).AsSpan(0, BatchOneImages * OnnxClassifier.ClassCount);

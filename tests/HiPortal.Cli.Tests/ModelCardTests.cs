@@ -15,8 +15,8 @@ public class ModelCardTests
     private static ModelCard CommittedCard(string model) => ModelCard.LoadNamed(model, RepoPaths.Models);
 
     [Theory]
-    [InlineData("tiny")]
-    [InlineData("large")]
+    [InlineData("fashion-tiny")]
+    [InlineData("fashion-large")]
     public void CommittedOnnxFile_HashesToTheSha256OnItsCard(string model)
     {
         var card = CommittedCard(model);
@@ -29,8 +29,8 @@ public class ModelCardTests
     }
 
     [Theory]
-    [InlineData("tiny")]
-    [InlineData("large")]
+    [InlineData("fashion-tiny")]
+    [InlineData("fashion-large")]
     public void ModelBesideTheBinaries_IsTheCommittedFileAndCard(string model)
     {
         var card = CommittedCard(model);
@@ -39,14 +39,14 @@ public class ModelCardTests
             File.ReadAllBytes(card.OnnxPath(RepoPaths.Models)),
             File.ReadAllBytes(ModelCard.LoadNamed(model).OnnxPath()));
         Assert.Equal(
-            File.ReadAllBytes(Path.Combine(RepoPaths.Models, $"{model}.card.json")),
-            File.ReadAllBytes(Path.Combine(ModelCard.DefaultDirectory, $"{model}.card.json")));
+            File.ReadAllBytes(ModelLayout.CardPath(ModelLayout.NewestVersionDirectory(RepoPaths.Models, model))),
+            File.ReadAllBytes(ModelLayout.CardPath(ModelLayout.NewestVersionDirectory(ModelCard.DefaultDirectory, model))));
     }
 
     [Fact]
     public void TinyCard_FitsTheMicrocontrollerBudget()
     {
-        var tiny = CommittedCard("tiny");
+        var tiny = CommittedCard("fashion-tiny");
 
         Assert.InRange(tiny.Parameters, 1, 50_000);
         Assert.InRange(tiny.FlopsPerSample, 1, 5_000_000);
@@ -56,7 +56,7 @@ public class ModelCardTests
     public void TinyOnnxFile_IsNoLargerThan50kFloat32WeightsNeed()
     {
         // Independent of the card's own count: 50,000 float32 parameters take 200,000 bytes of flash.
-        var tiny = CommittedCard("tiny");
+        var tiny = CommittedCard("fashion-tiny");
 
         Assert.InRange(new FileInfo(tiny.OnnxPath(RepoPaths.Models)).Length, 1, 50_000 * sizeof(float));
     }
@@ -64,12 +64,12 @@ public class ModelCardTests
     [Fact]
     public void LargeCard_CostsAtLeast20TimesTinysFlopsPerSample()
     {
-        Assert.True(CommittedCard("large").FlopsPerSample >= 20 * CommittedCard("tiny").FlopsPerSample);
+        Assert.True(CommittedCard("fashion-large").FlopsPerSample >= 20 * CommittedCard("fashion-tiny").FlopsPerSample);
     }
 
     [Theory]
-    [InlineData("tiny")]
-    [InlineData("large")]
+    [InlineData("fashion-tiny")]
+    [InlineData("fashion-large")]
     public void OnnxGraph_TakesInputNx1x28x28AndGivesLogitsNx10_WithDynamicBatchAxis(string model)
     {
         using var session = new InferenceSession(CommittedCard(model).OnnxPath(RepoPaths.Models));
@@ -88,10 +88,10 @@ public class ModelCardTests
     }
 
     [Theory]
-    [InlineData("tiny", 1)]
-    [InlineData("tiny", 3)]
-    [InlineData("large", 1)]
-    [InlineData("large", 3)]
+    [InlineData("fashion-tiny", 1)]
+    [InlineData("fashion-tiny", 3)]
+    [InlineData("fashion-large", 1)]
+    [InlineData("fashion-large", 3)]
     public void OnnxGraph_RunsBatchesOfOneAndThree(string model, int batch)
     {
         using var classifier = OnnxClassifier.Load(CommittedCard(model).OnnxPath(RepoPaths.Models));
@@ -105,26 +105,26 @@ public class ModelCardTests
     }
 
     [Theory]
-    [InlineData("tiny")]
-    [InlineData("large")]
+    [InlineData("fashion-tiny")]
+    [InlineData("fashion-large")]
     public void CardJson_DescribesTheGraphsInputAndOutput(string model)
     {
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Models, $"{model}.card.json")));
+        using var json = JsonDocument.Parse(File.ReadAllText(ModelLayout.CardPath(ModelLayout.NewestVersionDirectory(RepoPaths.Models, model))));
         var input = json.RootElement.GetProperty("input");
         var output = json.RootElement.GetProperty("output");
 
         Assert.Equal("input", input.GetProperty("name").GetString());
-        Assert.Equal("FP32", input.GetProperty("datatype").GetString());
+        Assert.Equal("UINT8", input.GetProperty("datatype").GetString());
         Assert.Equal([-1, 1, 28, 28], input.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()));
-        Assert.Equal("uint8 pixel / 255", input.GetProperty("preprocessing").GetString());
+        Assert.Equal(1.0 / 255, input.GetProperty("preprocessing").GetProperty("scale").GetDouble());
         Assert.Equal("logits", output.GetProperty("name").GetString());
-        Assert.Equal("FP32", output.GetProperty("datatype").GetString());
+        Assert.Equal("logits", output.GetProperty("scores").GetString());
         Assert.Equal([-1, 10], output.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()));
     }
 
     [Theory]
-    [InlineData("tiny")]
-    [InlineData("large")]
+    [InlineData("fashion-tiny")]
+    [InlineData("fashion-large")]
     public void Card_ListsTheTenFashionMnistClassNamesInLabelOrder(string model)
     {
         Assert.Equal(s_publishedClassNames, CommittedCard(model).ClassNames);

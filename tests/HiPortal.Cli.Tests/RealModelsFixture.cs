@@ -19,8 +19,8 @@ public sealed class RealModelsFixture : IDisposable
 
     public RealModelsFixture()
     {
-        TinyCard = ModelCard.LoadNamed("tiny");
-        LargeCard = ModelCard.LoadNamed("large");
+        TinyCard = ModelCard.LoadNamed("fashion-tiny");
+        LargeCard = ModelCard.LoadNamed("fashion-large");
         Tiny = OnnxClassifier.Load(TinyCard.OnnxPath());
         Large = OnnxClassifier.Load(LargeCard.OnnxPath());
         Calibration = FashionMnist.Load(FashionMnistSplit.Calibration);
@@ -82,18 +82,18 @@ public sealed class RealModelsFixture : IDisposable
         }
     }
 
-    public ModelCard Card(string model) => model == "tiny" ? TinyCard : LargeCard;
+    public ModelCard Card(string model) => model == "fashion-tiny" ? TinyCard : LargeCard;
 
-    public OnnxClassifier Classifier(string model) => model == "tiny" ? Tiny : Large;
+    public OnnxClassifier Classifier(string model) => model == "fashion-tiny" ? Tiny : Large;
 
     public LabelledImages Images(FashionMnistSplit split) => split == FashionMnistSplit.Test ? Test : Calibration;
 
     public float[] Logits(string model, FashionMnistSplit split) => (model, split) switch
     {
-        ("tiny", FashionMnistSplit.Test) => TinyTestLogits,
-        ("large", FashionMnistSplit.Test) => LargeTestLogits,
-        ("tiny", FashionMnistSplit.Calibration) => TinyCalibrationLogits,
-        ("large", FashionMnistSplit.Calibration) => LargeCalibrationLogits,
+        ("fashion-tiny", FashionMnistSplit.Test) => TinyTestLogits,
+        ("fashion-large", FashionMnistSplit.Test) => LargeTestLogits,
+        ("fashion-tiny", FashionMnistSplit.Calibration) => TinyCalibrationLogits,
+        ("fashion-large", FashionMnistSplit.Calibration) => LargeCalibrationLogits,
         _ => throw new ArgumentException($"no logits for {model} on {split}"),
     };
 

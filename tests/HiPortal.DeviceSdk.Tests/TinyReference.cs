@@ -9,7 +9,7 @@ public static class TinyReference
 {
     public const int Count = 300;
     private static readonly Lazy<LabelledImages> s_images = new(() => FashionMnist.Load(FashionMnistSplit.Test).Take(Count));
-    private static readonly Lazy<OnnxClassifier> s_model = new(() => OnnxClassifier.Load(ModelCard.LoadNamed("tiny").OnnxPath()));
+    private static readonly Lazy<OnnxClassifier> s_model = new(() => OnnxClassifier.Load(ModelCard.LoadNamed("fashion-tiny").OnnxPath()));
     private static readonly Lazy<float[]> s_confidence = new(Compute);
 
     public static LabelledImages Images => s_images.Value;

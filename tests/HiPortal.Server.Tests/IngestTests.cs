@@ -18,7 +18,7 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
         var answer = (await response.Content.ReadFromJsonAsync<OffloadResponse>())!;
         AssertMatchesLargeModel(index, answer);
         Assert.Equal("json-3", answer.SampleId);
-        Assert.Equal("large", answer.Model);
+        Assert.Equal("fashion-large", answer.Model);
         Assert.Equal(LargeModel.Version, answer.ModelVersion);
         Assert.False(answer.Replayed);
         Assert.InRange(answer.BatchSize, 1, 32);

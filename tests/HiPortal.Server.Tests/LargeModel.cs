@@ -6,9 +6,9 @@ namespace HiPortal.Server.Tests;
 public static class LargeModel
 {
     private static readonly Lazy<OnnxClassifier> s_classifier =
-        new(() => OnnxClassifier.Load(ModelCard.LoadNamed("large").OnnxPath()));
+        new(() => OnnxClassifier.Load(ModelCard.LoadNamed("fashion-large").OnnxPath()));
 
-    public static string Version => ModelCard.LoadNamed("large").Version;
+    public static string Version => ModelCard.LoadNamed("fashion-large").Version;
 
     /// <summary>Logits of one Fashion-MNIST image given as its 784 UINT8 pixels.</summary>
     public static float[] Logits(ReadOnlySpan<byte> pixels)

@@ -24,12 +24,12 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
     [Fact]
     public async Task ModelMetadata_DescribesTheLargeModel()
     {
-        using var response = await server.DeviceClient.GetAsync("/v2/models/large");
+        using var response = await server.DeviceClient.GetAsync("/v2/models/fashion-large");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var root = body.RootElement;
-        Assert.Equal("large", root.GetProperty("name").GetString());
+        Assert.Equal("fashion-large", root.GetProperty("name").GetString());
         Assert.Equal([LargeModel.Version], root.GetProperty("versions").EnumerateArray().Select(v => v.GetString()));
         var input = Assert.Single(root.GetProperty("inputs").EnumerateArray());
         Assert.Equal("input", input.GetProperty("name").GetString());
@@ -43,7 +43,7 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
     [Fact]
     public async Task ModelReady_ReturnsReadyTrue()
     {
-        using var response = await server.DeviceClient.GetAsync("/v2/models/large/ready");
+        using var response = await server.DeviceClient.GetAsync("/v2/models/fashion-large/ready");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -62,11 +62,11 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
             inputs = new[] { new { name = "input", shape = new[] { 2, 1, 28, 28 }, datatype = "FP32", data } },
         };
 
-        using var response = await server.DeviceClient.PostAsJsonAsync("/v2/models/large/infer", body);
+        using var response = await server.DeviceClient.PostAsJsonAsync("/v2/models/fashion-large/infer", body);
 
         await AssertLogitsMatchAsync(response, images);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("large", document.RootElement.GetProperty("model_name").GetString());
+        Assert.Equal("fashion-large", document.RootElement.GetProperty("model_name").GetString());
         Assert.Equal("spec-example", document.RootElement.GetProperty("id").GetString());
     }
 
@@ -79,7 +79,7 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
             .Select(row => Samples.Test.Image(i).Slice(row * 28, 28).ToArray().Select(p => (int)p).ToArray()).ToArray()).ToArray();
         var body = new { inputs = new[] { new { name = "input", shape = new[] { 3, 28, 28 }, datatype = "UINT8", data = nested } } };
 
-        using var response = await server.DeviceClient.PostAsJsonAsync("/v2/models/large/infer", body);
+        using var response = await server.DeviceClient.PostAsJsonAsync("/v2/models/fashion-large/infer", body);
 
         await AssertLogitsMatchAsync(response, images);
     }
@@ -89,7 +89,7 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
     {
         var body = new { inputs = new[] { new { name = "input", shape = new[] { 1, 784 }, datatype = "UINT8", data = Pixels(5) } } };
 
-        using var response = await server.DeviceClient.PostAsJsonAsync($"/v2/models/large/versions/{LargeModel.Version}/infer", body);
+        using var response = await server.DeviceClient.PostAsJsonAsync($"/v2/models/fashion-large/versions/{LargeModel.Version}/infer", body);
 
         await AssertLogitsMatchAsync(response, [5]);
     }
@@ -100,7 +100,7 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
         using var admin = await server.App.CreateAdminAsync();
         var body = new { inputs = new[] { new { name = "input", shape = new[] { 1, 784 }, datatype = "UINT8", data = Pixels(6) } } };
 
-        using var response = await admin.PostAsJsonAsync("/v2/models/large/infer", body);
+        using var response = await admin.PostAsJsonAsync("/v2/models/fashion-large/infer", body);
 
         await AssertLogitsMatchAsync(response, [6]);
     }
@@ -126,14 +126,14 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
 
-        using var response = await server.DeviceClient.PostAsync("/v2/models/large/infer", content);
+        using var response = await server.DeviceClient.PostAsync("/v2/models/fashion-large/infer", content);
 
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, name);
     }
 
     [Theory]
     [InlineData("/v2/models/small/infer")]
-    [InlineData("/v2/models/large/versions/9.9.9/infer")]
+    [InlineData("/v2/models/fashion-large/versions/9.9.9/infer")]
     public async Task Infer_Returns404WithError_ForAnUnknownModel(string path)
     {
         using var content = new StringContent(Request(), Encoding.UTF8, "application/json");
@@ -152,9 +152,9 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
     }
 
     [Theory]
-    [InlineData("POST", "/v2/models/large/infer")]
-    [InlineData("GET", "/v2/models/large")]
-    [InlineData("GET", "/v2/models/large/ready")]
+    [InlineData("POST", "/v2/models/fashion-large/infer")]
+    [InlineData("GET", "/v2/models/fashion-large")]
+    [InlineData("GET", "/v2/models/fashion-large/ready")]
     public async Task ModelEndpoints_Return401_WithoutAuthorization(string method, string path)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);

@@ -24,7 +24,7 @@ public sealed class ReadinessTests
         using var ready = await anonymous.GetAsync("/health/ready");
         using var oipReady = await anonymous.GetAsync("/v2/health/ready");
         using var offload = await device.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(0, "no-model"));
-        using var infer = await device.PostAsJsonAsync("/v2/models/large/infer",
+        using var infer = await device.PostAsJsonAsync("/v2/models/fashion-large/infer",
             new { inputs = new[] { new { name = "input", shape = new[] { 1, 784 }, datatype = "UINT8", data = new int[784] } } });
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);

@@ -34,7 +34,7 @@ public sealed class RoleChangeTests(ServerFixture server) : IClassFixture<Server
         await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(RateLimitPerSecond: 0.01, RateLimitBurst: 1));
         using var client = await server.App.CreateDeviceAsync("limited-device", fleet);
 
-        using var first = await client.GetAsync("/v2/models/large");
+        using var first = await client.GetAsync("/v2/models/fashion-large");
         using var second = await client.PostAsJsonAsync("/api/v1/telemetry", new { reports = Array.Empty<object>() });
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);

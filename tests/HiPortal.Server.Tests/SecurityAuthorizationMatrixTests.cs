@@ -56,8 +56,8 @@ public sealed class SecurityAuthorizationMatrixTests(ServerFixture server) : ICl
         "disabled" => new(HttpMethod.Put, Routes.UserDisabled(target)) { Content = JsonContent.Create(new { disabled = true }) },
         "sign-out" => new(HttpMethod.Post, Routes.UserSignOut(target)),
         "delete" => new(HttpMethod.Delete, Routes.User(target)),
-        "oip-infer" => new(HttpMethod.Post, "/v2/models/large/infer") { Content = JsonContent.Create(SecurityRateLimitTests.InferBody(1)) },
-        "oip-metadata" => new(HttpMethod.Get, "/v2/models/large"),
+        "oip-infer" => new(HttpMethod.Post, "/v2/models/fashion-large/infer") { Content = JsonContent.Create(SecurityRateLimitTests.InferBody(1)) },
+        "oip-metadata" => new(HttpMethod.Get, "/v2/models/fashion-large"),
         _ => new(HttpMethod.Post, $"{Routes.LiveHub}/negotiate?negotiateVersion=1"),
     };
 

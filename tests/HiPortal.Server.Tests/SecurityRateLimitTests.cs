@@ -11,7 +11,7 @@ namespace HiPortal.Server.Tests;
 /// </summary>
 public sealed class SecurityRateLimitTests
 {
-    private const string Infer = "/v2/models/large/infer";
+    private const string Infer = "/v2/models/fashion-large/infer";
 
     [Fact]
     public async Task OipInference_CostsOneTokenPerSample_SoABigRequestSpendsTheDevicesShare()

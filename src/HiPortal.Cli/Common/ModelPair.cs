@@ -28,14 +28,14 @@ public sealed class ModelPair : IDisposable
 
     public static ModelPair Load(string? directory)
     {
-        var tinyCard = ModelCard.LoadNamed("tiny", directory);
-        var largeCard = ModelCard.LoadNamed("large", directory);
+        var tinyCard = ModelCard.LoadNamed("fashion-tiny", directory);
+        var largeCard = ModelCard.LoadNamed("fashion-large", directory);
         foreach (var card in new[] { tinyCard, largeCard })
         {
             var actual = ModelCard.ComputeSha256(card.OnnxPath(directory));
             if (actual != card.Sha256)
             {
-                throw new InvalidDataException($"{card.File}: sha256 {actual} does not match its card ({card.Sha256})");
+                throw new InvalidDataException($"{card.Reference}: sha256 {actual} does not match its card ({card.Sha256})");
             }
         }
 

@@ -3,39 +3,51 @@ using Microsoft.ML.OnnxRuntime;
 namespace HiPortal.Core.Inference;
 
 /// <summary>
-/// One ONNX Runtime session for a Fashion-MNIST classifier (input <c>input</c> [N,1,28,28] float32 in [0,1],
-/// output <c>logits</c> [N,10]). Built once; <see cref="Run"/> is thread-safe and allocates no tensors of its
-/// own: it wraps the caller's (ideally pinned, pooled) buffers in <see cref="OrtValue"/>s.
+/// One ONNX Runtime session for a classifier described by a <see cref="ModelCard"/>: input <c>[N, …sample]</c> FP32
+/// (the card's preprocessing already applied), output <c>[N, classes]</c>. Loading cross-checks the graph with the card
+/// and refuses a mismatch naming the card field. Built once; <see cref="Run"/> is thread-safe and allocates no tensors
+/// of its own: it wraps the caller's (ideally pinned, pooled) buffers in <see cref="OrtValue"/>s.
 /// </summary>
 public sealed class OnnxClassifier : IDisposable
 {
-    // The model's input size is declared here once; the wire codec, the data sets and the servers derive from it.
+    // The Fashion-MNIST pair's shape, for the consumers not yet sized from Signature (being removed).
     public const int InputHeight = 28;
     public const int InputWidth = 28;
     public const int InputLength = InputHeight * InputWidth;
     public const int ClassCount = 10;
 
-    private static readonly string[] s_inputNames = ["input"];
-    private static readonly string[] s_outputNames = ["logits"];
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
 
-    private OnnxClassifier(InferenceSession session, string path, ExecutionProvider provider)
+    private OnnxClassifier(InferenceSession session, string path, ExecutionProvider provider, ModelSignature signature)
     {
         _session = session;
         Path = path;
         Provider = provider;
-        if (!session.InputMetadata.ContainsKey("input") || !session.OutputMetadata.ContainsKey("logits"))
-        {
-            throw new InvalidOperationException($"{path}: expected input 'input' and output 'logits'");
-        }
+        Signature = signature;
+        _inputNames = [signature.InputName];
+        _outputNames = [signature.OutputName];
     }
 
     public string Path { get; }
 
     public ExecutionProvider Provider { get; }
 
+    public ModelSignature Signature { get; }
+
+    public ModelCard Card => Signature.Card;
+
+    /// <summary>Loads a model whose card lies beside it (<c>card.json</c> in the same directory).</summary>
     public static OnnxClassifier Load(string path, ExecutionProvider provider = ExecutionProvider.Cpu,
+        int deviceId = 0, int intraOpThreads = 0, bool allowSpinning = true) =>
+        Load(path, ModelCard.Load(ModelLayout.CardPath(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!)),
+            provider, deviceId, intraOpThreads, allowSpinning);
+
+    /// <summary>Loads <paramref name="path"/> and checks its graph against <paramref name="card"/>.</summary>
+    /// <exception cref="ModelCardException">The file is not a loadable ONNX model, or its graph and the card disagree.</exception>
+    public static OnnxClassifier Load(string path, ModelCard card, ExecutionProvider provider = ExecutionProvider.Cpu,
         int deviceId = 0, int intraOpThreads = 0, bool allowSpinning = true)
     {
         if (!File.Exists(path))
@@ -43,6 +55,7 @@ public sealed class OnnxClassifier : IDisposable
             throw new FileNotFoundException($"ONNX model not found: {path}", path);
         }
 
+        var signature = ModelSignature.Create(card);
         using var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -70,39 +83,75 @@ public sealed class OnnxClassifier : IDisposable
             }
         }
 
-        return new OnnxClassifier(new InferenceSession(path, options), path, provider);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(path, options);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelCardException("model", $"ONNX Runtime cannot load the file ({ex.Message})");
+        }
+
+        try
+        {
+            GraphCheck.Verify(session, signature);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+
+        return new OnnxClassifier(session, path, provider, signature);
     }
 
-    /// <summary>Runs <paramref name="batch"/> samples from <paramref name="input"/> (batch × input length) into
-    /// <paramref name="logits"/> (batch x 10).</summary>
-    public void Run(Memory<float> input, int batch, Memory<float> logits)
+    /// <summary>Runs <paramref name="batch"/> samples from <paramref name="input"/> (batch × sample length) into
+    /// <paramref name="scores"/> (batch × classes).</summary>
+    public void Run(Memory<float> input, int batch, Memory<float> scores)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
-        if (input.Length < batch * InputLength || logits.Length < batch * ClassCount)
+        var (length, classes) = (Signature.SampleLength, Signature.ClassCount);
+        if (input.Length < batch * length || scores.Length < batch * classes)
         {
             throw new ArgumentException($"buffers too small for a batch of {batch}");
         }
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(
-            OrtMemoryInfo.DefaultInstance, input[..(batch * InputLength)], [batch, 1, InputHeight, InputWidth]);
+            OrtMemoryInfo.DefaultInstance, input[..(batch * length)], Signature.InputShape(batch));
         using var outputValue = OrtValue.CreateTensorValueFromMemory(
-            OrtMemoryInfo.DefaultInstance, logits[..(batch * ClassCount)], [batch, ClassCount]);
-        _session.Run(_runOptions, s_inputNames, [inputValue], s_outputNames, [outputValue]);
+            OrtMemoryInfo.DefaultInstance, scores[..(batch * classes)], [batch, classes]);
+        _session.Run(_runOptions, _inputNames, [inputValue], _outputNames, [outputValue]);
     }
 
-    /// <summary>Convenience for tools: logits of many samples, run in chunks of <paramref name="batchSize"/>.</summary>
+    /// <summary>Runs every batch size in <paramref name="sizes"/> once, so first requests do not pay for ONNX
+    /// Runtime's per-shape set-up.</summary>
+    public void Warm(IEnumerable<int> sizes)
+    {
+        var list = sizes.ToList();
+        var max = list.Max();
+        var input = GC.AllocateArray<float>(max * Signature.SampleLength, pinned: true);
+        var output = GC.AllocateArray<float>(max * Signature.ClassCount, pinned: true);
+        foreach (var batch in list)
+        {
+            Run(input, batch, output);
+        }
+    }
+
+    /// <summary>Convenience for tools: scores of many samples, run in chunks of <paramref name="batchSize"/>.</summary>
     public float[] RunAll(ReadOnlySpan<float> inputs, int batchSize = 256, Action<int>? progress = null)
     {
-        var count = inputs.Length / InputLength;
-        var logits = new float[count * ClassCount];
-        var inputBuffer = GC.AllocateArray<float>(batchSize * InputLength, pinned: true);
-        var outputBuffer = GC.AllocateArray<float>(batchSize * ClassCount, pinned: true);
+        var (length, classes) = (Signature.SampleLength, Signature.ClassCount);
+        var count = inputs.Length / length;
+        var logits = new float[count * classes];
+        var inputBuffer = GC.AllocateArray<float>(batchSize * length, pinned: true);
+        var outputBuffer = GC.AllocateArray<float>(batchSize * classes, pinned: true);
         for (var start = 0; start < count; start += batchSize)
         {
             var n = Math.Min(batchSize, count - start);
-            inputs.Slice(start * InputLength, n * InputLength).CopyTo(inputBuffer);
+            inputs.Slice(start * length, n * length).CopyTo(inputBuffer);
             Run(inputBuffer, n, outputBuffer);
-            outputBuffer.AsSpan(0, n * ClassCount).CopyTo(logits.AsSpan(start * ClassCount));
+            outputBuffer.AsSpan(0, n * classes).CopyTo(logits.AsSpan(start * classes));
             progress?.Invoke(n);
         }
 

@@ -15,7 +15,7 @@ internal sealed class LocalModel(OnnxClassifier classifier, bool owned, TimeProv
     {
         if (options.Model is { } shared)
             return new LocalModel(shared, owned: false, options.TimeProvider);
-        var path = options.ModelPath ?? ModelCard.LoadNamed("tiny").OnnxPath();
+        var path = options.ModelPath ?? ModelCard.LoadNamed("fashion-tiny").OnnxPath();
         // One thread, no spinning: a device has a small CPU, and a simulator runs many devices side by side.
         return new LocalModel(OnnxClassifier.Load(path, intraOpThreads: 1, allowSpinning: false), owned: true, options.TimeProvider);
     }

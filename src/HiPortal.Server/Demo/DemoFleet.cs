@@ -45,7 +45,7 @@ public sealed class DemoFleet(
             var keys = await RegisterAsync(o, stoppingToken);
             logger.LogInformation("Demo fleet '{Fleet}': {Devices} devices × {Rate}/s posting to {Address}. Open {Address} and sign in as admin (README: Two commands)",
                 o.Fleet, o.Devices, o.Rate, address, address);
-            using var tiny = OnnxClassifier.Load(ModelCard.LoadNamed("tiny").OnnxPath(), intraOpThreads: 1);
+            using var tiny = OnnxClassifier.Load(ModelCard.LoadNamed("fashion-tiny").OnnxPath(), intraOpThreads: 1);
             await Task.WhenAll(keys.Select((key, i) => RunDeviceAsync(address, key, tiny, images, i, o.Rate, stoppingToken)));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

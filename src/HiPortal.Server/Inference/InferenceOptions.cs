@@ -12,7 +12,7 @@ public sealed class InferenceOptions
     public string? ModelsDirectory { get; set; }
 
     [Required]
-    public string Model { get; set; } = "large";
+    public string Model { get; set; } = "fashion-large";
 
     public ExecutionProvider Provider { get; set; } = ExecutionProvider.Cpu;
 

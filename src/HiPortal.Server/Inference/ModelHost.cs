@@ -16,6 +16,9 @@ public sealed class ModelHost(IOptions<InferenceOptions> options, IOptions<Batch
 
     public bool IsReady => _ready.Task.IsCompletedSuccessfully;
 
+    /// <summary>The configured model's name, known before it has loaded.</summary>
+    public string ModelName => options.Value.Model;
+
     public Task WhenReady => _ready.Task;
 
     public ModelCard Card { get; private set; } = null!;

@@ -123,7 +123,7 @@ public static class IngestApi
                 var stored = outcome.Stored ?? await store.FindAsync(device.DeviceId, offload.SampleId, CancellationToken.None);
                 return stored is null
                     ? Unavailable(context, options, "the decision could not be stored")
-                    : Replay(stored, offload, metrics, configVersion);
+                    : Replay(stored, offload, model.Card.Name, metrics, configVersion);
             case InferenceStatus.Expired:
                 metrics.Request("overloaded", "deadline");
                 return Unavailable(context, options, outcome.Error ?? "deadline exceeded");
@@ -133,7 +133,7 @@ public static class IngestApi
         }
     }
 
-    private static IResult Replay(StoredDecision stored, ParsedOffload offload, HiPortalMetrics metrics, long configVersion)
+    private static IResult Replay(StoredDecision stored, ParsedOffload offload, string modelName, HiPortalMetrics metrics, long configVersion)
     {
         if (stored.PayloadHash != offload.PayloadHash)
         {
@@ -146,7 +146,7 @@ public static class IngestApi
         var result = new InferenceResult(stored.Probabilities, [], stored.ServerClass, stored.ServerConfidence,
             stored.BatchSize, stored.QueueMicros, stored.InferenceMicros);
         return TypedResults.Json(new OffloadResponse(offload.SampleId, result.PredictedClass, result.Confidence,
-            result.Probabilities, result.PredictedClass == stored.LocalClass, "large", stored.ModelVersion,
+            result.Probabilities, result.PredictedClass == stored.LocalClass, modelName, stored.ModelVersion,
             result.BatchSize, result.QueueMicros, result.InferenceMicros, Replayed: true, configVersion), ContractsJson.Default.OffloadResponse);
     }
 

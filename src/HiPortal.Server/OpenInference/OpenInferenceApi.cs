@@ -45,7 +45,7 @@ public static class OpenInferenceApi
 
         if (!model.IsReady)
         {
-            return name == "large" ? then() : Error($"unknown model '{name}'", StatusCodes.Status404NotFound);
+            return name == model.ModelName ? then() : Error($"unknown model '{name}'", StatusCodes.Status404NotFound);
         }
 
         if (name != model.Card.Name || (version is not null && version != model.Card.Version))

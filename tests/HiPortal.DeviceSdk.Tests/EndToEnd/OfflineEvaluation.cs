@@ -13,7 +13,7 @@ namespace HiPortal.DeviceSdk.Tests.EndToEnd;
 /// </summary>
 public sealed class OfflineEvaluation
 {
-    private static readonly Lazy<OnnxClassifier> s_large = new(() => OnnxClassifier.Load(ModelCard.LoadNamed("large").OnnxPath()));
+    private static readonly Lazy<OnnxClassifier> s_large = new(() => OnnxClassifier.Load(ModelCard.LoadNamed("fashion-large").OnnxPath()));
     private readonly double[] _scores;
 
     private OfflineEvaluation(ModelOutputs tiny, ModelOutputs large)

@@ -16,7 +16,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
 
     // The devices' tiny model as the simulator loads it: one thread, no spinning, shared by every device.
     private static readonly Lazy<OnnxClassifier> s_tiny = new(() =>
-        OnnxClassifier.Load(ModelCard.LoadNamed("tiny").OnnxPath(), intraOpThreads: 1, allowSpinning: false));
+        OnnxClassifier.Load(ModelCard.LoadNamed("fashion-tiny").OnnxPath(), intraOpThreads: 1, allowSpinning: false));
 
     private readonly SimulationSettings _settings;
 
