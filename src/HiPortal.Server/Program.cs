@@ -10,6 +10,7 @@ using HiPortal.Server.Inference;
 using HiPortal.Server.Ingest;
 using HiPortal.Server.Live;
 using HiPortal.Server.Observability;
+using HiPortal.Server.OpenApi;
 using HiPortal.Server.OpenInference;
 using HiPortal.Server.Persistence;
 using HiPortal.Server.Presence;
@@ -38,6 +39,7 @@ builder.AddTelemetry();
 builder.AddStats();
 builder.AddLive();
 builder.AddDashboard();
+builder.AddApiDocs();
 builder.AddDemoFleet();
 
 var app = builder.Build();
@@ -63,6 +65,7 @@ app.MapIngestApi();
 app.MapTelemetryApi();
 app.MapStatsApi();
 app.MapOpenInference();
+app.MapApiDocs();
 app.MapLive();
 app.MapDashboard();
 

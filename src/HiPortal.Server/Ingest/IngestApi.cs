@@ -33,7 +33,8 @@ public static class IngestApi
 
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
-        app.MapDeviceGroup(Routes.Offloads).WithTags("Ingest").MapPost("/", PostOffload);
+        app.MapDeviceGroup(Routes.Offloads).WithTags("Ingest").MapPost("/", PostOffload)
+            .Accepts<OffloadRequest>("application/json", "application/octet-stream").Produces<OffloadResponse>();
         return app;
     }
 

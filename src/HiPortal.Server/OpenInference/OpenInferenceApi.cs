@@ -3,6 +3,7 @@ using HiPortal.Core.Inference;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Inference;
 using HiPortal.Server.Ingest;
+using HiPortal.Server.Problems;
 using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.OpenInference;
@@ -24,7 +25,8 @@ public static class OpenInferenceApi
             : Results.Json(new { ready = false }, statusCode: StatusCodes.Status503ServiceUnavailable)).AllowAnonymous().WithTags("OIP");
 
         // Every caller spends its own budget (RateLimiting.CallerRateLimiter): one per request, one per sample to infer.
-        var group = app.MapGroup(Routes.OpenInference).RequireAuthorization(Policies.Inference).WithTags("OIP");
+        var group = app.MapGroup(Routes.OpenInference).RequireAuthorization(Policies.Inference).WithTags("OIP")
+            .AcceptsBodies<OpenApi.OipInferRequest>("application/json");
         group.MapGet("/", (ModelHost model) => Results.Ok(new { name = "hiportal", version = typeof(OpenInferenceApi).Assembly.GetName().Version?.ToString(), extensions = Array.Empty<string>() }));
         group.MapGet("/models/{name}", (string name, ModelHost model) => WithModel(name, model, () => Results.Ok(Metadata(model.Card))));
         group.MapGet("/models/{name}/versions/{version}", (string name, string version, ModelHost model) =>

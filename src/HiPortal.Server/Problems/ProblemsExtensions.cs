@@ -12,7 +12,7 @@ public static class ProblemsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddProblems(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestContentTypes.Describe);
         builder.Services.AddExceptionHandler<ClientErrorExceptionHandler>();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);

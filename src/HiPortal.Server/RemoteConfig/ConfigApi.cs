@@ -22,7 +22,7 @@ public static class ConfigApi
     public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapDeviceGroup(Routes.Config).WithTags("Configuration");
-        group.MapGet("/", GetConfig);
+        group.MapGet("/", GetConfig).Produces<EffectiveConfigResponse>().Produces(StatusCodes.Status304NotModified);
         group.MapPost("/ack", Acknowledge);
         return app;
     }

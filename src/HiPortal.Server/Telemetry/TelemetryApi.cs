@@ -20,7 +20,7 @@ public static class TelemetryApi
 
     public static IEndpointRouteBuilder MapTelemetryApi(this IEndpointRouteBuilder app)
     {
-        app.MapDeviceGroup(Routes.Telemetry).WithTags("Telemetry").MapPost("/", PostTelemetry);
+        app.MapDeviceGroup(Routes.Telemetry).WithTags("Telemetry").MapPost("/", PostTelemetry).Accepts<TelemetryBatch>("application/json");
         return app;
     }
 
