@@ -13,12 +13,6 @@ public sealed record ModelCard
 {
     public const string ClassificationTask = "classification";
 
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
-    {
-        NumberHandling = JsonNumberHandling.Strict,
-        WriteIndented = true,
-    };
-
     public required string Name { get; init; }
 
     public required string Version { get; init; }
@@ -75,7 +69,7 @@ public sealed record ModelCard
         ModelCard? card;
         try
         {
-            card = JsonSerializer.Deserialize<ModelCard>(json, s_json);
+            card = JsonSerializer.Deserialize(json, ModelCardJson.Default.ModelCard);
         }
         catch (JsonException ex)
         {
@@ -117,7 +111,7 @@ public sealed record ModelCard
     public string OnnxPath(string? directory = null) =>
         ModelLayout.OnnxPath(ModelLayout.VersionDirectory(directory ?? DefaultDirectory, Name, Version));
 
-    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+    public string ToJson() => JsonSerializer.Serialize(this, ModelCardJson.Default.ModelCard);
 
     public static string ComputeSha256(string path)
     {
