@@ -17,7 +17,7 @@ public sealed class LineChartTests
 
         var lines = cut.FindAll("#chart svg polyline");
         Assert.Equal(3, lines.Count);
-        Assert.Equal(["#1976d2", "#1976d2", "#ef6c00"], lines.Select(l => l.GetAttribute("stroke")));
+        Assert.Equal(["#1565c0", "#1565c0", "#b45309"], lines.Select(l => l.GetAttribute("stroke")));
         // Two points each side of the gap; x runs over the longest series' indexes (0..4 over 600 units).
         Assert.Equal(["0", "150", "450", "600"], lines.Take(2).SelectMany(l => l.GetAttribute("points")!.Split(' ')).Select(p => p.Split(',')[0]));
         Assert.Empty(cut.FindAll("circle.operating-point"));

@@ -1,0 +1,58 @@
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace HiPortal.Dashboard.Tests.Browser;
+
+/// <summary>axe-core in real Chromium: no serious or critical violation on any dashboard page, for an admin with data.</summary>
+public sealed class AccessibilityTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private readonly HiPortalHost _app = fixture.App;
+
+    [Fact]
+    public async Task EveryPage_HasNoSeriousOrCriticalViolations()
+    {
+        var device = await _app.RegisterDeviceAsync("axe-sensor", "axe");
+        using (var deviceClient = _app.CreateClient(device.Key))
+        {
+            await DeviceTraffic.PostOffloadsAsync(deviceClient, "axe", 6);
+        }
+
+        var context = await fixture.Browser.NewContextAsync(new() { BaseURL = _app.HttpAddress.ToString(), Locale = "en-US" });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        await page.GotoAsync("login");
+        var failures = new List<string>();
+        await CheckAsync(page, "login", failures);
+        await page.FillAsync("#username", "admin");
+        await page.FillAsync("#password", HiPortalHost.AdminPassword);
+        await page.ClickAsync("#sign-in");
+        await Expect(page.Locator("#savings-tiles")).ToBeVisibleAsync();
+
+        foreach (var (path, ready) in new[]
+        {
+            ("", "#savings-tiles"),
+            ("devices", $"span.config-state[data-device='{device.DeviceId}']"),
+            ($"devices/{device.DeviceId}", "#device-config"),
+            ("thresholds", "#threshold-form-axe"),
+            ("decisions", "#decisions-table tbody tr"),
+            ("audit", "#audit-table tbody tr"),
+        })
+        {
+            await page.GotoAsync(path);
+            await Expect(page.Locator(ready).First).ToBeVisibleAsync();
+            await CheckAsync(page, "/" + path, failures);
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    private static async Task CheckAsync(IPage page, string name, List<string> failures)
+    {
+        var results = await page.RunAxe();
+        failures.AddRange(results.Violations
+            .Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{name}: {v.Id} ({v.Impact}): {v.Help} at " +
+                string.Join("; ", v.Nodes.Take(3).Select(n => $"{n.Target} {n.Html}"))));
+    }
+}
