@@ -46,7 +46,10 @@ public sealed class DataOptions
 public sealed record DataSelection(string Data, string? Labels, string? Calibration, string? CalibrationLabels,
     string SamplesArray, string LabelsArray, string? Models, string Tiny, string Large)
 {
-    public bool IsFashionMnist => Directory.Exists(Data);
+    /// <summary>A path that is no file (and not named .npy/.npz) is a Fashion-MNIST directory, so a missing one is
+    /// reported by the file Fashion-MNIST lacks.</summary>
+    public bool IsFashionMnist => !File.Exists(Data) &&
+        !Data.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) && !Data.EndsWith(".npz", StringComparison.OrdinalIgnoreCase);
 
     public LabelledSamples LoadTest() => IsFashionMnist
         ? FashionMnist.Load(FashionMnistSplit.Test, Data)
