@@ -10,15 +10,17 @@ public sealed record RawResult(int BatchSize, double SamplesPerSecond, double Mi
 /// <summary>(a) The large model alone: ONNX Runtime throughput at fixed batch sizes, no server in the way.</summary>
 public static class RawBenchmark
 {
-    public static List<RawResult> Run(OnnxClassifier model, LabelledImages images, IReadOnlyList<int> batchSizes, TimeSpan duration)
+    public static List<RawResult> Run(OnnxClassifier model, LabelledSamples samples, IReadOnlyList<int> batchSizes, TimeSpan duration)
     {
         var results = new List<RawResult>();
         var max = batchSizes.Max();
-        var input = GC.AllocateArray<float>(max * OnnxClassifier.InputLength, pinned: true);
-        var output = GC.AllocateArray<float>(max * OnnxClassifier.ClassCount, pinned: true);
+        var (length, classes) = (model.Signature.SampleLength, model.Signature.ClassCount);
+        var decoder = new SampleDecoder(model.Signature);
+        var input = GC.AllocateArray<float>(max * length, pinned: true);
+        var output = GC.AllocateArray<float>(max * classes, pinned: true);
         for (var i = 0; i < max; i++)
         {
-            SampleCodec.DecodeUint8(images.Image(i % images.Count), input.AsSpan(i * OnnxClassifier.InputLength, OnnxClassifier.InputLength));
+            decoder.Decode(samples.Datatype.Name(), samples.Sample(i % samples.Count), input.AsSpan(i * length, length));
         }
 
         foreach (var batch in batchSizes)

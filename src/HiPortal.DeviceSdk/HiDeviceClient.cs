@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using HiPortal.Contracts;
+using HiPortal.Core.Inference;
 using HiPortal.DeviceSdk.Config;
 using HiPortal.DeviceSdk.Local;
 using HiPortal.DeviceSdk.Offload;
@@ -87,20 +88,20 @@ public sealed class HiDeviceClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Classifies one UINT8 sample of the tiny model's input size, offloading it when the rule says so.</summary>
-    /// <param name="pixels28x28">The sample's pixels (H×W UINT8), row by row.</param>
+    /// <summary>Classifies one sample with the tiny model, offloading it when the rule says so.</summary>
+    /// <param name="sample">The raw sample in the tiny model's card datatype (little-endian) and shape, C order.</param>
     /// <param name="label">The true class when known (a labelled stream); sent with offloads for the server's statistics.</param>
     /// <param name="sampleId">The offload's id; default: one unique to this client. Reusing an id for another sample is a conflict.</param>
     /// <param name="cancellationToken">Cancels waiting; the sample may still have reached the server.</param>
     /// <returns>The local answer, and the server's when offloaded and reachable; buffered otherwise.</returns>
     /// <exception cref="HiDeviceException">The server refused the offload for good (conflict, invalid, unauthorised).</exception>
-    public async Task<SampleResult> ProcessAsync(ReadOnlyMemory<byte> pixels28x28, int? label = null, string? sampleId = null,
+    public async Task<SampleResult> ProcessAsync(ReadOnlyMemory<byte> sample, int? label = null, string? sampleId = null,
         CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var started = _time.GetTimestamp();
         var configuration = Configuration;
-        var local = _model.Predict(pixels28x28.Span, configuration.OffloadRule);
+        var local = _model.Predict(sample.Span, configuration.OffloadRule);
         var micros = (long)local.Elapsed.TotalMicroseconds;
         _counters.Update(s =>
         {
@@ -125,7 +126,7 @@ public sealed class HiDeviceClient : IAsyncDisposable
         if (!local.Offload)
             return result with { Latency = _time.GetElapsedTime(started) };
 
-        var offload = new PendingOffload(sampleId ?? NextSampleId(), pixels28x28.ToArray(), local.Class, local.Confidence, micros,
+        var offload = new PendingOffload(sampleId ?? NextSampleId(), _model.Signature.Datatype.Name(), sample.ToArray(), local.Class, local.Confidence, micros,
             label, _time.GetUtcNow());
         var offloaded = await _offloader.OffloadAsync(offload, cancellationToken);
         return result with

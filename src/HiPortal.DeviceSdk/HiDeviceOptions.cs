@@ -13,8 +13,18 @@ public sealed class HiDeviceOptions
     /// <summary>The device key the server issued (sent as <c>Authorization: Bearer</c>).</summary>
     public required string DeviceKey { get; init; }
 
-    /// <summary>The tiny ONNX model; default: <c>models/tiny.onnx</c> beside the program.</summary>
+    /// <summary>The tiny ONNX model file, its <c>card.json</c> beside it; overrides <see cref="TinyModel"/>.</summary>
     public string? ModelPath { get; init; }
+
+    /// <summary>The tiny model: a version directory (card.json + model.onnx) or <c>name[@version]</c> in
+    /// <see cref="ModelRepository"/>. Samples are raw bytes in its card's datatype and shape.</summary>
+    public string TinyModel { get; init; } = "fashion-tiny";
+
+    /// <summary>The repository <see cref="TinyModel"/> names a model in; default: the committed models beside the program.</summary>
+    public string? ModelRepository { get; init; }
+
+    /// <summary>Where delivered tiny models are stored ({name}/{version}/); default: a folder under the temp directory.</summary>
+    public string? ModelCacheDirectory { get; init; }
 
     /// <summary>An already loaded tiny model to share between clients (not disposed by them); overrides <see cref="ModelPath"/>.</summary>
     public OnnxClassifier? Model { get; init; }

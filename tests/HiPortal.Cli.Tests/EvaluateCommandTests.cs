@@ -1,5 +1,5 @@
 using System.Text.Json;
-using HiPortal.Core.Inference;
+using HiPortal.Core.Data;
 using HiPortal.Core.Savings;
 
 namespace HiPortal.Cli.Tests;
@@ -49,7 +49,7 @@ public sealed class EvaluateCommandTests(RealModelsFixture models, EvaluateRun r
     [Fact]
     public void Evaluate_ReportsTheModelsAccuraciesOnTheFirstTestImages()
     {
-        const int logits = EvaluateRun.Samples * OnnxClassifier.ClassCount;
+        var logits = EvaluateRun.Samples * FashionMnist.ClassNames.Count;
         var tiny = RealModelsFixture.Accuracy(RealModelsFixture.ArgMax(models.TinyTestLogits.AsSpan(0, logits)), models.Test.Labels);
         var large = RealModelsFixture.Accuracy(RealModelsFixture.ArgMax(models.LargeTestLogits.AsSpan(0, logits)), models.Test.Labels);
 

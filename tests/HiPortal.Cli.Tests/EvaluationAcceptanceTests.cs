@@ -1,3 +1,4 @@
+using HiPortal.Core.Data;
 using HiPortal.Core.Decisions;
 using HiPortal.Core.Evaluation;
 
@@ -15,8 +16,8 @@ public class EvaluationAcceptanceTests(RealModelsFixture models)
     // 10,000 test images; 0.02 is about three combined standard deviations.
     private const double BudgetSlack = 0.02;
 
-    // HiEvaluator's defaults: within 1 point of large, 20 % offload budget, β = 0.3.
-    private static readonly EvaluationSettings s_settings = new();
+    // HiEvaluator's defaults (a UINT8 Fashion-MNIST image per offload): within 1 point of large, 20 % offload budget, β = 0.3.
+    private static readonly EvaluationSettings s_settings = new() { SampleBytes = FashionMnist.PixelsPerImage };
 
     private readonly EvaluationReport _report = HiEvaluator.Run(
         models.TinyCalibration, models.LargeCalibration, models.TinyTest, models.LargeTest, s_settings);

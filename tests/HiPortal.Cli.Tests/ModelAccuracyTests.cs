@@ -1,5 +1,4 @@
 using HiPortal.Core.Data;
-using HiPortal.Core.Inference;
 
 namespace HiPortal.Cli.Tests;
 
@@ -39,7 +38,7 @@ public class ModelAccuracyTests(RealModelsFixture models)
     public void DataReader_GivesTheBalancedTestSet()
     {
         // Fashion-MNIST's test set has exactly 1,000 images of each class.
-        var perClass = new int[OnnxClassifier.ClassCount];
+        var perClass = new int[FashionMnist.ClassNames.Count];
         foreach (var label in models.Test.Labels)
         {
             perClass[label]++;
@@ -53,7 +52,7 @@ public class ModelAccuracyTests(RealModelsFixture models)
     [InlineData("fashion-large")]
     public void BatchOneAndBatch64Runs_GiveTheSameArgmax(string model)
     {
-        var batch64 = models.Logits(model, FashionMnistSplit.Test).AsSpan(0, BatchOneImages * OnnxClassifier.ClassCount);
+        var batch64 = models.Logits(model, FashionMnistSplit.Test).AsSpan(0, BatchOneImages * FashionMnist.ClassNames.Count);
 
         var batch1 = models.Classifier(model).RunAll(RealModelsFixture.ToModelInput(models.Test, BatchOneImages), batchSize: 1);
 

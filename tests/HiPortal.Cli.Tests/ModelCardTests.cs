@@ -95,10 +95,10 @@ public class ModelCardTests
     public void OnnxGraph_RunsBatchesOfOneAndThree(string model, int batch)
     {
         using var classifier = OnnxClassifier.Load(CommittedCard(model).OnnxPath(RepoPaths.Models));
-        var logits = new float[(batch * OnnxClassifier.ClassCount) + 1];
+        var logits = new float[(batch * FashionMnist.ClassNames.Count) + 1];
         logits.AsSpan().Fill(float.NaN);
 
-        classifier.Run(new float[batch * OnnxClassifier.InputLength], batch, logits);
+        classifier.Run(new float[batch * FashionMnist.PixelsPerImage], batch, logits);
 
         Assert.All(logits[..^1], l => Assert.True(float.IsFinite(l)));
         Assert.True(float.IsNaN(logits[^1]), "the run wrote past its batch");

@@ -33,10 +33,10 @@ public sealed class RealModelsFixture : IDisposable
         TinyTestLogits = Tiny.RunAll(testInputs, BatchSize);
         LargeTestLogits = Large.RunAll(testInputs, BatchSize);
 
-        TinyCalibration = ModelOutputs.FromLogits(TinyCalibrationLogits, Calibration.Labels);
-        LargeCalibration = ModelOutputs.FromLogits(LargeCalibrationLogits, Calibration.Labels);
-        TinyTest = ModelOutputs.FromLogits(TinyTestLogits, Test.Labels);
-        LargeTest = ModelOutputs.FromLogits(LargeTestLogits, Test.Labels);
+        TinyCalibration = ModelOutputs.FromLogits(TinyCalibrationLogits, Calibration.Labels, FashionMnist.ClassNames.Count);
+        LargeCalibration = ModelOutputs.FromLogits(LargeCalibrationLogits, Calibration.Labels, FashionMnist.ClassNames.Count);
+        TinyTest = ModelOutputs.FromLogits(TinyTestLogits, Test.Labels, FashionMnist.ClassNames.Count);
+        LargeTest = ModelOutputs.FromLogits(LargeTestLogits, Test.Labels, FashionMnist.ClassNames.Count);
     }
 
     public ModelCard TinyCard { get; }
@@ -101,13 +101,13 @@ public sealed class RealModelsFixture : IDisposable
     public static float[] ToModelInput(LabelledImages images, int count = int.MaxValue)
     {
         count = Math.Min(count, images.Count);
-        var input = new float[count * OnnxClassifier.InputLength];
+        var input = new float[count * FashionMnist.PixelsPerImage];
         for (var i = 0; i < count; i++)
         {
             var image = images.Image(i);
             for (var p = 0; p < image.Length; p++)
             {
-                input[(i * OnnxClassifier.InputLength) + p] = image[p] / 255f;
+                input[(i * FashionMnist.PixelsPerImage) + p] = image[p] / 255f;
             }
         }
 
@@ -117,10 +117,10 @@ public sealed class RealModelsFixture : IDisposable
     /// <summary>The index of the largest logit of each sample (first one on ties, as torch.argmax).</summary>
     public static int[] ArgMax(ReadOnlySpan<float> logits)
     {
-        var predictions = new int[logits.Length / OnnxClassifier.ClassCount];
+        var predictions = new int[logits.Length / FashionMnist.ClassNames.Count];
         for (var i = 0; i < predictions.Length; i++)
         {
-            var row = logits.Slice(i * OnnxClassifier.ClassCount, OnnxClassifier.ClassCount);
+            var row = logits.Slice(i * FashionMnist.ClassNames.Count, FashionMnist.ClassNames.Count);
             var best = 0;
             for (var c = 1; c < row.Length; c++)
             {

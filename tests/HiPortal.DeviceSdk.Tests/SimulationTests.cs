@@ -1,3 +1,4 @@
+using HiPortal.Cli.Common;
 using HiPortal.Cli.Simulate;
 using HiPortal.Core.Data;
 
@@ -12,7 +13,8 @@ public sealed class SimulationTests(ServerFixture server)
         var output = Path.Combine(Path.GetTempPath(), "hiportal-device-tests", Guid.NewGuid().ToString("n"), "simulation.json");
         var settings = new SimulationSettings(server.App.HttpAddress, Devices: 3, Rate: 500, Duration: null, Samples: 600,
             KeyFile: null, AdminUser: "admin", AdminPassword: HiPortalHost.AdminPassword, Drift: DriftKind.None, Fleet: "simulated",
-            Insecure: false, CertificateSha256: null, Output: output, Data: FashionMnist.DefaultDirectory, Models: null,
+            Insecure: false, CertificateSha256: null, Output: output,
+            Data: new DataSelection(FashionMnist.DefaultDirectory, null, null, null, "x", "y", null, "fashion-tiny", "fashion-large"),
             Profile: "esp32-wifi", BufferCapacity: 64, DrainTimeout: TimeSpan.FromSeconds(10), Seed: 7);
 
         SimulationReport report;

@@ -30,9 +30,9 @@ public static class TinyReference
     private static float[] Compute()
     {
         var confidence = new float[Count];
-        var input = new float[OnnxClassifier.InputLength];
-        var logits = new float[OnnxClassifier.ClassCount];
-        var probabilities = new float[OnnxClassifier.ClassCount];
+        var input = new float[FashionMnist.PixelsPerImage];
+        var logits = new float[FashionMnist.ClassNames.Count];
+        var probabilities = new float[FashionMnist.ClassNames.Count];
         for (var i = 0; i < Count; i++)
         {
             var image = Images.Image(i);

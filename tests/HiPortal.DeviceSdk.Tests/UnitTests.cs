@@ -36,7 +36,7 @@ public sealed class OfflineBufferUnitTests
         Assert.True(buffer.Add(Item(3)).StartDrainer);
     }
 
-    private static PendingOffload Item(int n) => new($"s{n}", new byte[784], 0, 0.5f, 0, null, DateTimeOffset.UnixEpoch);
+    private static PendingOffload Item(int n) => new($"s{n}", "UINT8", new byte[784], 0, 0.5f, 0, null, DateTimeOffset.UnixEpoch);
 }
 
 public sealed class BackoffUnitTests

@@ -2,14 +2,13 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using HiPortal.Cli.Common;
-using HiPortal.Core.Data;
 using HiPortal.Core.Evaluation;
 using HiPortal.Core.Savings;
 using Spectre.Console;
 
 namespace HiPortal.Cli.Evaluate;
 
-/// <summary><c>hiportal evaluate</c>: what HI buys on Fashion-MNIST, offline, with thresholds from calibration.</summary>
+/// <summary><c>hiportal evaluate</c>: what HI buys for a model pair on labelled data, offline, with thresholds from calibration.</summary>
 public static class EvaluateCommand
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -20,14 +19,13 @@ public static class EvaluateCommand
 
     public static Command Create()
     {
-        var data = new Option<string>("--data") { Description = "Fashion-MNIST directory (gzipped IDX files)", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
-        var models = new Option<string?>("--models") { Description = "Directory with tiny/large .onnx and .card.json (default: beside the program)" };
+        var data = new DataOptions();
         var output = new Option<string>("--out") { Description = "Where evaluation.json and the plots go", DefaultValueFactory = _ => "artifacts/evaluation" };
         var profile = new Option<string>("--profile") { Description = "Device profile: " + string.Join(", ", DeviceProfiles.All.Select(p => p.Name)), DefaultValueFactory = _ => "esp32-wifi" };
         var beta = new Option<double>("--beta") { Description = "Offload cost relative to a misclassification (min-cost rule, online learners)", DefaultValueFactory = _ => 0.3 };
         var budget = new Option<double>("--budget") { Description = "Offload budget (fraction) for the budget rule", DefaultValueFactory = _ => 0.2 };
         var gap = new Option<double>("--target-gap") { Description = "Target accuracy = large's calibration accuracy minus this many points", DefaultValueFactory = _ => 1.0 };
-        var samples = new Option<int?>("--samples") { Description = "Use only the first N test images" };
+        var samples = new Option<int?>("--samples") { Description = "Use only the first N test samples" };
         var online = new Option<bool>("--online") { Description = "Also stream the shuffled test set through HIL-F and HIL-N" };
         var feedback = new Option<string>("--feedback") { Description = "Online truth: 'large' (the L-ML's answer, as deployed) or 'labels'", DefaultValueFactory = _ => "large" };
         feedback.AcceptOnlyFromAmong("large", "labels");
@@ -37,20 +35,23 @@ public static class EvaluateCommand
         gap.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 100 or double.NaN) { r.AddError("--target-gap must be in [0, 100] points"); } });
         var seed = new Option<int>("--seed") { Description = "Shuffle and learner seed", DefaultValueFactory = _ => 42 };
 
-        var command = new Command("evaluate", "Run both models over Fashion-MNIST and print the HI trade-off table")
+        var command = new Command("evaluate", "Run a tiny/large pair over labelled data (default Fashion-MNIST) and print the HI trade-off table")
         {
-            data, models, output, profile, beta, budget, gap, samples, online, feedback, seed,
+            output, profile, beta, budget, gap, samples, online, feedback, seed,
         };
+        foreach (var option in data.All(withCalibration: true))
+            command.Options.Add(option);
         command.SetAction(parse =>
         {
             try
             {
                 return Run(new EvaluateArguments(
-                    parse.GetValue(data)!, parse.GetValue(models), parse.GetValue(output)!, parse.GetValue(profile)!,
+                    data.Read(parse), parse.GetValue(output)!, parse.GetValue(profile)!,
                     parse.GetValue(beta), parse.GetValue(budget), parse.GetValue(gap), parse.GetValue(samples),
                     parse.GetValue(online), parse.GetValue(feedback) == "labels", parse.GetValue(seed)));
             }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException
+                or FormatException)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
                 return 2;
@@ -64,9 +65,11 @@ public static class EvaluateCommand
         var profile = DeviceProfiles.Get(args.Profile);
         // Fail on an unusable output folder before minutes of inference, not after.
         Directory.CreateDirectory(args.Output);
-        using var pair = ModelPair.Load(args.Models);
-        var calibration = FashionMnist.Load(FashionMnistSplit.Calibration, args.Data);
-        var test = FashionMnist.Load(FashionMnistSplit.Test, args.Data);
+        using var pair = args.Data.LoadPair();
+        var calibration = args.Data.LoadCalibration();
+        var test = args.Data.LoadTest();
+        pair.EnsureFits(calibration, "calibration data");
+        pair.EnsureFits(test, "test data");
         if (args.Samples is { } n)
         {
             test = test.Take(n);
@@ -86,6 +89,7 @@ public static class EvaluateCommand
             Beta = args.Beta,
             Profile = profile,
             ServerInferenceSeconds = largeSeconds,
+            SampleBytes = pair.Tiny.Signature.SampleBytes,
         };
         var report = HiEvaluator.Run(outputs[0].Tiny, outputs[0].Large, outputs[1].Tiny, outputs[1].Large, settings);
         EvaluationTable.Write(report);
@@ -105,6 +109,6 @@ public static class EvaluateCommand
         return 0;
     }
 
-    private sealed record EvaluateArguments(string Data, string? Models, string Output, string Profile, double Beta,
+    private sealed record EvaluateArguments(DataSelection Data, string Output, string Profile, double Beta,
         double Budget, double TargetGap, int? Samples, bool Online, bool LabelsAsFeedback, int Seed);
 }

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using HiPortal.Cli.Common;
-using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
 using HiPortal.Core.Savings;
 using HiPortal.DeviceSdk;
@@ -18,10 +16,16 @@ public static class FleetSimulation
     {
         var profile = DeviceProfiles.Get(settings.Profile);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.Output))!);
-        var images = FashionMnist.Load(FashionMnistSplit.Test, settings.Data);
-        using var pair = ModelPair.Load(settings.Models);
+        var images = settings.Data.LoadTest();
+        using var pair = settings.Data.LoadPair();
+        pair.EnsureFits(images, "test data");
+        // Devices send their sensor's raw samples, and drift distorts grey levels: both need the card's datatype.
+        if (images.Datatype != pair.Tiny.Signature.Datatype)
+            throw new InvalidDataException($"the devices send {pair.Tiny.Signature.Datatype.Name()} samples; the data is {images.Datatype.Name()}");
+        if (settings.Drift != DriftKind.None && images.Datatype != SampleDatatype.Uint8)
+            throw new ArgumentException("--drift distorts UINT8 grey levels; use --drift none for other datatypes");
         // The devices' tiny model: one thread, no spinning, shared by every virtual device (sessions are thread-safe).
-        using var tiny = OnnxClassifier.Load(pair.TinyCard.OnnxPath(settings.Models), intraOpThreads: 1, allowSpinning: false);
+        using var tiny = OnnxClassifier.Load(ModelLayout.OnnxPath(pair.TinyDirectory), pair.TinyCard, intraOpThreads: 1, allowSpinning: false);
         using var network = ServerCertificates.CreateHandler(settings.CertificateSha256, settings.Insecure, TimeSpan.FromSeconds(10));
         var identities = await DeviceKeys.ObtainAsync(settings, network, cancellationToken);
         var clients = identities.Select(d => new HiDeviceClient(DeviceOptions(settings, d.Key, tiny, profile, network))).ToList();
@@ -51,7 +55,7 @@ public static class FleetSimulation
         AnsiConsole.MarkupLineInterpolated($"[grey]replaying {records.Count:N0} samples offline through both models...[/]");
         var offline = OfflineReplay.Run(records, images, tiny, pair.Large, drifted: true);
         var clean = settings.Drift == DriftKind.None ? null : OfflineReplay.Run(records, images, tiny, pair.Large, drifted: false);
-        var report = SimulationReport.Build(settings, elapsed, records, offline, clean, statistics);
+        var report = SimulationReport.Build(settings, elapsed, records, offline, clean, statistics, tiny.Signature.SampleBytes);
         SimulationReportTable.Write(report);
         await File.WriteAllTextAsync(settings.Output, JsonSerializer.Serialize(report, s_json), CancellationToken.None);
         AnsiConsole.MarkupLineInterpolated($"report written to [bold]{settings.Output}[/]");

@@ -21,31 +21,36 @@ public static class OfflineReplay
     private const int LargeBatch = 64;
 
     /// <param name="drifted">True: the pixels the devices saw; false: the undistorted data set images.</param>
-    public static ReplayedSample[] Run(IReadOnlyList<SampleRecord> records, LabelledImages images, OnnxClassifier tiny,
+    public static ReplayedSample[] Run(IReadOnlyList<SampleRecord> records, LabelledSamples images, OnnxClassifier tiny,
         OnnxClassifier large, bool drifted)
     {
         var replayed = new ReplayedSample[records.Count];
-        var input = new float[LargeBatch * OnnxClassifier.InputLength];
-        var logits = new float[LargeBatch * OnnxClassifier.ClassCount];
-        var probabilities = new float[OnnxClassifier.ClassCount];
+        var (length, classes) = (large.Signature.SampleLength, large.Signature.ClassCount);
+        var (tinyDecoder, largeDecoder) = (new SampleDecoder(tiny.Signature), new SampleDecoder(large.Signature));
+        var datatype = images.Datatype.Name();
+        // Each model decodes with its own card's preprocessing, as the device and the server do.
+        var input = new float[LargeBatch * length];
+        var tinyInput = new float[length];
+        var logits = new float[LargeBatch * classes];
+        var probabilities = new float[classes];
         for (var start = 0; start < records.Count; start += LargeBatch)
         {
             var n = Math.Min(LargeBatch, records.Count - start);
             for (var j = 0; j < n; j++)
             {
                 var record = records[start + j];
-                var pixels = drifted && record.Pixels is { } p ? p : images.Image(record.Image);
-                SampleCodec.DecodeUint8(pixels, input.AsSpan(j * OnnxClassifier.InputLength, OnnxClassifier.InputLength));
+                largeDecoder.Decode(datatype, Sample(records[start + j], images, drifted), input.AsSpan(j * length, length));
             }
 
             large.Run(input, n, logits);
             for (var j = 0; j < n; j++)
-                replayed[start + j] = replayed[start + j] with { LargeClass = ArgMax(logits.AsSpan(j * OnnxClassifier.ClassCount, OnnxClassifier.ClassCount)) };
+                replayed[start + j] = replayed[start + j] with { LargeClass = ArgMax(logits.AsSpan(j * classes, classes)) };
 
             for (var j = 0; j < n; j++)
             {
-                tiny.Run(input.AsMemory(j * OnnxClassifier.InputLength, OnnxClassifier.InputLength), 1, logits.AsMemory(0, OnnxClassifier.ClassCount));
-                Probabilities.Softmax(logits.AsSpan(0, OnnxClassifier.ClassCount), probabilities);
+                tinyDecoder.Decode(datatype, Sample(records[start + j], images, drifted), tinyInput);
+                tiny.Run(tinyInput, 1, logits.AsMemory(0, classes));
+                Scores.ToProbabilities(tiny.Signature, logits.AsSpan(0, classes), probabilities);
                 var rule = records[start + j].Rule ?? new MaxSoftmaxRule(0);
                 replayed[start + j] = replayed[start + j] with
                 {
@@ -57,6 +62,9 @@ public static class OfflineReplay
 
         return replayed;
     }
+
+    private static ReadOnlySpan<byte> Sample(SampleRecord record, LabelledSamples images, bool drifted) =>
+        drifted && record.Pixels is { } p ? p : images.Sample(record.Image);
 
     private static int ArgMax(ReadOnlySpan<float> values)
     {

@@ -1,11 +1,11 @@
 using System.CommandLine;
-using HiPortal.Core.Data;
+using HiPortal.Cli.Common;
 using HiPortal.Core.Savings;
 using Spectre.Console;
 
 namespace HiPortal.Cli.Simulate;
 
-/// <summary><c>hiportal simulate</c>: a fleet of virtual devices replaying Fashion-MNIST through the device SDK.</summary>
+/// <summary><c>hiportal simulate</c>: a fleet of virtual devices replaying labelled samples (default Fashion-MNIST's test split) through the device SDK.</summary>
 public static class SimulateCommand
 {
     public static Command Create()
@@ -23,8 +23,7 @@ public static class SimulateCommand
         var insecure = new Option<bool>("--insecure") { Description = "Accept any server certificate (test rigs only)" };
         var pin = new Option<string?>("--cert-sha256") { Description = "Pin the server's self-signed certificate by its SHA-256 (logged at server start)" };
         var output = new Option<string>("--out") { Description = "JSON report path", DefaultValueFactory = _ => "artifacts/simulation/simulation.json" };
-        var data = new Option<string>("--data") { Description = "Fashion-MNIST directory", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
-        var models = new Option<string?>("--models") { Description = "Directory with tiny/large .onnx and .card.json (default: beside the program)" };
+        var data = new DataOptions();
         var profile = new Option<string>("--profile") { Description = "Device profile: " + string.Join(", ", DeviceProfiles.All.Select(p => p.Name)), DefaultValueFactory = _ => "esp32-wifi" };
         var buffer = new Option<int>("--buffer") { Description = "Offline buffer per device (offloads)", DefaultValueFactory = _ => 256 };
         var drainTimeout = new Option<double>("--drain-timeout") { Description = "Seconds to wait at the end for buffered offloads", DefaultValueFactory = _ => 30 };
@@ -44,8 +43,10 @@ public static class SimulateCommand
         var command = new Command("simulate", "Run a fleet of virtual devices against a server and compare with the offline evaluation")
         {
             server, devices, rate, duration, samples, keyFile, adminUser, adminPassword, drift, fleet, insecure, pin, output,
-            data, models, profile, buffer, drainTimeout, seed,
+            profile, buffer, drainTimeout, seed,
         };
+        foreach (var option in data.All(withCalibration: false))
+            command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var seconds = parse.GetValue(duration) ?? (parse.GetValue(samples) is null ? 30 : null);
@@ -53,7 +54,7 @@ public static class SimulateCommand
                 WithSlash(new Uri(parse.GetValue(server)!)), parse.GetValue(devices), parse.GetValue(rate),
                 seconds is { } s ? TimeSpan.FromSeconds(s) : null, parse.GetValue(samples), parse.GetValue(keyFile),
                 parse.GetValue(adminUser)!, parse.GetValue(adminPassword), parse.GetValue(drift), parse.GetValue(fleet)!,
-                parse.GetValue(insecure), parse.GetValue(pin), parse.GetValue(output)!, parse.GetValue(data)!, parse.GetValue(models),
+                parse.GetValue(insecure), parse.GetValue(pin), parse.GetValue(output)!, data.Read(parse),
                 parse.GetValue(profile)!, parse.GetValue(buffer), TimeSpan.FromSeconds(parse.GetValue(drainTimeout)), parse.GetValue(seed));
             try
             {
@@ -61,7 +62,7 @@ public static class SimulateCommand
                 return 0;
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException
-                or HttpRequestException)
+                or HttpRequestException or FormatException)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
                 return 2;

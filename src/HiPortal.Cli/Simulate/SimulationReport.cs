@@ -1,4 +1,3 @@
-using HiPortal.Core.Codec;
 using HiPortal.DeviceSdk;
 
 namespace HiPortal.Cli.Simulate;
@@ -54,7 +53,7 @@ public sealed record SimulationReport(
     SdkTotals Sdk)
 {
     public static SimulationReport Build(SimulationSettings settings, TimeSpan elapsed, IReadOnlyList<SampleRecord> records,
-        ReplayedSample[] offline, ReplayedSample[]? clean, IReadOnlyList<DeviceStatistics> statistics)
+        ReplayedSample[] offline, ReplayedSample[]? clean, IReadOnlyList<DeviceStatistics> statistics, int sampleBytes)
     {
         var errors = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var (kind, count) in statistics.SelectMany(s => s.Errors))
@@ -66,16 +65,17 @@ public sealed record SimulationReport(
             statistics.Sum(s => s.TelemetryFailed), statistics.Sum(s => s.ConfigurationsApplied), statistics.Sum(s => s.ConfigurationsRejected));
         return new SimulationReport(settings.Server.ToString(), settings.Devices, settings.Rate, elapsed.TotalSeconds,
             settings.Drift.ToString().ToLowerInvariant(), settings.Fleet, settings.Seed,
-            FleetOf(records, elapsed, statistics.Sum(s => s.BytesSent)),
+            FleetOf(records, elapsed, statistics.Sum(s => s.BytesSent), sampleBytes),
             OfflineOf(records, offline), clean is null ? null : OfflineOf(records, clean), errors, sdk);
     }
 
     /// <param name="bytes">Sample bytes the SDKs sent, retries and drained buffers included.</param>
-    private static FleetFigures FleetOf(IReadOnlyList<SampleRecord> records, TimeSpan elapsed, long bytes)
+    /// <param name="sampleBytes">One sample in the tiny model's wire datatype: what sending everything would cost.</param>
+    private static FleetFigures FleetOf(IReadOnlyList<SampleRecord> records, TimeSpan elapsed, long bytes, int sampleBytes)
     {
         var decided = records.Where(r => r.Decided).ToList();
         var offloaded = decided.Where(r => r.Offloaded).ToList();
-        var full = (long)decided.Count * SampleCodec.Uint8Bytes;
+        var full = (long)decided.Count * sampleBytes;
         double[] Sorted(IEnumerable<double> values) => values.Order().ToArray();
         var latency = Sorted(decided.Select(r => r.LatencyMs));
         var offloadLatency = Sorted(offloaded.Where(r => !r.Buffered).Select(r => r.LatencyMs));

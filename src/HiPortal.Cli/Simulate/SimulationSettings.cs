@@ -1,3 +1,5 @@
+using HiPortal.Cli.Common;
+
 namespace HiPortal.Cli.Simulate;
 
 /// <summary>What <c>hiportal simulate</c> was asked to do.</summary>
@@ -15,8 +17,7 @@ public sealed record SimulationSettings(
     bool Insecure,
     string? CertificateSha256,
     string Output,
-    string Data,
-    string? Models,
+    DataSelection Data,
     string Profile,
     int BufferCapacity,
     TimeSpan DrainTimeout,

@@ -8,7 +8,7 @@ namespace HiPortal.Cli.Simulate;
 /// One simulated sensor: replays its own shuffled stream of test images, with their true labels, through the SDK at
 /// a fixed rate (catching up, not bursting, when a slow offload makes it late), drifted as the run goes on.
 /// </summary>
-public sealed class VirtualDevice(int number, HiDeviceClient client, LabelledImages images, SimulationSettings settings,
+public sealed class VirtualDevice(int number, HiDeviceClient client, LabelledSamples images, SimulationSettings settings,
     SimulationClock clock, SimulationRecorder recorder)
 {
     public async Task RunAsync(CancellationToken stopping)
@@ -40,8 +40,8 @@ public sealed class VirtualDevice(int number, HiDeviceClient client, LabelledIma
     private async Task ProcessAsync(int image, Random random)
     {
         var label = images.Label(image);
-        var drifted = settings.Drift == DriftKind.None ? null : Drift.Apply(images.Image(image), settings.Drift, clock.Progress, random);
-        ReadOnlyMemory<byte> pixels = drifted ?? images.Image(image).ToArray();
+        var drifted = settings.Drift == DriftKind.None ? null : Drift.Apply(images.Sample(image), settings.Drift, clock.Progress, random);
+        ReadOnlyMemory<byte> pixels = drifted ?? images.Sample(image).ToArray();
         try
         {
             // Not cancelled at the end of the run: a sample in flight finishes, as on a real device.

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-
 namespace HiPortal.Core.Data;
 
 /// <summary>Which part of Fashion-MNIST to read. The split points match models/train.py.</summary>
@@ -20,8 +17,15 @@ public static class FashionMnist
     public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";
     public const int TrainCount = 55_000;
 
+    /// <summary>28 × 28 grey pixels: the one place the Fashion-MNIST shape is spelled out.</summary>
+    public const int PixelsPerImage = 28 * 28;
+
     public static readonly IReadOnlyList<string> ClassNames =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+    /// <summary>Whether <paramref name="directory"/> holds the four Fashion-MNIST files.</summary>
+    public static bool IsFashionMnistDirectory(string directory) =>
+        Directory.Exists(directory) && File.Exists(Path.Combine(directory, "t10k-images-idx3-ubyte.gz"));
 
     public static LabelledImages Load(FashionMnistSplit split, string? directory = null)
     {
@@ -29,22 +33,21 @@ public static class FashionMnist
         var prefix = split == FashionMnistSplit.Test ? "t10k" : "train";
         var images = ReadIdx(Path.Combine(directory, $"{prefix}-images-idx3-ubyte.gz"), expectedDims: 3);
         var labels = ReadIdx(Path.Combine(directory, $"{prefix}-labels-idx1-ubyte.gz"), expectedDims: 1);
-        if (images.Length / LabelledImages.PixelsPerImage != labels.Length)
+        if (images.Length / PixelsPerImage != labels.Length)
         {
-            throw new InvalidDataException($"{prefix}: {images.Length / LabelledImages.PixelsPerImage} images but {labels.Length} labels");
+            throw new InvalidDataException($"{prefix}: {images.Length / PixelsPerImage} images but {labels.Length} labels");
         }
 
         return split switch
         {
-            FashionMnistSplit.Train => Slice(images, labels, 0, TrainCount),
+            FashionMnistSplit.Train => new LabelledImages(images, labels).Take(TrainCount),
             FashionMnistSplit.Calibration => Slice(images, labels, TrainCount, labels.Length - TrainCount),
             _ => new LabelledImages(images, labels),
         };
     }
 
     private static LabelledImages Slice(byte[] images, byte[] labels, int start, int count) =>
-        new(images.AsSpan(start * LabelledImages.PixelsPerImage, count * LabelledImages.PixelsPerImage).ToArray(),
-            labels.AsSpan(start, count).ToArray());
+        new(images.AsSpan(start * PixelsPerImage, count * PixelsPerImage).ToArray(), labels.AsSpan(start, count).ToArray());
 
     private static byte[] ReadIdx(string path, int expectedDims)
     {
@@ -54,29 +57,13 @@ public static class FashionMnist
                 $"Fashion-MNIST file not found: {path} (install Debian's dataset-fashion-mnist or pass --data DIR)", path);
         }
 
-        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-        using var buffer = new MemoryStream();
-        gzip.CopyTo(buffer);
-        var data = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-        var magic = BinaryPrimitives.ReadInt32BigEndian(data);
-        var dims = magic & 0xFF;
-        if ((magic >> 8) != 0x08 || dims != expectedDims)
+        var array = Idx.Read(path);
+        if (array.Type != ElementType.UInt8 || array.Shape.Count != expectedDims ||
+            (expectedDims == 3 && array.Shape[1] * array.Shape[2] != PixelsPerImage))
         {
-            throw new InvalidDataException($"{path}: not an IDX uint8 file with {expectedDims} dimensions");
+            throw new InvalidDataException($"{path}: not an IDX uint8 file with {expectedDims} dimensions of Fashion-MNIST's shape");
         }
 
-        var count = 1;
-        for (var i = 0; i < dims; i++)
-        {
-            count *= BinaryPrimitives.ReadInt32BigEndian(data[(4 + 4 * i)..]);
-        }
-
-        var offset = 4 + 4 * dims;
-        if (data.Length - offset != count)
-        {
-            throw new InvalidDataException($"{path}: header says {count} bytes, file has {data.Length - offset}");
-        }
-
-        return data.Slice(offset, count).ToArray();
+        return array.Data;
     }
 }

@@ -16,8 +16,9 @@ public sealed record EvaluationSettings
 
     public DeviceProfile Profile { get; init; } = DeviceProfiles.Get("esp32-wifi");
 
-    /// <summary>Bytes a device sends per offload: a 28x28 uint8 sample.</summary>
-    public int SampleBytes { get; init; } = Codec.SampleCodec.Uint8Bytes;
+    /// <summary>Bytes a device sends per offload: one sample in the tiny model's wire datatype
+    /// (<see cref="Inference.ModelSignature.SampleBytes"/>).</summary>
+    public int SampleBytes { get; init; }
 
     /// <summary>Bytes of the server's answer (class, confidence, 10 probabilities as JSON, measured ~ 320).</summary>
     public int ResponseBytes { get; init; } = 320;

@@ -9,17 +9,31 @@ public sealed class ModelOutputs
     private readonly float[] _probabilities;
     private readonly byte[] _labels;
 
-    private ModelOutputs(float[] probabilities, byte[] labels)
+    private ModelOutputs(float[] probabilities, byte[] labels, int classCount)
     {
         _probabilities = probabilities;
         _labels = labels;
+        ClassCount = classCount;
     }
+
+    public int ClassCount { get; }
 
     public int Count => _labels.Length;
 
-    public static ModelOutputs FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<byte> labels)
+    /// <summary>A model's raw outputs as its card describes them: logits (softmaxed here) or probabilities.</summary>
+    public static ModelOutputs FromScores(ReadOnlySpan<float> scores, ReadOnlySpan<byte> labels, ModelSignature signature)
     {
-        const int k = OnnxClassifier.ClassCount;
+        if (!signature.ScoresAreProbabilities)
+            return FromLogits(scores, labels, signature.ClassCount);
+        if (scores.Length != labels.Length * signature.ClassCount)
+            throw new ArgumentException($"{scores.Length} scores for {labels.Length} labels");
+        return new ModelOutputs(scores.ToArray(), labels.ToArray(), signature.ClassCount);
+    }
+
+    /// <param name="classCount">Scores per sample: the model signature's class count.</param>
+    public static ModelOutputs FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<byte> labels, int classCount)
+    {
+        var k = classCount;
         if (logits.Length != labels.Length * k)
         {
             throw new ArgumentException($"{logits.Length} logits for {labels.Length} labels");
@@ -31,11 +45,11 @@ public sealed class ModelOutputs
             Probabilities.Softmax(logits.Slice(i * k, k), probabilities.AsSpan(i * k, k));
         }
 
-        return new ModelOutputs(probabilities, labels.ToArray());
+        return new ModelOutputs(probabilities, labels.ToArray(), k);
     }
 
     public ReadOnlySpan<float> ProbabilitiesOf(int index) =>
-        _probabilities.AsSpan(index * OnnxClassifier.ClassCount, OnnxClassifier.ClassCount);
+        _probabilities.AsSpan(index * ClassCount, ClassCount);
 
     public byte Label(int index) => _labels[index];
 

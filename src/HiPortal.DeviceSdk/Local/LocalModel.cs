@@ -8,46 +8,93 @@ namespace HiPortal.DeviceSdk.Local;
 /// <summary>The tiny model's answer for one sample.</summary>
 internal readonly record struct LocalPrediction(int Class, float Confidence, bool Offload, TimeSpan Elapsed);
 
-/// <summary>Runs the tiny model on one UINT8 sample and applies the offload rule to its softmax.</summary>
-internal sealed class LocalModel(OnnxClassifier classifier, bool owned, TimeProvider time) : IDisposable
+/// <summary>
+/// Runs the tiny model on one raw sample (its card's datatype and shape) and applies the offload rule to its
+/// probabilities. The model can be replaced while samples run (<see cref="Switch"/>): each sample reads the current
+/// one once, and a replaced model is disposed only with the client, so no sample ever runs on a disposed session.
+/// </summary>
+internal sealed class LocalModel(TimeProvider time) : IDisposable
 {
+    private readonly List<(OnnxClassifier Classifier, bool Owned)> _loaded = [];
+    private volatile Running _current = null!;
+
+    /// <summary>The card of the model in use.</summary>
+    public ModelCard Card => _current.Classifier.Card;
+
+    public ModelSignature Signature => _current.Classifier.Signature;
+
     public static LocalModel Load(HiDeviceOptions options)
     {
+        var model = new LocalModel(options.TimeProvider);
         if (options.Model is { } shared)
-            return new LocalModel(shared, owned: false, options.TimeProvider);
-        var path = options.ModelPath ?? ModelCard.LoadNamed("fashion-tiny").OnnxPath();
-        // One thread, no spinning: a device has a small CPU, and a simulator runs many devices side by side.
-        return new LocalModel(OnnxClassifier.Load(path, intraOpThreads: 1, allowSpinning: false), owned: true, options.TimeProvider);
+        {
+            model.Switch(shared, owned: false);
+            return model;
+        }
+
+        var path = options.ModelPath ?? ModelLayout.OnnxPath(ModelLocator.Resolve(options.TinyModel, options.ModelRepository));
+        model.Switch(Open(path, ModelCard.Load(ModelLayout.CardPath(Path.GetDirectoryName(Path.GetFullPath(path))!))), owned: true);
+        return model;
     }
 
-    public LocalPrediction Predict(ReadOnlySpan<byte> pixels, IOffloadRule rule)
-    {
-        if (pixels.Length != SampleCodec.Uint8Bytes)
-            throw new ArgumentException($"A sample is {SampleCodec.Uint8Bytes} bytes (UINT8); got {pixels.Length}.", nameof(pixels));
+    /// <summary>One thread, no spinning: a device has a small CPU, and a simulator runs many devices side by side.</summary>
+    public static OnnxClassifier Open(string onnxPath, ModelCard card) =>
+        OnnxClassifier.Load(onnxPath, card, intraOpThreads: 1, allowSpinning: false);
 
-        var input = ArrayPool<float>.Shared.Rent(OnnxClassifier.InputLength);
-        var logits = ArrayPool<float>.Shared.Rent(OnnxClassifier.ClassCount);
+    /// <summary>Makes <paramref name="classifier"/> the model every following sample runs on.</summary>
+    public void Switch(OnnxClassifier classifier, bool owned)
+    {
+        lock (_loaded)
+            _loaded.Add((classifier, owned));
+        _current = new Running(classifier, new SampleDecoder(classifier.Signature));
+    }
+
+    public LocalPrediction Predict(ReadOnlySpan<byte> sample, IOffloadRule rule)
+    {
+        var (classifier, decoder) = _current;
+        var signature = classifier.Signature;
+        if (sample.Length != signature.SampleBytes)
+        {
+            throw new ArgumentException(
+                $"A sample of {classifier.Card.Reference} is {signature.SampleBytes} bytes ({signature.Datatype.Name()} [{string.Join(",", signature.SampleShape)}]); got {sample.Length}.",
+                nameof(sample));
+        }
+
+        var input = ArrayPool<float>.Shared.Rent(signature.SampleLength);
+        var scores = ArrayPool<float>.Shared.Rent(signature.ClassCount);
+        var probabilities = ArrayPool<float>.Shared.Rent(signature.ClassCount);
         try
         {
             var started = time.GetTimestamp();
-            SampleCodec.DecodeUint8(pixels, input);
-            classifier.Run(input.AsMemory(0, OnnxClassifier.InputLength), 1, logits.AsMemory(0, OnnxClassifier.ClassCount));
-            Span<float> probabilities = stackalloc float[OnnxClassifier.ClassCount];
-            Probabilities.Softmax(logits.AsSpan(0, OnnxClassifier.ClassCount), probabilities);
+            decoder.Decode(null, sample, input);
+            classifier.Run(input.AsMemory(0, signature.SampleLength), 1, scores.AsMemory(0, signature.ClassCount));
+            var p = probabilities.AsSpan(0, signature.ClassCount);
+            Scores.ToProbabilities(signature, scores, p);
             var elapsed = time.GetElapsedTime(started);
-            var top = Probabilities.Top2(probabilities);
-            return new LocalPrediction(top.Class, top.P1, rule.ShouldOffload(probabilities), elapsed);
+            var top = Probabilities.Top2(p);
+            return new LocalPrediction(top.Class, top.P1, rule.ShouldOffload(p), elapsed);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(input);
-            ArrayPool<float>.Shared.Return(logits);
+            ArrayPool<float>.Shared.Return(scores);
+            ArrayPool<float>.Shared.Return(probabilities);
         }
     }
 
     public void Dispose()
     {
-        if (owned)
-            classifier.Dispose();
+        lock (_loaded)
+        {
+            foreach (var (classifier, owned) in _loaded)
+            {
+                if (owned)
+                    classifier.Dispose();
+            }
+
+            _loaded.Clear();
+        }
     }
+
+    private sealed record Running(OnnxClassifier Classifier, SampleDecoder Decoder);
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using HiPortal.Contracts;
-using HiPortal.Core.Codec;
 using HiPortal.DeviceSdk.Transport;
 
 namespace HiPortal.DeviceSdk.Offload;
@@ -10,7 +9,7 @@ namespace HiPortal.DeviceSdk.Offload;
 /// One sample on its way to the server. Every try sends the same id and the same bytes and headers, so the server
 /// recognises a retry (and answers it from storage) instead of counting the sample twice.
 /// </summary>
-internal sealed class PendingOffload(string sampleId, byte[] pixels, int localClass, float localConfidence,
+internal sealed class PendingOffload(string sampleId, string datatype, byte[] pixels, int localClass, float localConfidence,
     long localMicros, int? label, DateTimeOffset capturedAt)
 {
     private readonly TaskCompletionSource<OffloadResponse?> _deferred = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -29,7 +28,7 @@ internal sealed class PendingOffload(string sampleId, byte[] pixels, int localCl
         var request = new HttpRequestMessage(HttpMethod.Post, DeviceRoutes.Offloads) { Content = content };
         var headers = request.Headers;
         headers.Add(WireHeaders.SampleId, SampleId);
-        headers.Add(WireHeaders.Datatype, SampleCodec.Uint8Datatype);
+        headers.Add(WireHeaders.Datatype, datatype);
         headers.Add(WireHeaders.LocalClass, localClass.ToString(CultureInfo.InvariantCulture));
         // "R" round-trips the value, so the server's payload hash is the same on every try.
         headers.Add(WireHeaders.LocalConfidence, ((double)localConfidence).ToString("R", CultureInfo.InvariantCulture));

@@ -1,5 +1,6 @@
 using HiPortal.Cli.Simulate;
 using HiPortal.Core.Calibration;
+using HiPortal.Core.Data;
 using HiPortal.Core.Decisions;
 using HiPortal.Core.Evaluation;
 using HiPortal.Core.Inference;
@@ -39,18 +40,18 @@ public sealed class OfflineEvaluation
     {
         var images = SimulatedFleet.Images;
         var labels = records.Select(r => images.Label(r.Image)).ToArray();
-        var tinyLogits = new float[records.Count * OnnxClassifier.ClassCount];
-        var largeLogits = new float[records.Count * OnnxClassifier.ClassCount];
-        var input = new float[OnnxClassifier.InputLength];
+        var tinyLogits = new float[records.Count * FashionMnist.ClassNames.Count];
+        var largeLogits = new float[records.Count * FashionMnist.ClassNames.Count];
+        var input = new float[FashionMnist.PixelsPerImage];
         for (var i = 0; i < records.Count; i++)
         {
             var image = images.Image(records[i].Image);
             for (var p = 0; p < image.Length; p++)
                 input[p] = image[p] / 255f;
-            SimulatedFleet.Tiny.Run(input, 1, tinyLogits.AsMemory(i * OnnxClassifier.ClassCount, OnnxClassifier.ClassCount));
-            s_large.Value.Run(input, 1, largeLogits.AsMemory(i * OnnxClassifier.ClassCount, OnnxClassifier.ClassCount));
+            SimulatedFleet.Tiny.Run(input, 1, tinyLogits.AsMemory(i * FashionMnist.ClassNames.Count, FashionMnist.ClassNames.Count));
+            s_large.Value.Run(input, 1, largeLogits.AsMemory(i * FashionMnist.ClassNames.Count, FashionMnist.ClassNames.Count));
         }
 
-        return new OfflineEvaluation(ModelOutputs.FromLogits(tinyLogits, labels), ModelOutputs.FromLogits(largeLogits, labels));
+        return new OfflineEvaluation(ModelOutputs.FromLogits(tinyLogits, labels, FashionMnist.ClassNames.Count), ModelOutputs.FromLogits(largeLogits, labels, FashionMnist.ClassNames.Count));
     }
 }

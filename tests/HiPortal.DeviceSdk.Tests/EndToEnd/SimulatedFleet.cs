@@ -1,3 +1,4 @@
+using HiPortal.Cli.Common;
 using HiPortal.Cli.Simulate;
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
@@ -25,8 +26,8 @@ public sealed class SimulatedFleet : IAsyncDisposable
     {
         Devices = devices;
         _settings = new SimulationSettings(server, devices.Count, rate, Duration: null, samples, KeyFile: null, AdminUser: "admin",
-            AdminPassword: null, DriftKind.None, Fleet: "", Insecure: false, CertificateSha256: null, Output: "", Data: "",
-            Models: null, Profile: "esp32-wifi", BufferCapacity: 256, DrainTimeout: TimeSpan.Zero, Seed: 11);
+            AdminPassword: null, DriftKind.None, Fleet: "", Insecure: false, CertificateSha256: null, Output: "",
+            Data: new DataSelection("", null, null, null, "x", "y", null, "fashion-tiny", "fashion-large"), Profile: "esp32-wifi", BufferCapacity: 256, DrainTimeout: TimeSpan.Zero, Seed: 11);
         // Each device's SDK client exactly as hiportal simulate sets it up; only the buffer size varies here.
         Clients = devices.Select((d, i) => new HiDeviceClient(FleetSimulation.DeviceOptions(
             _settings with { BufferCapacity = bufferCapacity?.Invoke(i) ?? _settings.BufferCapacity }, d.Key, Tiny,
