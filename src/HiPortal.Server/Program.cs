@@ -9,6 +9,7 @@ using HiPortal.Server.Identity;
 using HiPortal.Server.Inference;
 using HiPortal.Server.Ingest;
 using HiPortal.Server.Live;
+using HiPortal.Server.Models;
 using HiPortal.Server.Observability;
 using HiPortal.Server.OpenInference;
 using HiPortal.Server.Persistence;
@@ -63,6 +64,7 @@ app.MapIngestApi();
 app.MapTelemetryApi();
 app.MapStatsApi();
 app.MapOpenInference();
+app.MapModelsApi();
 app.MapLive();
 app.MapDashboard();
 
