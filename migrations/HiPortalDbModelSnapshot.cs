@@ -215,11 +215,25 @@ namespace HiPortal.Server.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("LargeModel")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(129)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("fashion-large@1.0.0");
+
                     b.Property<int>("RateLimitBurst")
                         .HasColumnType("INTEGER");
 
                     b.Property<double>("RateLimitPerSecond")
                         .HasColumnType("REAL");
+
+                    b.Property<string>("TinyModel")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(129)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("fashion-tiny@1.0.0");
 
                     b.ComplexProperty(typeof(Dictionary<string, object>), "Config", "HiPortal.Server.Fleets.Fleet.Config#ConfigValues", b1 =>
                         {
@@ -339,9 +353,16 @@ namespace HiPortal.Server.Migrations
                     b.Property<long?>("LocalInferenceMicros")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("fashion-large");
+
                     b.Property<string>("ModelVersion")
                         .IsRequired()
-                        .HasMaxLength(32)
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("PayloadHash")
@@ -382,6 +403,46 @@ namespace HiPortal.Server.Migrations
                     b.HasIndex("Fleet", "ReceivedAtMs");
 
                     b.ToTable("Decisions");
+                });
+
+            modelBuilder.Entity("HiPortal.Server.Models.ModelVersion", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Version")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CardJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RegisteredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RegisteredBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name", "Version");
+
+                    b.ToTable("ModelVersions");
                 });
 
             modelBuilder.Entity("HiPortal.Server.RemoteConfig.ConfigEvent", b =>

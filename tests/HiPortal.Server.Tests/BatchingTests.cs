@@ -74,7 +74,7 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
             }
         });
         using var device = await app.CreateDeviceAsync();
-        var queue = app.Services.GetRequiredService<BatchingQueue>();
+        var queue = app.Services.GetRequiredService<ModelHost>();
 
         var queued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         queue.Enqueued += _ => queued.TrySetResult();

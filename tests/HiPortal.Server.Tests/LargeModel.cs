@@ -13,20 +13,20 @@ public static class LargeModel
     /// <summary>Logits of one Fashion-MNIST image given as its 784 UINT8 pixels.</summary>
     public static float[] Logits(ReadOnlySpan<byte> pixels)
     {
-        var input = new float[OnnxClassifier.InputLength];
+        var input = new float[s_classifier.Value.Signature.SampleLength];
         for (var i = 0; i < input.Length; i++)
         {
             input[i] = pixels[i] / 255f;
         }
 
-        var logits = new float[OnnxClassifier.ClassCount];
+        var logits = new float[s_classifier.Value.Signature.ClassCount];
         s_classifier.Value.Run(input, 1, logits);
         return logits;
     }
 
     public static float[] Probabilities(ReadOnlySpan<byte> pixels)
     {
-        var probabilities = new float[OnnxClassifier.ClassCount];
+        var probabilities = new float[s_classifier.Value.Signature.ClassCount];
         Core.Decisions.Probabilities.Softmax(Logits(pixels), probabilities);
         return probabilities;
     }

@@ -12,7 +12,7 @@ public sealed class ReadinessTests
     [Fact]
     public async Task Server_ReportsNotReadyAndAnswers503_WhenTheModelCannotLoad()
     {
-        await using var app = new HiPortalHost(new() { Settings = new Dictionary<string, string?> { ["Inference:Model"] = "no-such-model" } });
+        await using var app = new HiPortalHost(new() { Settings = new Dictionary<string, string?> { ["Models:DefaultLarge"] = "no-such-model@1.0.0" } });
         app.StartServer();
         using var anonymous = app.CreateAnonymousClient();
         var model = app.Services.GetRequiredService<ModelHost>();

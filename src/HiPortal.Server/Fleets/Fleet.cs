@@ -32,6 +32,12 @@ public sealed class Fleet
     public double AutoThresholdMax { get; set; } = 0.95;
 
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>The model its devices run (name@version), delivered through the device configuration.</summary>
+    public string TinyModel { get; set; } = "fashion-tiny@1.0.0";
+
+    /// <summary>The model that answers its offloads (name@version).</summary>
+    public string LargeModel { get; set; } = "fashion-large@1.0.0";
 }
 
 internal sealed class FleetConfiguration : IEntityTypeConfiguration<Fleet>
@@ -42,6 +48,8 @@ internal sealed class FleetConfiguration : IEntityTypeConfiguration<Fleet>
         builder.Property(f => f.Name).HasMaxLength(64);
         builder.ComplexProperty(f => f.Config, c => ConfigValuesMapping.Map(c, "", complete: true));
         builder.Property(f => f.DeviceProfile).HasMaxLength(32);
+        builder.Property(f => f.TinyModel).HasMaxLength(129).HasDefaultValue("fashion-tiny@1.0.0");
+        builder.Property(f => f.LargeModel).HasMaxLength(129).HasDefaultValue("fashion-large@1.0.0");
         // The default fleet is inserted by the Initial migration. It is no longer HasData here: EF cannot seed an
         // entity with a complex property (efcore#31254), and every database is created by migrating.
     }

@@ -6,6 +6,7 @@ using HiPortal.Server.Problems;
 using HiPortal.Server.RemoteConfig;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.Fleets;
 
@@ -44,7 +45,8 @@ public static class FleetsApi
         await queries.GetAsync(name, cancellationToken) is { } fleet ? TypedResults.Ok(fleet) : NotFound(name);
 
     public static async Task<Results<Created<FleetView>, ProblemHttpResult>> CreateFleet(CreateFleetRequest? request,
-        IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time, CurrentUser user, CancellationToken cancellationToken)
+        IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time, CurrentUser user, IOptions<Models.ModelsOptions> models,
+        CancellationToken cancellationToken)
     {
         var name = request?.Name?.Trim();
         if (Identity.Names.FleetError(name) is { } badName)
@@ -78,6 +80,9 @@ public static class FleetsApi
             CreatedAt = now,
             DeviceProfile = request.DeviceProfile ?? "esp32-wifi",
             Config = ConfigValues.FleetDefaults.With(change),
+            // A new fleet starts on the configured pair; PUT .../models switches it.
+            TinyModel = models.Value.DefaultTiny,
+            LargeModel = models.Value.DefaultLarge,
         };
         if (ConfigValidation.ValidateResult(DeviceConfiguration.Desired(fleet)) is { } unrunnable)
         {

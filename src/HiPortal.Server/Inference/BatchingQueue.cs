@@ -1,23 +1,29 @@
 using System.Threading.Channels;
-using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.Inference;
 
+public enum EnqueueResult
+{
+    Accepted,
+    Full,
+    /// <summary>The model is being retired (a hot swap moved its fleets away): route again.</summary>
+    Closed,
+}
+
 /// <summary>
-/// The bounded queue in front of the worker. Its bound covers every request that has not started running,
-/// including those the worker is still collecting into a batch. Enqueueing never waits: a full queue says so at once
-/// and the endpoint answers 503 with Retry-After.
+/// The bounded queue in front of one served model's worker. Its bound covers every request that has not started
+/// running, including those the worker is still collecting into a batch. Enqueueing never waits: a full queue says so
+/// at once and the endpoint answers 503 with Retry-After.
 /// </summary>
 /// <remarks>
 /// Bounded by count only: every request holds exactly one model input of a fixed size, so a byte bound would
 /// always be count × input size and could never be the one that triggers.
 /// </remarks>
-public sealed class BatchingQueue(IOptions<BatchingOptions> options)
+public sealed class BatchingQueue(int capacity)
 {
     private readonly Channel<InferenceRequest> _channel = Channel.CreateUnbounded<InferenceRequest>(
         new UnboundedChannelOptions { SingleReader = true });
 
-    private readonly int _capacity = options.Value.QueueCapacity;
     private int _waiting;
 
     /// <summary>Requests accepted but not yet running.</summary>
@@ -28,28 +34,28 @@ public sealed class BatchingQueue(IOptions<BatchingOptions> options)
     /// <summary>Raised after a request was accepted, with the depth it made (a signal for diagnostics and tests).</summary>
     public event Action<int>? Enqueued;
 
-    public bool TryEnqueue(InferenceRequest request)
+    public EnqueueResult TryEnqueue(InferenceRequest request)
     {
         var depth = Interlocked.Increment(ref _waiting);
-        if (depth > _capacity)
+        if (depth > capacity)
         {
             Interlocked.Decrement(ref _waiting);
-            return false;
+            return EnqueueResult.Full;
         }
 
         if (!_channel.Writer.TryWrite(request))
         {
             Left(1);
-            return false;
+            return EnqueueResult.Closed;
         }
 
         Enqueued?.Invoke(depth);
-        return true;
+        return EnqueueResult.Accepted;
     }
 
     /// <summary>The worker started running (or dropped) <paramref name="count"/> requests: they no longer wait.</summary>
     public void Left(int count) => Interlocked.Add(ref _waiting, -count);
 
-    /// <summary>Stop taking requests (shutdown); queued ones still run.</summary>
+    /// <summary>Stop taking requests (shutdown or retirement); queued ones still run.</summary>
     public void Close() => _channel.Writer.TryComplete();
 }

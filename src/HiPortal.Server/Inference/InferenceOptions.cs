@@ -3,16 +3,10 @@ using HiPortal.Core.Inference;
 
 namespace HiPortal.Server.Inference;
 
-/// <summary>Which model the server runs and where.</summary>
+/// <summary>How ONNX Runtime runs the served models (which models: <c>Models</c>, see ModelsOptions).</summary>
 public sealed class InferenceOptions
 {
     public const string Section = "Inference";
-
-    /// <summary>Directory holding {Model}.onnx and {Model}.card.json; empty = models/ beside the program.</summary>
-    public string? ModelsDirectory { get; set; }
-
-    [Required]
-    public string Model { get; set; } = "fashion-large";
 
     public ExecutionProvider Provider { get; set; } = ExecutionProvider.Cpu;
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using HiPortal.Core.Inference;
 using HiPortal.Server.Ingest;
 
 namespace HiPortal.Server.Inference;
@@ -44,7 +43,7 @@ public sealed class InferenceRequest
         Decision = decision;
     }
 
-    /// <summary><see cref="OnnxClassifier.InputLength"/> floats, rented from <see cref="ArrayPool{T}.Shared"/>; null once returned.</summary>
+    /// <summary>One decoded sample (the served model's sample length), rented from <see cref="ArrayPool{T}.Shared"/>; null once returned.</summary>
     public float[]? Input { get; private set; }
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when queued.</summary>
@@ -60,7 +59,8 @@ public sealed class InferenceRequest
 
     public Task<InferenceOutcome> Completion => _completion.Task;
 
-    public static float[] RentInput() => ArrayPool<float>.Shared.Rent(OnnxClassifier.InputLength);
+    /// <summary>The model version that ran it (set by the worker), which a hot swap may make another than the routed one.</summary>
+    public ServedModel? AnsweredBy { get; set; }
 
     public static InferenceRequest Create(float[] rentedInput, TimeProvider time, TimeSpan deadline, PendingDecision? decision = null)
     {

@@ -1,47 +1,34 @@
 using HiPortal.Core.Decisions;
-using HiPortal.Core.Inference;
 using HiPortal.Server.Ingest;
 using HiPortal.Server.Observability;
-using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.Inference;
 
 /// <summary>
-/// The dynamic batcher. A batch runs as soon as it holds <see cref="BatchingOptions.MaxBatchSize"/> requests or its
+/// The dynamic batcher of one served model. A batch runs as soon as it holds <see cref="BatchingOptions.MaxBatchSize"/> requests or its
 /// oldest request has waited <see cref="BatchingOptions.MaxQueueDelay"/>; expired requests are answered and dropped
 /// before the model runs. Inputs are copied into one pinned buffer per batch; ingest decisions then go to the
 /// <see cref="DecisionWriter"/>, which stores them before anyone is answered.
 /// </summary>
 public sealed class InferenceWorker(
-    BatchingQueue queue,
-    ModelHost model,
+    ServedModel model,
     DecisionWriter writer,
     DecisionStore store,
-    IOptions<BatchingOptions> options,
     HiPortalMetrics metrics,
     TimeProvider time,
-    ILogger<InferenceWorker> logger) : BackgroundService
+    ILogger logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private readonly BatchingQueue _queue = model.Queue;
+
+    /// <summary>Runs until the model's queue is closed (retirement or shutdown) and everything queued is answered.</summary>
+    public async Task RunAsync()
     {
-        try
-        {
-            await model.WhenReady.WaitAsync(stoppingToken);
-        }
-        catch (Exception) when (!model.IsReady)
-        {
-            // Not ready (load failed or shutting down): answer whatever is queued instead of leaving it hanging.
-            await DrainUnready();
-            return;
-        }
+        var max = model.Batching.MaxBatchSize;
+        var delayTicks = (long)(model.Batching.MaxQueueDelay.TotalSeconds * time.TimestampFrequency);
+        var input = GC.AllocateArray<float>(max * model.Signature.SampleLength, pinned: true);
+        var scores = GC.AllocateArray<float>(max * model.Signature.ClassCount, pinned: true);
+        var reader = _queue.Reader;
 
-        var max = options.Value.MaxBatchSize;
-        var delayTicks = (long)(options.Value.MaxQueueDelay.TotalSeconds * time.TimestampFrequency);
-        var input = GC.AllocateArray<float>(max * OnnxClassifier.InputLength, pinned: true);
-        var logits = GC.AllocateArray<float>(max * OnnxClassifier.ClassCount, pinned: true);
-        var reader = queue.Reader;
-
-        // The loop ignores stoppingToken on purpose: shutdown closes the queue and the loop drains what is queued.
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             var batch = new List<InferenceRequest>(max);
@@ -49,31 +36,23 @@ public sealed class InferenceWorker(
             {
                 await Collect(batch, max, delayTicks);
                 await AnswerAlreadyStored(batch);
-                RunBatch(batch, input, logits);
+                RunBatch(batch, input, scores);
                 await HandOver(batch);
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "Inference batch of {Count} failed", batch.Count);
+                logger.LogError(ex, "Inference batch of {Count} on {Model} failed", batch.Count, model.Reference);
                 foreach (var request in batch)
                 {
                     request.Complete(new InferenceOutcome(InferenceStatus.Failed, Error: "inference failed"));
                 }
             }
         }
-
-        writer.Complete();
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        queue.Close();
-        await base.StopAsync(cancellationToken);
     }
 
     private async Task Collect(List<InferenceRequest> batch, int max, long delayTicks)
     {
-        var reader = queue.Reader;
+        var reader = _queue.Reader;
         var until = long.MaxValue;
         while (batch.Count < max)
         {
@@ -153,7 +132,7 @@ public sealed class InferenceWorker(
                 return false;
             }
 
-            queue.Left(1);
+            _queue.Left(1);
             request.Complete(new InferenceOutcome(InferenceStatus.AlreadyStored, Stored: existing));
             return true;
         });
@@ -167,13 +146,13 @@ public sealed class InferenceWorker(
             return false;
         }
 
-        queue.Left(1);
+        _queue.Left(1);
         metrics.RequestExpired();
         request.Complete(new InferenceOutcome(InferenceStatus.Expired, Error: "deadline exceeded before the model ran"));
         return true;
     }
 
-    private void RunBatch(List<InferenceRequest> batch, float[] input, float[] logits)
+    private void RunBatch(List<InferenceRequest> batch, float[] input, float[] scores)
     {
         var started = time.GetTimestamp();
         // Requests can expire while a batch is being collected: check again just before the model runs.
@@ -183,27 +162,38 @@ public sealed class InferenceWorker(
             return;
         }
 
-        queue.Left(batch.Count);
+        _queue.Left(batch.Count);
+        var (length, classes) = (model.Signature.SampleLength, model.Signature.ClassCount);
         for (var i = 0; i < batch.Count; i++)
         {
-            batch[i].Input.AsSpan(0, OnnxClassifier.InputLength).CopyTo(input.AsSpan(i * OnnxClassifier.InputLength));
+            batch[i].Input.AsSpan(0, length).CopyTo(input.AsSpan(i * length));
             batch[i].ReturnInput();
         }
 
-        model.Classifier.Run(input, batch.Count, logits);
+        model.Classifier.Run(input, batch.Count, scores);
         var finished = time.GetTimestamp();
         var inferenceMicros = (long)time.GetElapsedTime(started, finished).TotalMicroseconds;
         metrics.BatchExecuted(batch.Count, inferenceMicros);
         for (var i = 0; i < batch.Count; i++)
         {
-            var sampleLogits = logits.AsSpan(i * OnnxClassifier.ClassCount, OnnxClassifier.ClassCount).ToArray();
-            var probabilities = new float[OnnxClassifier.ClassCount];
-            Probabilities.Softmax(sampleLogits, probabilities);
+            var sampleScores = scores.AsSpan(i * classes, classes).ToArray();
+            var probabilities = new float[classes];
+            // A card may say its graph already ends in a softmax; applying another would flatten the answer.
+            if (model.Signature.ScoresAreProbabilities)
+            {
+                sampleScores.CopyTo(probabilities, 0);
+            }
+            else
+            {
+                Probabilities.Softmax(sampleScores, probabilities);
+            }
+
             var top = Probabilities.Top2(probabilities);
             var queueMicros = (long)time.GetElapsedTime(batch[i].EnqueuedAt, started).TotalMicroseconds;
             metrics.QueueWait(queueMicros);
-            var result = new InferenceResult(probabilities, sampleLogits, top.Class, top.P1, batch.Count, queueMicros, inferenceMicros);
-            batch[i].Decision?.Resolve(result, model.Card.Version);
+            var result = new InferenceResult(probabilities, sampleScores, top.Class, top.P1, batch.Count, queueMicros, inferenceMicros);
+            batch[i].Decision?.Resolve(result, model.Name, model.Version);
+            batch[i].AnsweredBy = model;
             batch[i].Result = result;
         }
     }
@@ -227,17 +217,5 @@ public sealed class InferenceWorker(
         {
             await writer.EnqueueAsync(toStore);
         }
-    }
-
-    private async Task DrainUnready()
-    {
-        queue.Close();
-        await foreach (var request in queue.Reader.ReadAllAsync())
-        {
-            queue.Left(1);
-            request.Complete(new InferenceOutcome(InferenceStatus.Failed, Error: "model not ready"));
-        }
-
-        writer.Complete();
     }
 }

@@ -49,6 +49,9 @@ public sealed class Decision
 
     public int BatchSize { get; set; }
 
+    /// <summary>The large model that answered (with <see cref="ModelVersion"/>): fleets may run different models.</summary>
+    public string ModelName { get; set; } = "fashion-large";
+
     public required string ModelVersion { get; set; }
 }
 
@@ -64,7 +67,8 @@ internal sealed class DecisionConfiguration : IEntityTypeConfiguration<Decision>
         builder.Property(d => d.Fleet).HasMaxLength(64);
         builder.Property(d => d.SampleId).HasMaxLength(128);
         builder.Property(d => d.PayloadHash).HasMaxLength(64);
-        builder.Property(d => d.ModelVersion).HasMaxLength(32);
+        builder.Property(d => d.ModelVersion).HasMaxLength(64);
+        builder.Property(d => d.ModelName).HasMaxLength(64).HasDefaultValue("fashion-large");
         builder.HasOne<Devices.Device>().WithMany().HasForeignKey(d => d.DeviceId);
     }
 }

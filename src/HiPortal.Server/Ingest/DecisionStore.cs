@@ -13,7 +13,8 @@ public sealed record StoredDecision(
     string ModelVersion,
     int BatchSize,
     long QueueMicros,
-    long InferenceMicros);
+    long InferenceMicros,
+    string ModelName);
 
 /// <summary>
 /// Reads stored decisions by device and sample id: the idempotency check. The worker asks once per batch (one
@@ -23,7 +24,7 @@ public sealed class DecisionStore(SqliteConnectionFactory connections)
 {
     private const string Columns = """
         DeviceId, SampleId, PayloadHash, LocalClass, ServerClass, ServerConfidence, Probabilities, ModelVersion,
-        BatchSize, QueueMicros, InferenceMicros
+        BatchSize, QueueMicros, InferenceMicros, ModelName
         """;
 
     public async Task<StoredDecision?> FindAsync(string deviceId, string sampleId, CancellationToken cancellationToken)
@@ -58,7 +59,7 @@ public sealed class DecisionStore(SqliteConnectionFactory connections)
             found[(reader.GetString(0), reader.GetString(1))] = new StoredDecision(
                 reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4), (float)reader.GetDouble(5),
                 PendingDecision.ProbabilitiesFrom((byte[])reader.GetValue(6)), reader.GetString(7), reader.GetInt32(8),
-                reader.GetInt64(9), reader.GetInt64(10));
+                reader.GetInt64(9), reader.GetInt64(10), reader.GetString(11));
         }
 
         return found;

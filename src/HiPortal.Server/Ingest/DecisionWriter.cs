@@ -33,7 +33,8 @@ public sealed class DecisionWriter(SqliteConnectionFactory connections, HiPortal
         ("QueueMicros", q => q.Result!.QueueMicros),
         ("InferenceMicros", q => q.Result!.InferenceMicros),
         ("BatchSize", q => q.Result!.BatchSize),
-        ("ModelVersion", q => q.Decision!.ModelVersion));
+        ("ModelVersion", q => q.Decision!.ModelVersion),
+        ("ModelName", q => q.Decision!.ModelName));
 
     private readonly Channel<List<InferenceRequest>> _batches =
         Channel.CreateBounded<List<InferenceRequest>>(new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true });

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace HiPortal.Server.Ingest;
 
 /// <summary>What an offload needs, bound from DI as one handler parameter (eShop's <c>CatalogServices</c>).</summary>
-public sealed record IngestServices(BatchingQueue Queue, DecisionStore Store, ModelHost Model, IOptions<BatchingOptions> Options,
+public sealed record IngestServices(DecisionStore Store, ModelHost Model, IOptions<BatchingOptions> Options,
     TimeProvider Time, HiPortalMetrics Metrics, DevicePresence Presence, ConfigService Configs);
 
 /// <summary><c>POST /api/v1/offloads</c>: a device's unsure sample in, the large model's stored answer out.</summary>
@@ -52,7 +52,7 @@ public static class IngestApi
 
     private static async Task<IResult> Handle(HttpContext context, DeviceIdentity device, IngestServices services, long configVersion)
     {
-        var (queue, store, model, time, metrics) = (services.Queue, services.Store, services.Model, services.Time, services.Metrics);
+        var (store, model, time, metrics) = (services.Store, services.Model, services.Time, services.Metrics);
         var options = services.Options.Value;
         var (body, length) = await RequestBody.ReadAsync(context, MaxBodyBytes);
         if (body is null)
@@ -62,14 +62,23 @@ public static class IngestApi
                 $"at most {MaxBodyBytes} bytes", "body");
         }
 
-        var input = InferenceRequest.RentInput();
+        // The fleet's large model decides the wire format: its decoder, its class count.
+        var served = await ServedForAsync(model, device.Fleet, context.RequestAborted);
+        if (served is null)
+        {
+            RequestBody.Return(body);
+            metrics.Request("overloaded", "not_ready");
+            return Unavailable(context, options, model.WhenReady.IsFaulted ? "the model failed to load" : "the model is still loading");
+        }
+
+        var input = served.RentInput();
         FieldError? error;
         ParsedOffload? offload;
         try
         {
             error = IsBinary(context.Request.ContentType)
-                ? OffloadParser.ParseBinary(body.AsSpan(0, length), context.Request.Headers, input, out offload)
-                : OffloadParser.ParseJson(body.AsSpan(0, length), input, out offload);
+                ? OffloadParser.ParseBinary(body.AsSpan(0, length), context.Request.Headers, served.Decoder, input, out offload)
+                : OffloadParser.ParseJson(body.AsSpan(0, length), served.Decoder, input, out offload);
         }
         finally
         {
@@ -83,13 +92,6 @@ public static class IngestApi
             ArrayPool<float>.Shared.Return(input);
             metrics.Request("rejected", "invalid");
             return ProblemResults.Validation(error.Field, error.Message);
-        }
-
-        if (!model.IsReady)
-        {
-            ArrayPool<float>.Shared.Return(input);
-            metrics.Request("overloaded", "not_ready");
-            return Unavailable(context, options, model.WhenReady.IsFaulted ? "the model failed to load" : "the model is still loading");
         }
 
         var pending = new PendingDecision
@@ -107,11 +109,12 @@ public static class IngestApi
             InputBytes = offload.InputBytes,
         };
         var request = InferenceRequest.Create(input, time, deadline, pending);
-        if (!queue.TryEnqueue(request))
+        var (enqueued, _) = await model.EnqueueAsync(device.Fleet, served, request, context.RequestAborted);
+        if (enqueued != EnqueueResult.Accepted)
         {
             request.ReturnInput();
-            metrics.Request("overloaded", "queue_full");
-            return Unavailable(context, options, "the inference queue is full");
+            metrics.Request("overloaded", enqueued == EnqueueResult.Full ? "queue_full" : "swapping");
+            return Unavailable(context, options, enqueued == EnqueueResult.Full ? "the inference queue is full" : "the fleet's model is being replaced");
         }
 
         var outcome = await request.Completion;
@@ -119,12 +122,12 @@ public static class IngestApi
         {
             case InferenceStatus.Completed:
                 metrics.Request("ok", "inferred");
-                return Respond(offload.SampleId, offload.LocalClass, outcome.Result!, model.Card, configVersion);
+                return Respond(offload.SampleId, offload.LocalClass, outcome.Result!, pending.ModelName, pending.ModelVersion, configVersion);
             case InferenceStatus.AlreadyStored:
                 var stored = outcome.Stored ?? await store.FindAsync(device.DeviceId, offload.SampleId, CancellationToken.None);
                 return stored is null
                     ? Unavailable(context, options, "the decision could not be stored")
-                    : Replay(stored, offload, model.Card.Name, metrics, configVersion);
+                    : Replay(stored, offload, metrics, configVersion);
             case InferenceStatus.Expired:
                 metrics.Request("overloaded", "deadline");
                 return Unavailable(context, options, outcome.Error ?? "deadline exceeded");
@@ -134,7 +137,25 @@ public static class IngestApi
         }
     }
 
-    private static IResult Replay(StoredDecision stored, ParsedOffload offload, string modelName, HiPortalMetrics metrics, long configVersion)
+    /// <summary>The fleet's large model once the host is ready; null while not ready or when it cannot load.</summary>
+    private static async Task<ServedModel?> ServedForAsync(ModelHost model, string fleet, CancellationToken cancellationToken)
+    {
+        if (!model.IsReady)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await model.LargeForAsync(fleet, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or Core.Inference.ModelCardException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult Replay(StoredDecision stored, ParsedOffload offload, HiPortalMetrics metrics, long configVersion)
     {
         if (stored.PayloadHash != offload.PayloadHash)
         {
@@ -147,13 +168,14 @@ public static class IngestApi
         var result = new InferenceResult(stored.Probabilities, [], stored.ServerClass, stored.ServerConfidence,
             stored.BatchSize, stored.QueueMicros, stored.InferenceMicros);
         return TypedResults.Json(new OffloadResponse(offload.SampleId, result.PredictedClass, result.Confidence,
-            result.Probabilities, result.PredictedClass == stored.LocalClass, modelName, stored.ModelVersion,
+            result.Probabilities, result.PredictedClass == stored.LocalClass, stored.ModelName, stored.ModelVersion,
             result.BatchSize, result.QueueMicros, result.InferenceMicros, Replayed: true, configVersion), ContractsJson.Default.OffloadResponse);
     }
 
-    private static IResult Respond(string sampleId, int localClass, InferenceResult result, Core.Inference.ModelCard card, long configVersion) =>
+    private static IResult Respond(string sampleId, int localClass, InferenceResult result, string modelName, string modelVersion,
+        long configVersion) =>
         TypedResults.Json(new OffloadResponse(sampleId, result.PredictedClass, result.Confidence, result.Probabilities,
-            result.PredictedClass == localClass, card.Name, card.Version, result.BatchSize, result.QueueMicros,
+            result.PredictedClass == localClass, modelName, modelVersion, result.BatchSize, result.QueueMicros,
             result.InferenceMicros, Replayed: false, configVersion), ContractsJson.Default.OffloadResponse);
 
     public static IResult Unavailable(HttpContext context, BatchingOptions options, string detail)

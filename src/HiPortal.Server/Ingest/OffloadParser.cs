@@ -1,9 +1,9 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using HiPortal.Core.Codec;
-using HiPortal.Core.Inference;
 
 namespace HiPortal.Server.Ingest;
 
@@ -28,7 +28,7 @@ public static class OffloadParser
 {
     public const int MaxSampleIdLength = 128;
 
-    public static FieldError? ParseJson(ReadOnlySpan<byte> body, float[] destination, out ParsedOffload? offload)
+    public static FieldError? ParseJson(ReadOnlySpan<byte> body, SampleDecoder decoder, float[] destination, out ParsedOffload? offload)
     {
         offload = null;
         OffloadRequest? request;
@@ -51,7 +51,7 @@ public static class OffloadParser
             return new FieldError("input", "input is required");
         }
 
-        if (SampleCodec.TryValidateShape(request.Input.Shape) is { } shapeError)
+        if (decoder.TryValidateShape(request.Input.Shape) is { } shapeError)
         {
             return new FieldError(shapeError.Field, shapeError.Message);
         }
@@ -61,27 +61,43 @@ public static class OffloadParser
             return new FieldError("input.data", "input.data (base64 of the sample) is required");
         }
 
-        var maxBytes = SampleCodec.Float32Bytes;
-        Span<byte> raw = stackalloc byte[maxBytes + 3];
-        if (!Convert.TryFromBase64String(request.Input.Data, raw, out var rawLength))
+        var maxBytes = decoder.MaxSampleBytes;
+        var rented = ArrayPool<byte>.Shared.Rent(maxBytes + 3);
+        try
         {
-            return request.Input.Data.Length > ((maxBytes + 2) / 3 * 4) + 8
+            return Finish(request, decoder, destination, rented, maxBytes, out offload);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static FieldError? Finish(OffloadRequest request, SampleDecoder decoder, float[] destination, byte[] rented, int maxBytes,
+        out ParsedOffload? offload)
+    {
+        offload = null;
+        var raw = rented.AsSpan(0, maxBytes + 3);
+        if (!Convert.TryFromBase64String(request.Input!.Data!, raw, out var rawLength))
+        {
+            return request.Input.Data!.Length > ((maxBytes + 2) / 3 * 4) + 8
                 ? new FieldError("input.data", $"decodes to more than the {maxBytes} bytes of an FP32 sample")
                 : new FieldError("input.data", "is not valid base64");
         }
 
-        if (!SampleCodec.TryDecode(request.Input.Datatype, raw[..rawLength], destination, out var codecError))
+        if (!decoder.TryDecode(request.Input.Datatype, raw[..rawLength], destination, out var codecError))
         {
             return new FieldError(codecError!.Field, codecError.Message);
         }
 
+        var classes = decoder.Signature.ClassCount;
         var local = request.Local;
         if (local?.PredictedClass is not { } localClass)
         {
             return new FieldError("local.predictedClass", "local.predictedClass is required");
         }
 
-        if (ValidateCommon(request.SampleId, localClass, local.Confidence, local.InferenceMicros, request.Label) is { } error)
+        if (ValidateCommon(request.SampleId, localClass, local.Confidence, local.InferenceMicros, request.Label, classes) is { } error)
         {
             return error;
         }
@@ -91,14 +107,16 @@ public static class OffloadParser
         return null;
     }
 
-    public static FieldError? ParseBinary(ReadOnlySpan<byte> body, IHeaderDictionary headers, float[] destination, out ParsedOffload? offload)
+    public static FieldError? ParseBinary(ReadOnlySpan<byte> body, IHeaderDictionary headers, SampleDecoder decoder, float[] destination,
+        out ParsedOffload? offload)
     {
         offload = null;
         var datatype = headers[WireHeaders.Datatype].ToString();
-        if (!SampleCodec.TryDecode(string.IsNullOrEmpty(datatype) ? "UINT8" : datatype, body, destination, out var codecError))
+        // No header: the model card's own wire datatype.
+        if (!decoder.TryDecode(string.IsNullOrEmpty(datatype) ? null : datatype, body, destination, out var codecError))
         {
             // The binary form has no input.* fields: the sample is the body and its datatype a header.
-            var field = codecError!.Field == SampleCodec.DatatypeField ? WireHeaders.Datatype : "body";
+            var field = codecError!.Field == SampleDecoder.DatatypeField ? WireHeaders.Datatype : "body";
             return new FieldError(field, codecError.Message);
         }
 
@@ -112,7 +130,7 @@ public static class OffloadParser
             return error;
         }
 
-        if (ValidateCommon(sampleId, localClass, confidence, micros, label, headerNames: true) is { } invalid)
+        if (ValidateCommon(sampleId, localClass, confidence, micros, label, decoder.Signature.ClassCount, headerNames: true) is { } invalid)
         {
             return invalid;
         }
@@ -123,7 +141,7 @@ public static class OffloadParser
     }
 
     private static FieldError? ValidateCommon(string? sampleId, int? localClass, double? confidence, long? micros, int? label,
-        bool headerNames = false)
+        int classes, bool headerNames = false)
     {
         string Name(string json, string header) => headerNames ? header : json;
         if (string.IsNullOrEmpty(sampleId) || sampleId.Length > MaxSampleIdLength || sampleId.Any(c => c < 0x21 || c > 0x7e))
@@ -132,9 +150,9 @@ public static class OffloadParser
                 $"is required: 1 to {MaxSampleIdLength} printable ASCII characters without spaces");
         }
 
-        if (localClass is < 0 or >= OnnxClassifier.ClassCount)
+        if (localClass < 0 || localClass >= classes)
         {
-            return new FieldError(Name("local.predictedClass", WireHeaders.LocalClass), $"must be a class index 0..{OnnxClassifier.ClassCount - 1}");
+            return new FieldError(Name("local.predictedClass", WireHeaders.LocalClass), $"must be a class index 0..{classes - 1}");
         }
 
         if (confidence is not { } c || !double.IsFinite(c) || c < 0 || c > 1)
@@ -147,9 +165,9 @@ public static class OffloadParser
             return new FieldError(Name("local.inferenceMicros", WireHeaders.LocalMicros), "must not be negative");
         }
 
-        if (label is < 0 or >= OnnxClassifier.ClassCount)
+        if (label < 0 || label >= classes)
         {
-            return new FieldError(Name("label", WireHeaders.Label), $"must be a class index 0..{OnnxClassifier.ClassCount - 1}");
+            return new FieldError(Name("label", WireHeaders.Label), $"must be a class index 0..{classes - 1}");
         }
 
         return null;

@@ -30,11 +30,15 @@ public sealed class PendingDecision
 
     public InferenceResult? Result { get; private set; }
 
+    public string ModelName { get; private set; } = "";
+
     public string ModelVersion { get; private set; } = "";
 
-    public void Resolve(InferenceResult result, string modelVersion)
+    /// <summary>The answer and the model version that gave it (which, across a hot swap, may not be the routed one).</summary>
+    public void Resolve(InferenceResult result, string modelName, string modelVersion)
     {
         Result = result;
+        ModelName = modelName;
         ModelVersion = modelVersion;
     }
 

@@ -30,7 +30,7 @@ public sealed class SnapshotPublisher(
     StatsQueries stats,
     IDbContextFactory<HiPortalDb> dbFactory,
     DevicePresence presence,
-    BatchingQueue queue,
+    ModelHost models,
     LiveNotifier notifier,
     IHubContext<LiveHub> hub,
     IOptions<LiveOptions> options,
@@ -85,7 +85,7 @@ public sealed class SnapshotPublisher(
         var seconds = options.Value.Window.TotalSeconds;
         return new SavingsSnapshot(fleet, now, (int)seconds, online, total, f.Samples / seconds, f.OffloadsReceived / seconds, f.OffloadsReceived,
             f.OffloadRate, f.BandwidthSavedFraction, Math.Max(0, f.BytesFullOffload - f.BytesSent), f.LatencyHiMs,
-            f.LatencyFullOffloadMs, f.EnergySavedFraction, f.AgreementRate, f.ServerAccuracyOnOffloads, f.Labelled, queue.Depth,
+            f.LatencyFullOffloadMs, f.EnergySavedFraction, f.AgreementRate, f.ServerAccuracyOnOffloads, f.Labelled, models.QueueDepth,
             f.MeanBatchSize);
     }
 

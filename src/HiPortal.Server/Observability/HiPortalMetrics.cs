@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using HiPortal.Server.Inference;
 
 namespace HiPortal.Server.Observability;
 
@@ -20,7 +19,7 @@ public sealed class HiPortalMetrics
     private readonly Histogram<double> _endToEnd;
     private readonly Histogram<double> _storeTime;
 
-    public HiPortalMetrics(IMeterFactory meterFactory, BatchingQueue queue)
+    public HiPortalMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("hiportal.requests", "{request}", "Offload and inference requests by outcome and reason");
@@ -37,8 +36,11 @@ public sealed class HiPortalMetrics
         _inferenceTime = meter.CreateHistogram("hiportal.inference.duration", "s", "Model execution time per batch", advice: secondsAdvice);
         _endToEnd = meter.CreateHistogram("hiportal.offload.duration", "s", "Ingest request time, body read to response", advice: secondsAdvice);
         _storeTime = meter.CreateHistogram("hiportal.store.duration", "s", "SQLite transaction time per stored batch", advice: secondsAdvice);
-        meter.CreateObservableGauge("hiportal.queue.depth", () => queue.Depth, "{request}", "Requests waiting for the model");
+        meter.CreateObservableGauge("hiportal.queue.depth", () => QueueDepth?.Invoke() ?? 0, "{request}", "Requests waiting for the model");
     }
+
+    /// <summary>Requests waiting across the served models; set by the model host (which itself needs the metrics).</summary>
+    public Func<int>? QueueDepth { get; set; }
 
     public void Request(string outcome, string reason) =>
         _requests.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("reason", reason));

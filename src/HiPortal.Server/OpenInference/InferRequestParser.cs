@@ -2,19 +2,20 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Json;
 using HiPortal.Core.Codec;
+using HiPortal.Core.Inference;
 
 namespace HiPortal.Server.OpenInference;
 
 public sealed record ParsedInferRequest(string? Id, List<float[]>? Samples, string? Error);
 
 /// <summary>
-/// Parses an OIP infer request for the Fashion-MNIST model: one input tensor of FP32 in [0,1] or UINT8, shaped
-/// N samples of one of <see cref="SampleCodec"/>'s shapes (N, then [1,H,W], [H,W] or [H·W] of the model's input), with data flat or nested
+/// Parses an OIP infer request for one served model: one input tensor in one of the decoder's datatypes (the card's,
+/// or FP32 already preprocessed), shaped N samples of one of its accepted sample shapes, with data flat or nested
 /// (both are allowed by the protocol).
 /// </summary>
 public static class InferRequestParser
 {
-    public static ParsedInferRequest Parse(ReadOnlySpan<byte> body)
+    public static ParsedInferRequest Parse(ReadOnlySpan<byte> body, SampleDecoder decoder)
     {
         JsonDocument document;
         try
@@ -47,18 +48,21 @@ public static class InferRequestParser
                 return Fail("inputs[0] must be an object");
             }
 
-            if (!tensor.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString() != "input")
+            var inputName = decoder.Signature.InputName;
+            if (!tensor.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String ||
+                (name.GetString() != inputName && name.GetString() != "input"))
             {
-                return Fail("inputs[0].name must be 'input'");
+                return Fail($"inputs[0].name must be '{inputName}'");
             }
 
             var datatype = tensor.TryGetProperty("datatype", out var dt) && dt.ValueKind == JsonValueKind.String ? dt.GetString() : null;
-            if (datatype is not (SampleCodec.Float32Datatype or SampleCodec.Uint8Datatype))
+            if (datatype is null || !SampleDatatypes.TryParse(datatype, out var type) ||
+                !decoder.AcceptedDatatypes.Contains(type.Name(), StringComparer.OrdinalIgnoreCase))
             {
-                return Fail("inputs[0].datatype must be FP32 or UINT8");
+                return Fail($"inputs[0].datatype must be {string.Join(" or ", decoder.AcceptedDatatypes)}");
             }
 
-            if (ReadShape(tensor, out var count) is { } shapeError)
+            if (ReadShape(tensor, decoder, out var count) is { } shapeError)
             {
                 return Fail(shapeError);
             }
@@ -68,25 +72,25 @@ public static class InferRequestParser
                 return Fail("inputs[0].data must be an array");
             }
 
-            return Decode(id, datatype, data, count);
+            return Decode(id, type, data, count, decoder);
         }
     }
 
     /// <summary>
     /// The JSON numbers are written as the sample's wire bytes (one byte per UINT8 value, little-endian floats for
-    /// FP32) and decoded by <see cref="SampleCodec"/>, so the pixel rules are the ones every other input path has.
+    /// FP32) and decoded by the model's <see cref="SampleDecoder"/>, so the rules are the ones every other input path has.
     /// </summary>
-    private static ParsedInferRequest Decode(string? id, string datatype, JsonElement data, int count)
+    private static ParsedInferRequest Decode(string? id, SampleDatatype type, JsonElement data, int count, SampleDecoder decoder)
     {
-        var uint8 = datatype == SampleCodec.Uint8Datatype;
-        var sampleBytes = uint8 ? SampleCodec.Uint8Bytes : SampleCodec.Float32Bytes;
+        var length = decoder.SampleLength;
+        var sampleBytes = length * type.ElementBytes();
         var wire = ArrayPool<byte>.Shared.Rent(sampleBytes * count);
         var samples = new List<float[]>(count);
         try
         {
-            var limit = count * SampleCodec.PixelCount;
+            var limit = count * length;
             var written = 0;
-            if (Flatten(data, wire, uint8, limit, ref written) is { } dataError)
+            if (Flatten(data, wire, type, limit, ref written) is { } dataError)
             {
                 return Fail(dataError);
             }
@@ -98,9 +102,9 @@ public static class InferRequestParser
 
             for (var i = 0; i < count; i++)
             {
-                var sample = ArrayPool<float>.Shared.Rent(SampleCodec.PixelCount);
+                var sample = ArrayPool<float>.Shared.Rent(length);
                 samples.Add(sample);
-                if (!SampleCodec.TryDecode(datatype, wire.AsSpan(i * sampleBytes, sampleBytes), sample, out var error))
+                if (!decoder.TryDecode(type.Name(), wire.AsSpan(i * sampleBytes, sampleBytes), sample, out var error))
                 {
                     return Fail($"inputs[0].data, sample {i}: {error!.Message}");
                 }
@@ -118,7 +122,7 @@ public static class InferRequestParser
         }
     }
 
-    private static string? ReadShape(JsonElement tensor, out int count)
+    private static string? ReadShape(JsonElement tensor, SampleDecoder decoder, out int count)
     {
         count = 0;
         if (!tensor.TryGetProperty("shape", out var shape) || shape.ValueKind != JsonValueKind.Array)
@@ -137,12 +141,13 @@ public static class InferRequestParser
             dims.Add(v);
         }
 
-        // A batch of samples: N, then one sample's shape as the codec accepts it (so [N,H·W], [N,H,W] or [N,1,H,W]).
-        if (dims.Count is < 2 or > 4 || dims.Skip(1).Any(d => d > int.MaxValue)
-            || SampleCodec.TryValidateShape(dims.Skip(1).Select(d => (int)d).ToArray()) is not null)
+        // A batch of samples: N, then one sample's shape as the decoder accepts it (flat, squeezed or the graph's).
+        // The batch axis is N here, so a sample shape with its own leading batch axis of 1 is not one.
+        if (dims.Count < 2 || dims.Count - 1 > decoder.Signature.SampleShape.Count || dims.Skip(1).Any(d => d > int.MaxValue)
+            || decoder.TryValidateShape(dims.Skip(1).Select(d => (int)d).ToArray()) is not null)
         {
-            return $"inputs[0].shape [{string.Join(",", dims)}] is not [N,1,{SampleCodec.Height},{SampleCodec.Width}], " +
-                $"[N,{SampleCodec.Height},{SampleCodec.Width}] or [N,{SampleCodec.PixelCount}]";
+            return $"inputs[0].shape [{string.Join(",", dims)}] is not N followed by one of " +
+                string.Join(", ", decoder.AcceptedShapes.Select(a => $"[{string.Join(",", a)}]"));
         }
 
         if (dims[0] > OpenInferenceApi.MaxSamples)
@@ -154,13 +159,13 @@ public static class InferRequestParser
         return null;
     }
 
-    private static string? Flatten(JsonElement element, byte[] wire, bool uint8, int limit, ref int written)
+    private static string? Flatten(JsonElement element, byte[] wire, SampleDatatype type, int limit, ref int written)
     {
         foreach (var item in element.EnumerateArray())
         {
             if (item.ValueKind == JsonValueKind.Array)
             {
-                if (Flatten(item, wire, uint8, limit, ref written) is { } error)
+                if (Flatten(item, wire, type, limit, ref written) is { } error)
                 {
                     return error;
                 }
@@ -178,25 +183,45 @@ public static class InferRequestParser
                 return $"inputs[0].data[{written}] is not a number";
             }
 
-            if (uint8)
+            if (Write(type, v, wire, written) is false)
             {
-                // Only a whole number in 0..255 has a UINT8 wire form; the range is the JSON's to check, not the codec's.
-                if (v is < 0 or > 255 || v != Math.Floor(v))
-                {
-                    return $"inputs[0].data[{written}] = {v} is not a UINT8 value";
-                }
-
-                wire[written] = (byte)v;
-            }
-            else
-            {
-                BinaryPrimitives.WriteSingleLittleEndian(wire.AsSpan(written * sizeof(float)), (float)v);
+                return $"inputs[0].data[{written}] = {v} is not a {type.Name()} value";
             }
 
             written++;
         }
 
         return null;
+    }
+
+    /// <summary>Writes one JSON number as its wire form; only whole numbers in range have an integer one (the JSON's to
+    /// check, not the decoder's).</summary>
+    private static bool Write(SampleDatatype type, double v, byte[] wire, int index)
+    {
+        switch (type)
+        {
+            case SampleDatatype.Uint8:
+                if (v is < 0 or > 255 || v != Math.Floor(v))
+                    return false;
+                wire[index] = (byte)v;
+                return true;
+            case SampleDatatype.Int8:
+                if (v is < sbyte.MinValue or > sbyte.MaxValue || v != Math.Floor(v))
+                    return false;
+                wire[index] = (byte)(sbyte)v;
+                return true;
+            case SampleDatatype.Int16:
+                if (v is < short.MinValue or > short.MaxValue || v != Math.Floor(v))
+                    return false;
+                BinaryPrimitives.WriteInt16LittleEndian(wire.AsSpan(index * 2), (short)v);
+                return true;
+            case SampleDatatype.Fp16:
+                BinaryPrimitives.WriteHalfLittleEndian(wire.AsSpan(index * 2), (Half)v);
+                return true;
+            default:
+                BinaryPrimitives.WriteSingleLittleEndian(wire.AsSpan(index * sizeof(float)), (float)v);
+                return true;
+        }
     }
 
     private static ParsedInferRequest Fail(string message) => new(null, null, message);

@@ -3,14 +3,16 @@ using HiPortal.Core.Inference;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Inference;
 using HiPortal.Server.Ingest;
+using HiPortal.Server.Models;
 using HiPortal.Server.Problems;
 using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.OpenInference;
 
 /// <summary>
-/// The large model through the Open Inference Protocol (KServe v2 REST), so standard clients work. Inference goes
-/// through the same batching queue as ingest. Errors are <c>{"error": "..."}</c> as the protocol specifies.
+/// Every model in the repository through the Open Inference Protocol (KServe v2 REST), so standard clients work.
+/// A model not yet loaded is loaded (and warmed) by its first call. Inference goes through the model's own batching
+/// queue, as ingest does. Errors are <c>{"error": "..."}</c> as the protocol specifies.
 /// </summary>
 public static class OpenInferenceApi
 {
@@ -27,48 +29,101 @@ public static class OpenInferenceApi
         // Every caller spends its own budget (RateLimiting.CallerRateLimiter): one per request, one per sample to infer.
         var group = app.MapGroup(Routes.OpenInference).RequireAuthorization(Policies.Inference).WithTags("OIP")
             .AcceptsBodies<OpenApi.OipInferRequest>("application/json");
-        group.MapGet("/", (ModelHost model) => Results.Ok(new { name = "hiportal", version = typeof(OpenInferenceApi).Assembly.GetName().Version?.ToString(), extensions = Array.Empty<string>() }));
-        group.MapGet("/models/{name}", (string name, ModelHost model) => WithModel(name, model, () => Results.Ok(Metadata(model.Card))));
-        group.MapGet("/models/{name}/versions/{version}", (string name, string version, ModelHost model) =>
-            WithModel(name, model, () => Results.Ok(Metadata(model.Card)), version));
-        group.MapGet("/models/{name}/ready", (string name, ModelHost model) => WithModel(name, model,
-            () => model.IsReady ? Results.Ok(new { name, ready = true }) : Results.Json(new { name, ready = false }, statusCode: 503)));
+        group.MapGet("/", () => Results.Ok(new { name = "hiportal", version = typeof(OpenInferenceApi).Assembly.GetName().Version?.ToString(), extensions = new[] { "model_repository" } }));
+        group.MapGet("/models/{name}", (string name, ModelHost model, ModelRepository repository) => MetadataAsync(name, null, model, repository));
+        group.MapGet("/models/{name}/versions/{version}", (string name, string version, ModelHost model, ModelRepository repository) =>
+            MetadataAsync(name, version, model, repository));
+        group.MapGet("/models/{name}/ready", (string name, ModelHost model, ModelRepository repository) => ReadyAsync(name, null, model, repository));
+        group.MapGet("/models/{name}/versions/{version}/ready", (string name, string version, ModelHost model, ModelRepository repository) =>
+            ReadyAsync(name, version, model, repository));
         group.MapPost("/models/{name}/infer", Infer);
         group.MapPost("/models/{name}/versions/{version}/infer", Infer);
+        // Triton's repository extension: every version on disk and whether it is loaded (POST as Triton; GET for browsers).
+        group.MapPost("/repository/index", (ModelHost model, ModelRepository repository) => Index(model, repository));
+        group.MapGet("/repository/index", (ModelHost model, ModelRepository repository) => Index(model, repository));
         return app;
     }
 
-    private static IResult WithModel(string name, ModelHost model, Func<IResult> then, string? version = null)
+    private static IResult Index(ModelHost model, ModelRepository repository) => Results.Ok(ModelLayout.Enumerate(repository.Root)
+        .Select(m => new { name = m.Name, version = m.Version, state = model.IsLoaded(m.Name, m.Version) ? "READY" : "UNAVAILABLE", reason = "" }));
+
+    /// <summary>The version asked for, or the newest in the repository; null when there is none.</summary>
+    private static string? Resolve(string name, string? version, ModelRepository repository)
+    {
+        if (!ModelLayout.IsValidName(name) || (version is not null && !ModelLayout.IsValidName(version)))
+        {
+            return null;
+        }
+
+        if (version is not null)
+        {
+            return repository.Exists(name, version) ? version : null;
+        }
+
+        return ModelLayout.Enumerate(repository.Root).Where(m => m.Name == name).Select(m => m.Version)
+            .OrderDescending(VersionComparer.Instance).FirstOrDefault();
+    }
+
+    private static IResult Unknown(string name, string? version) =>
+        Error($"unknown model '{name}'{(version is null ? "" : $" version '{version}'")}", StatusCodes.Status404NotFound);
+
+    private static IResult MetadataAsync(string name, string? version, ModelHost model, ModelRepository repository)
     {
         if (!model.IsReady && model.WhenReady.IsFaulted)
         {
             return Error($"model '{name}' failed to load", StatusCodes.Status503ServiceUnavailable);
         }
 
-        if (!model.IsReady)
+        if (Resolve(name, version, repository) is not { } v)
         {
-            return name == model.ModelName ? then() : Error($"unknown model '{name}'", StatusCodes.Status404NotFound);
+            return Unknown(name, version);
         }
 
-        if (name != model.Card.Name || (version is not null && version != model.Card.Version))
+        var card = repository.Card(name, v);
+        var signature = ModelSignature.Create(card);
+        var versions = ModelLayout.Enumerate(repository.Root).Where(m => m.Name == name).Select(m => m.Version).ToArray();
+        return Results.Ok(new
         {
-            return Error($"unknown model '{name}'{(version is null ? "" : $" version '{version}'")}", StatusCodes.Status404NotFound);
-        }
-
-        return then();
+            name = card.Name,
+            versions,
+            platform = "onnxruntime_onnx",
+            // The graph's tensor type; requests may also send the card's wire datatype (card.Input.Datatype).
+            inputs = new[] { new { name = card.Input.Name, datatype = "FP32", wireDatatype = card.Input.Datatype, shape = card.Input.Shape.Select((d, i) => i == 0 ? -1 : d).ToArray() } },
+            outputs = new[] { new { name = card.Output.Name, datatype = "FP32", shape = new long[] { -1, signature.ClassCount } } },
+        });
     }
 
-    private static object Metadata(ModelCard card) => new
+    private static async Task<IResult> ReadyAsync(string name, string? version, ModelHost model, ModelRepository repository)
     {
-        name = card.Name,
-        versions = new[] { card.Version },
-        platform = "onnxruntime_onnx",
-        inputs = new[] { new { name = "input", datatype = "FP32", shape = new[] { -1, 1, OnnxClassifier.InputHeight, OnnxClassifier.InputWidth } } },
-        outputs = new[] { new { name = "logits", datatype = "FP32", shape = new[] { -1, OnnxClassifier.ClassCount } } },
-    };
+        if (Resolve(name, version, repository) is not { } v)
+        {
+            return Unknown(name, version);
+        }
 
-    public static async Task<IResult> Infer(HttpContext context, string name, string? version, ModelHost model,
-        BatchingQueue queue, IOptions<BatchingOptions> options, TimeProvider time)
+        var ready = model.IsReady && model.IsLoaded(name, v);
+        if (!ready && model.IsReady)
+        {
+            // Ready means "an infer call would run now": a registered model loads on demand, so load it.
+            ready = await TryLoadAsync(model, name, v) is not null;
+        }
+
+        return ready ? Results.Ok(new { name, ready = true }) : Results.Json(new { name, ready = false }, statusCode: 503);
+    }
+
+    private static async Task<ServedModel?> TryLoadAsync(ModelHost model, string name, string version)
+    {
+        try
+        {
+            return model.Served.FirstOrDefault(m => m.Name == name && m.Version == version) ?? await model.LoadAsync(name, version);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or ModelCardException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    public static async Task<IResult> Infer(HttpContext context, string name, string? version, ModelHost model, ModelRepository repository,
+        IOptions<BatchingOptions> options, TimeProvider time)
     {
         if (!model.IsReady)
         {
@@ -76,9 +131,15 @@ public static class OpenInferenceApi
             return Error("model not ready", StatusCodes.Status503ServiceUnavailable);
         }
 
-        if (name != model.Card.Name || (version is not null && version != model.Card.Version))
+        if (Resolve(name, version, repository) is not { } resolved)
         {
-            return Error($"unknown model '{name}'", StatusCodes.Status404NotFound);
+            return Unknown(name, version);
+        }
+
+        if (await TryLoadAsync(model, name, resolved) is not { } served)
+        {
+            options.Value.AdviseRetry(context.Response);
+            return Error($"model '{name}' version '{resolved}' could not be loaded", StatusCodes.Status503ServiceUnavailable);
         }
 
         var (body, length) = await RequestBody.ReadAsync(context, MaxBodyBytes);
@@ -91,7 +152,7 @@ public static class OpenInferenceApi
         string? id;
         try
         {
-            var parsed = InferRequestParser.Parse(body.AsSpan(0, length));
+            var parsed = InferRequestParser.Parse(body.AsSpan(0, length), served.Decoder);
             if (parsed.Error is not null)
             {
                 return Error(parsed.Error);
@@ -115,7 +176,7 @@ public static class OpenInferenceApi
         foreach (var sample in samples)
         {
             var request = InferenceRequest.Create(sample, time, options.Value.DefaultDeadline);
-            if (!queue.TryEnqueue(request))
+            if (served.Queue.TryEnqueue(request) != EnqueueResult.Accepted)
             {
                 request.ReturnInput();
                 foreach (var rest in samples.Skip(requests.Count + 1))
@@ -131,7 +192,8 @@ public static class OpenInferenceApi
         }
 
         var outcomes = await Task.WhenAll(requests.Select(r => r.Completion));
-        var logits = new float[outcomes.Length * OnnxClassifier.ClassCount];
+        var classes = served.Signature.ClassCount;
+        var scores = new float[outcomes.Length * classes];
         for (var i = 0; i < outcomes.Length; i++)
         {
             if (outcomes[i].Status != InferenceStatus.Completed)
@@ -140,18 +202,18 @@ public static class OpenInferenceApi
                 return Error(outcomes[i].Error ?? "inference failed", StatusCodes.Status503ServiceUnavailable);
             }
 
-            outcomes[i].Result!.Logits.CopyTo(logits, i * OnnxClassifier.ClassCount);
+            outcomes[i].Result!.Logits.CopyTo(scores, i * classes);
         }
 
         return Results.Ok(new
         {
-            model_name = model.Card.Name,
-            model_version = model.Card.Version,
+            model_name = served.Name,
+            model_version = served.Version,
             id,
             outputs = new[]
             {
-                new { name = "logits", datatype = "FP32", shape = new[] { outcomes.Length, OnnxClassifier.ClassCount }, data = logits },
-                new { name = "probabilities", datatype = "FP32", shape = new[] { outcomes.Length, OnnxClassifier.ClassCount },
+                new { name = served.Signature.OutputName, datatype = "FP32", shape = new[] { outcomes.Length, classes }, data = scores },
+                new { name = "probabilities", datatype = "FP32", shape = new[] { outcomes.Length, classes },
                       data = outcomes.SelectMany(o => o.Result!.Probabilities).ToArray() },
             },
         });

@@ -23,6 +23,8 @@ public sealed class HiPortalDb(DbContextOptions<HiPortalDb> options) : DbContext
 
     public DbSet<RemoteConfig.ConfigEvent> ConfigEvents => Set<RemoteConfig.ConfigEvent>();
 
+    public DbSet<Models.ModelVersion> ModelVersions => Set<Models.ModelVersion>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HiPortalDb).Assembly);
 }

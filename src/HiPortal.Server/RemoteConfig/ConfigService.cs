@@ -166,7 +166,21 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
 
         notifier.Remember(deviceId, row.Device.ConfigVersion);
         var c = DeviceConfiguration.Effective(row.Fleet, row.Device);
-        return new EffectiveConfigResponse(row.Device.ConfigVersion, c.Rule, c.Threshold, c.Coefficients, c.TelemetryIntervalSeconds, row.Fleet.Name);
+        return new EffectiveConfigResponse(row.Device.ConfigVersion, c.Rule, c.Threshold, c.Coefficients, c.TelemetryIntervalSeconds, row.Fleet.Name,
+            await TinyModelAsync(db, row.Fleet.TinyModel, cancellationToken));
+    }
+
+    /// <summary>The fleet's tiny model as a device fetches it; null if its version is not registered (nothing to fetch).</summary>
+    private static async Task<TinyModelRef?> TinyModelAsync(HiPortalDb db, string reference, CancellationToken cancellationToken)
+    {
+        if (!Core.Inference.ModelReference.TryParse(reference, out var r) || r.Version is null)
+        {
+            return null;
+        }
+
+        var row = await db.ModelVersions.AsNoTracking().Where(m => m.Name == r.Name && m.Version == r.Version)
+            .Select(m => new { m.Sha256, m.Bytes }).FirstOrDefaultAsync(cancellationToken);
+        return row is null ? null : new TinyModelRef(r.Name, r.Version, row.Sha256, row.Bytes, Routes.ModelFile(r.Name, r.Version));
     }
 
     /// <summary>The device's current desired version, from memory when known.</summary>

@@ -1,4 +1,3 @@
-using HiPortal.Core.Codec;
 using HiPortal.Core.Evaluation;
 using HiPortal.Core.Savings;
 
@@ -11,18 +10,19 @@ public static class StatsCalculator
     private static readonly EvaluationSettings s_defaults = new();
 
     /// <param name="parts">Counts per fleet (one bucket or the whole window).</param>
-    /// <param name="profiles">Device profile of each fleet; a fleet without a known profile is not costed.</param>
+    /// <param name="profiles">Device profile and sample size of each fleet; a fleet without a known profile is not costed.</param>
     /// <param name="serverTimeFallback">Per-fleet window totals, whose server times stand in for a bucket without offloads.</param>
-    public static StatsFigures Figures(IReadOnlyDictionary<string, StatsCounts> parts, IReadOnlyDictionary<string, DeviceProfile> profiles,
+    public static StatsFigures Figures(IReadOnlyDictionary<string, StatsCounts> parts, FleetCosts profiles,
         IReadOnlyDictionary<string, StatsCounts>? serverTimeFallback = null)
     {
         var c = new StatsCounts();
-        foreach (var part in parts.Values)
+        var fullOffloadBytes = 0L;
+        foreach (var (fleet, part) in parts)
         {
             c.Add(part);
+            fullOffloadBytes += part.Samples * (long)profiles.SampleBytesOf(fleet);
         }
 
-        var fullOffloadBytes = c.Samples * (long)SampleCodec.Uint8Bytes;
         var savings = Savings(parts, profiles, serverTimeFallback);
         return new StatsFigures
         {
@@ -55,13 +55,13 @@ public static class StatsCalculator
     /// what full offload would have spent), which for a single fleet is the plain estimate.
     /// </summary>
     private static (double LatencyHiMs, double LatencyFullOffloadMs, double EnergySavedFraction)? Savings(
-        IReadOnlyDictionary<string, StatsCounts> parts, IReadOnlyDictionary<string, DeviceProfile> profiles,
+        IReadOnlyDictionary<string, StatsCounts> parts, FleetCosts profiles,
         IReadOnlyDictionary<string, StatsCounts>? serverTimeFallback)
     {
         double samples = 0, latencyHi = 0, latencyFull = 0, energyHi = 0, energyFull = 0;
         foreach (var (fleet, part) in parts)
         {
-            if (part.Samples <= 0 || !profiles.TryGetValue(fleet, out var profile))
+            if (part.Samples <= 0 || !profiles.Profiles.TryGetValue(fleet, out var profile))
             {
                 continue;
             }
@@ -71,7 +71,7 @@ public static class StatsCalculator
                 ? (m.QueueMicros / 1e6 / m.OffloadsReceived, m.InferenceMicros / 1e6 / m.OffloadsReceived)
                 : (s_defaults.ServerQueueSeconds, s_defaults.ServerInferenceSeconds);
             var f = Math.Min(1.0, (double)part.Offloaded / part.Samples);
-            var estimate = SavingsModel.Estimate(f, SampleCodec.Uint8Bytes, s_defaults.ResponseBytes, profile, queue, inference);
+            var estimate = SavingsModel.Estimate(f, profiles.SampleBytesOf(fleet), s_defaults.ResponseBytes, profile, queue, inference);
             samples += part.Samples;
             latencyHi += part.Samples * estimate.LatencyHiSeconds;
             latencyFull += part.Samples * estimate.LatencyFullOffloadSeconds;
@@ -88,4 +88,15 @@ public static class StatsCalculator
     }
 
     private static double? Ratio(double numerator, double denominator) => denominator > 0 ? numerator / denominator : null;
+}
+
+/// <summary>What costing a fleet needs: its device profile and the wire size of one sample of its model.</summary>
+public sealed record FleetCosts(IReadOnlyDictionary<string, DeviceProfile> Profiles, IReadOnlyDictionary<string, int> SampleBytes)
+{
+    /// <summary>A Fashion-MNIST UINT8 sample, for a fleet whose model card cannot be read (costing must not fail a query).</summary>
+    public const int FallbackSampleBytes = 28 * 28;
+
+    public static readonly FleetCosts None = new(new Dictionary<string, DeviceProfile>(), new Dictionary<string, int>());
+
+    public int SampleBytesOf(string fleet) => SampleBytes.GetValueOrDefault(fleet, FallbackSampleBytes);
 }

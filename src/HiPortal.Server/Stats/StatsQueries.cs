@@ -10,7 +10,7 @@ namespace HiPortal.Server.Stats;
 /// scan of the (Fleet, PeriodEndMs) and (Fleet, ReceivedAtMs) indexes, or of the time indexes for all fleets.
 /// Telemetry counts by the end of its period, decisions by when the server received them.
 /// </summary>
-public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory)
+public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, Models.ModelRepository models)
 {
     /// <summary>Totals over [from, to) for the scope's fleet, device, or all fleets.</summary>
     public async Task<StatsFigures> SummaryAsync(StatsScope scope, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
@@ -52,7 +52,7 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory)
     }
 
     /// <summary>Counts by bucket start, then fleet. Without a bucket size everything falls in bucket 0.</summary>
-    private async Task<(Dictionary<long, Dictionary<string, StatsCounts>> Counts, Dictionary<string, DeviceProfile> Profiles)> LoadAsync(
+    private async Task<(Dictionary<long, Dictionary<string, StatsCounts>> Counts, FleetCosts Profiles)> LoadAsync(
         StatsScope scope, long fromMs, long toMs, long? bucketMs, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -95,12 +95,18 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory)
         return (counts, profiles);
     }
 
-    private static async Task<Dictionary<string, DeviceProfile>> ProfilesAsync(HiPortalDb db, CancellationToken cancellationToken)
+    private async Task<FleetCosts> ProfilesAsync(HiPortalDb db, CancellationToken cancellationToken)
     {
-        var fleets = await db.Fleets.AsNoTracking().Select(f => new { f.Name, f.DeviceProfile }).ToListAsync(cancellationToken);
+        var fleets = await db.Fleets.AsNoTracking().Select(f => new { f.Name, f.DeviceProfile, f.LargeModel }).ToListAsync(cancellationToken);
         var profiles = new Dictionary<string, DeviceProfile>();
+        var sampleBytes = new Dictionary<string, int>();
         foreach (var fleet in fleets)
         {
+            if (models.SampleBytes(fleet.LargeModel) is { } bytes)
+            {
+                sampleBytes[fleet.Name] = bytes;
+            }
+
             // A profile name the core does not know leaves that fleet's savings uncosted rather than failing the query.
             if (DeviceProfiles.All.FirstOrDefault(p => string.Equals(p.Name, fleet.DeviceProfile, StringComparison.OrdinalIgnoreCase)) is { } profile)
             {
@@ -108,7 +114,7 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory)
             }
         }
 
-        return profiles;
+        return new FleetCosts(profiles, sampleBytes);
     }
 
     private static Dictionary<string, StatsCounts> ByFleet(Dictionary<long, Dictionary<string, StatsCounts>> counts)
