@@ -90,6 +90,21 @@ public sealed class SampleDecoderTests
         Assert.Equal(new SampleFormatError("input.data", "value 1.5 at index 2 is outside [0, 1]"), error);
     }
 
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "+Infinity")]
+    [InlineData(float.NegativeInfinity, "-Infinity")]
+    public void NonFiniteFloats_AreRefused_WithTheirIndex(float value, string name)
+    {
+        var decoder = Decoder(Card("FP32", [-1, 4]));
+        var data = new byte[16];
+        BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(12), value);
+
+        Assert.False(decoder.TryDecode(null, data, new float[4], out var error));
+
+        Assert.Equal(new SampleFormatError("input.data", $"value at index 3 is {name}; values must be finite"), error);
+    }
+
     [Fact]
     public void WrongLength_AndWrongDatatype_NameTheirFields()
     {

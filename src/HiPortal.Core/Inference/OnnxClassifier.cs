@@ -10,12 +10,6 @@ namespace HiPortal.Core.Inference;
 /// </summary>
 public sealed class OnnxClassifier : IDisposable
 {
-    // The Fashion-MNIST pair's shape, for the consumers not yet sized from Signature (being removed).
-    public const int InputHeight = 28;
-    public const int InputWidth = 28;
-    public const int InputLength = InputHeight * InputWidth;
-    public const int ClassCount = 10;
-
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly InferenceSession _session;

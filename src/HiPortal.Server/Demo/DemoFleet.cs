@@ -4,6 +4,7 @@ using HiPortal.DeviceSdk;
 using HiPortal.Server.Devices;
 using HiPortal.Server.Fleets;
 using HiPortal.Server.Inference;
+using HiPortal.Server.Models;
 using HiPortal.Server.Persistence;
 using HiPortal.Server.RemoteConfig;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,9 +15,10 @@ using Microsoft.Extensions.Options;
 namespace HiPortal.Server.Demo;
 
 /// <summary>
-/// A small fleet of simulated devices inside the server process, so the dashboard moves the moment a newcomer
-/// signs in. The devices are real clients: the device SDK, the tiny model, real HTTP to this server's own
-/// loopback address, real keys; only the sensor is replaced by Fashion-MNIST test images (with labels).
+/// Small fleets of simulated devices inside the server process, so the dashboard moves the moment a newcomer
+/// signs in: one per application (Fashion-MNIST images, bearing vibration). The devices are real clients: the device
+/// SDK, the fleet's tiny model, real HTTP to this server's own loopback address, real keys; only the sensor is
+/// replaced by labelled test samples.
 /// </summary>
 public sealed class DemoFleet(
     IOptions<DemoOptions> options,
@@ -24,6 +26,7 @@ public sealed class DemoFleet(
     IServer server,
     IHostApplicationLifetime lifetime,
     ModelHost model,
+    ModelRepository repository,
     IDbContextFactory<HiPortalDb> dbFactory,
     TimeProvider time,
     ILogger<DemoFleet> logger) : BackgroundService
@@ -41,12 +44,15 @@ public sealed class DemoFleet(
             await WhenStarted(stoppingToken);
             await model.WhenReady.WaitAsync(stoppingToken);
             var address = LoopbackHttpAddress() ?? throw new InvalidOperationException("the server has no plain-HTTP listener for the demo devices");
-            var images = LoadImages();
-            var keys = await RegisterAsync(o, stoppingToken);
-            logger.LogInformation("Demo fleet '{Fleet}': {Devices} devices × {Rate}/s posting to {Address}. Open {Address} and sign in as admin (README: Two commands)",
-                o.Fleet, o.Devices, o.Rate, address, address);
-            using var tiny = OnnxClassifier.Load(ModelCard.LoadNamed("fashion-tiny").OnnxPath(), intraOpThreads: 1);
-            await Task.WhenAll(keys.Select((key, i) => RunDeviceAsync(address, key, tiny, images, i, o.Rate, stoppingToken)));
+            var runs = new List<Task>();
+            foreach (var (fleet, spec) in o.Fleets.Where(f => (f.Value.Devices ?? o.Devices) > 0))
+            {
+                runs.Add(RunFleetAsync(address, fleet, spec, spec.Devices ?? o.Devices, o.Rate, stoppingToken));
+            }
+
+            logger.LogInformation("Demo fleets {Fleets} posting to {Address}. Open {Address} and sign in as admin (README: Two commands)",
+                string.Join(", ", o.Fleets.Keys), address, address);
+            await Task.WhenAll(runs);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -58,7 +64,28 @@ public sealed class DemoFleet(
         }
     }
 
-    private async Task RunDeviceAsync(Uri address, string key, OnnxClassifier tiny, LabelledImages images, int index, double rate,
+    private async Task RunFleetAsync(Uri address, string fleet, DemoFleetOptions spec, int devices, double rate, CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (!ModelReference.TryParse(spec.Tiny, out var tinyRef) || tinyRef.Version is null)
+                throw new InvalidOperationException($"Demo:Fleets:{fleet}:Tiny must be name@version, got '{spec.Tiny}'");
+            var samples = LoadSamples(spec.Data);
+            var keys = await RegisterAsync(fleet, spec, devices, stoppingToken);
+            using var tiny = OnnxClassifier.Load(repository.OnnxPath(tinyRef.Name, tinyRef.Version),
+                repository.Card(tinyRef.Name, tinyRef.Version), intraOpThreads: 1);
+            if (samples.MismatchWith(tiny.Signature) is { } mismatch)
+                throw new InvalidOperationException($"Demo:Fleets:{fleet}:Data: {mismatch}");
+            logger.LogInformation("Demo fleet '{Fleet}' ({Tiny} / {Large}): {Devices} devices × {Rate}/s", fleet, spec.Tiny, spec.Large, devices, rate);
+            await Task.WhenAll(keys.Select((key, i) => RunDeviceAsync(address, key, tiny, samples, i, rate, stoppingToken)));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Demo fleet '{Fleet}' stopped; the server and the other demo fleets are unaffected", fleet);
+        }
+    }
+
+    private async Task RunDeviceAsync(Uri address, string key, OnnxClassifier tiny, LabelledSamples samples, int index, double rate,
         CancellationToken stoppingToken)
     {
         await using var device = new HiDeviceClient(new HiDeviceOptions
@@ -70,7 +97,7 @@ public sealed class DemoFleet(
             InitialTelemetryInterval = TimeSpan.FromSeconds(2),
         });
         await device.StartAsync(stoppingToken);
-        var order = Enumerable.Range(0, images.Count).ToArray();
+        var order = Enumerable.Range(0, samples.Count).ToArray();
         new Random(index).Shuffle(order);
         var period = TimeSpan.FromSeconds(1 / rate);
         using var timer = new PeriodicTimer(period, time);
@@ -79,7 +106,7 @@ public sealed class DemoFleet(
             var i = order[n % order.Length];
             try
             {
-                await device.ProcessAsync(images.Image(i).ToArray(), images.Label(i), cancellationToken: stoppingToken);
+                await device.ProcessAsync(samples.Sample(i).ToArray(), samples.Label(i), cancellationToken: stoppingToken);
             }
             catch (HiDeviceException ex)
             {
@@ -88,27 +115,34 @@ public sealed class DemoFleet(
         }
     }
 
-    /// <summary>Creates the demo fleet and devices on first use; keys are new each start (only hashes are stored).</summary>
-    private async Task<List<string>> RegisterAsync(DemoOptions o, CancellationToken cancellationToken)
+    /// <summary>Creates a demo fleet and its devices on first use; keys are new each start (only hashes are stored).</summary>
+    private async Task<List<string>> RegisterAsync(string fleet, DemoFleetOptions spec, int devices, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
-        if (!await db.Fleets.AnyAsync(f => f.Name == o.Fleet, cancellationToken))
+        if (!await db.Fleets.AnyAsync(f => f.Name == fleet, cancellationToken))
         {
-            db.Fleets.Add(new Fleet { Name = o.Fleet, CreatedAt = now, Config = ConfigValues.FleetDefaults with { TelemetryIntervalSeconds = 2 } });
+            db.Fleets.Add(new Fleet
+            {
+                Name = fleet,
+                CreatedAt = now,
+                Config = ConfigValues.FleetDefaults with { TelemetryIntervalSeconds = 2 },
+                TinyModel = spec.Tiny,
+                LargeModel = spec.Large,
+            });
         }
 
-        var existing = await db.Devices.Where(d => d.Fleet == o.Fleet && d.RevokedAt == null).OrderBy(d => d.Name)
+        var existing = await db.Devices.Where(d => d.Fleet == fleet && d.RevokedAt == null).OrderBy(d => d.Name)
             .Include(d => d.Keys).ToListAsync(cancellationToken);
         var keys = new List<string>();
-        for (var i = 0; i < o.Devices; i++)
+        for (var i = 0; i < devices; i++)
         {
             var (key, keyId, hash) = DeviceKeyFormat.Generate();
-            var name = $"demo-{i + 1:D3}";
+            var name = $"{fleet}-{i + 1:D3}";
             var device = existing.FirstOrDefault(d => d.Name == name);
             if (device is null)
             {
-                device = new Devices.Device { Id = DeviceKeyFormat.NewDeviceId(), Name = name, Fleet = o.Fleet, CreatedAt = now };
+                device = new Devices.Device { Id = DeviceKeyFormat.NewDeviceId(), Name = name, Fleet = fleet, CreatedAt = now };
                 db.Devices.Add(device);
             }
 
@@ -125,8 +159,13 @@ public sealed class DemoFleet(
         return keys;
     }
 
-    private static LabelledImages LoadImages()
+    private static LabelledSamples LoadSamples(string data)
     {
+        if (data != DemoFleetOptions.FashionMnist)
+        {
+            return LabelledData.Load(new LabelledDataSource(Path.GetFullPath(data, AppContext.BaseDirectory)));
+        }
+
         // Debian's full test set when installed; otherwise the 1,000 bundled images.
         var directory = File.Exists(Path.Combine(FashionMnist.DefaultDirectory, "t10k-images-idx3-ubyte.gz"))
             ? FashionMnist.DefaultDirectory

@@ -12,5 +12,5 @@ public sealed record OipInferRequest(string? Id, IReadOnlyList<OipTensor> Inputs
 public sealed record OipInferResponse([property: JsonPropertyName("model_name")] string ModelName,
     [property: JsonPropertyName("model_version")] string ModelVersion, string? Id, IReadOnlyList<OipTensor> Outputs);
 
-/// <summary>A tensor: FP32 or UINT8, shape [N,1,28,28], [N,28,28] or [N,784], data flat in row-major order.</summary>
+/// <summary>A tensor: the model card's datatype or FP32, shape [N, …one sample] in any shape the model accepts, data flat in row-major order.</summary>
 public sealed record OipTensor(string Name, string Datatype, IReadOnlyList<int> Shape, IReadOnlyList<double> Data);

@@ -93,8 +93,9 @@ public static class StatsCalculator
 /// <summary>What costing a fleet needs: its device profile and the wire size of one sample of its model.</summary>
 public sealed record FleetCosts(IReadOnlyDictionary<string, DeviceProfile> Profiles, IReadOnlyDictionary<string, int> SampleBytes)
 {
-    /// <summary>A Fashion-MNIST UINT8 sample, for a fleet whose model card cannot be read (costing must not fail a query).</summary>
-    public const int FallbackSampleBytes = 28 * 28;
+    /// <summary>For a fleet whose model card cannot be read: costing must not fail a query, and guessing one model's
+    /// size would be wrong for every other, so its bandwidth counts as unknown (0).</summary>
+    public const int FallbackSampleBytes = 0;
 
     public static readonly FleetCosts None = new(new Dictionary<string, DeviceProfile>(), new Dictionary<string, int>());
 
