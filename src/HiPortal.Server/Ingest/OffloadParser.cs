@@ -56,6 +56,12 @@ public static class OffloadParser
             return new FieldError(shapeError.Field, shapeError.Message);
         }
 
+        // JSON names its datatype (the binary form may leave it to the card): a sample's bytes do not say what they are.
+        if (string.IsNullOrEmpty(request.Input.Datatype))
+        {
+            return new FieldError(SampleDecoder.DatatypeField, $"is required: {string.Join(" or ", decoder.AcceptedDatatypes)}");
+        }
+
         if (string.IsNullOrEmpty(request.Input.Data))
         {
             return new FieldError("input.data", "input.data (base64 of the sample) is required");
