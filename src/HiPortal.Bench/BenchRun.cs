@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace HiPortal.Bench;
 
 public sealed record BenchOptions(int[] Devices, TimeSpan Window, int MaxBatch, double MaxDelayMs, ExecutionProvider Provider,
-    bool Spin, bool JsonBody, string Output, string Data);
+    bool Spin, bool JsonBody, string Output, string Data, string Model = "fashion-large", bool AllPairs = false);
 
 public sealed record GoalCheck(string Goal, double Measured, double Target, bool Met);
 
@@ -26,13 +26,17 @@ public static class BenchRun
     public static async Task<BenchReport> RunAsync(BenchOptions options)
     {
         var images = FashionMnist.Load(FashionMnistSplit.Test, options.Data).Take(2000);
-        var card = ModelCard.LoadNamed("fashion-large");
-        AnsiConsole.MarkupLineInterpolated($"[bold]raw[/]: {card.Name} {card.Version} on {options.Provider}, {Environment.ProcessorCount} cores");
-        List<RawResult> raw;
-        using (var model = OnnxClassifier.Load(card.OnnxPath(), options.Provider, allowSpinning: options.Spin))
+        var raw = new List<RawResult>();
+        foreach (var directory in BenchModels.Select(options.Model, options.AllPairs))
         {
-            raw = RawBenchmark.Run(model, images, [1, 2, 4, 8, 16, 32, 64], TimeSpan.FromSeconds(1.5));
+            var card = ModelCard.Load(ModelLayout.CardPath(directory));
+            AnsiConsole.MarkupLineInterpolated($"[bold]raw[/]: {card.Name} {card.Version} on {options.Provider}, {Environment.ProcessorCount} cores");
+            using var model = OnnxClassifier.Load(ModelLayout.OnnxPath(directory), card, options.Provider, allowSpinning: options.Spin);
+            raw.AddRange(RawBenchmark.Run(model, BenchModels.Samples(model.Signature, images), [1, 2, 4, 8, 16, 32, 64], TimeSpan.FromSeconds(1.5)));
         }
+
+        // Served runs use the server's default pair (Fashion-MNIST): per-fleet model routing is the server branch's.
+        var servedModel = ModelCard.LoadNamed("fashion-large").Reference;
 
         var served = new List<ServedResult>();
         var configs = new (string Name, Dictionary<string, string> Settings)[]
@@ -50,7 +54,7 @@ public static class BenchRun
                 var result = await LoadGenerator.RunAsync(server, name, devices, images, TimeSpan.FromSeconds(1.5), options.Window, options.JsonBody);
                 AnsiConsole.MarkupLineInterpolated(
                     $"{name,-8} {devices,4} devices: {result.SamplesPerSecond,8:0} samples/s  p50 {result.P50Ms,7:0.00} ms  p99 {result.P99Ms,7:0.00} ms  mean batch {result.MeanBatchSize:0.0}");
-                served.Add(result);
+                served.Add(result with { Model = servedModel });
             }
 
             // The server's own histograms (queue wait, inference, store, end to end) say where the time went.
@@ -71,7 +75,7 @@ public static class BenchRun
         var dynamic = served.Where(s => s.Config == "dynamic").ToList();
         var batchOne = served.Where(s => s.Config == "batch-1").ToList();
         var saturated = dynamic.MaxBy(s => s.SamplesPerSecond);
-        var rawAtMax = raw.Where(r => r.BatchSize <= options.MaxBatch).MaxBy(r => r.SamplesPerSecond);
+        var rawAtMax = raw.Where(r => r.Model == saturated?.Model && r.BatchSize <= options.MaxBatch).MaxBy(r => r.SamplesPerSecond);
         if (saturated is not null && rawAtMax is not null)
         {
             var ratio = saturated.SamplesPerSecond / rawAtMax.SamplesPerSecond;
@@ -87,7 +91,7 @@ public static class BenchRun
         }
 
         var d8 = dynamic.FirstOrDefault(s => s.Devices == 8);
-        var raw8 = raw.FirstOrDefault(r => r.BatchSize == 8);
+        var raw8 = raw.FirstOrDefault(r => r.Model == d8?.Model && r.BatchSize == 8);
         if (d8 is not null && raw8 is not null)
         {
             var bound = options.MaxDelayMs + (3 * raw8.MillisecondsPerBatch);
@@ -99,18 +103,18 @@ public static class BenchRun
 
     private static void Print(List<RawResult> raw, List<ServedResult> served, List<GoalCheck> goals)
     {
-        var rawTable = new Table().Title("(a) raw ONNX Runtime, large model");
-        rawTable.AddColumns("batch", "samples/s", "ms/batch", "CPU ms/sample");
+        var rawTable = new Table().Title("(a) raw ONNX Runtime, large models");
+        rawTable.AddColumns("model", "batch", "samples/s", "ms/batch", "CPU ms/sample");
         foreach (var r in raw)
         {
-            rawTable.AddRow($"{r.BatchSize}", $"{r.SamplesPerSecond:0}", $"{r.MillisecondsPerBatch:0.000}", $"{r.CpuMsPerSample:0.000}");
+            rawTable.AddRow(Markup.Escape(r.Model), $"{r.BatchSize}", $"{r.SamplesPerSecond:0}", $"{r.MillisecondsPerBatch:0.000}", $"{r.CpuMsPerSample:0.000}");
         }
 
         var servedTable = new Table().Title("(b) dynamic batching and (c) MaxBatchSize = 1, served over loopback HTTP");
-        servedTable.AddColumns("server", "devices", "samples/s", "p50 ms", "p95 ms", "p99 ms", "mean batch", "server CPU ms/sample", "client CPU ms/sample", "errors");
+        servedTable.AddColumns("model", "server", "devices", "samples/s", "p50 ms", "p95 ms", "p99 ms", "mean batch", "server CPU ms/sample", "client CPU ms/sample", "errors");
         foreach (var s in served)
         {
-            servedTable.AddRow(s.Config, $"{s.Devices}", $"{s.SamplesPerSecond:0}", $"{s.P50Ms:0.00}", $"{s.P95Ms:0.00}", $"{s.P99Ms:0.00}",
+            servedTable.AddRow(Markup.Escape(s.Model), s.Config, $"{s.Devices}", $"{s.SamplesPerSecond:0}", $"{s.P50Ms:0.00}", $"{s.P95Ms:0.00}", $"{s.P99Ms:0.00}",
                 $"{s.MeanBatchSize:0.0}", $"{s.ServerCpuMsPerSample:0.000}", $"{s.ClientCpuMsPerSample:0.000}", s.Errors.Count == 0 ? "0" : string.Join(", ", s.Errors.Select(e => $"{e.Key}: {e.Value}")));
         }
 

@@ -20,7 +20,11 @@ public sealed record ServedResult(
     double ServerCpuMsPerSample,
     double ClientCpuMsPerSample,
     int Ok,
-    IReadOnlyDictionary<string, int> Errors);
+    IReadOnlyDictionary<string, int> Errors)
+{
+    /// <summary>The large model (name@version) that answered.</summary>
+    public string Model { get; init; } = "";
+}
 
 /// <summary>
 /// (b)/(c) Closed-loop devices: each posts its next offload (binary form, real test images, fresh sample ids) as

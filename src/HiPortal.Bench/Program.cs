@@ -33,15 +33,18 @@ var spinOption = new Option<bool>("--spin") { Description = "Let ONNX Runtime th
 var jsonOption = new Option<bool>("--json-body") { Description = "Post JSON (base64) instead of the compact binary form" };
 var outOption = new Option<string>("--out") { Description = "Where bench.json goes", DefaultValueFactory = _ => "artifacts/bench" };
 var dataOption = new Option<string>("--data") { Description = "Fashion-MNIST directory", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
+var modelOption = new Option<string>("--model") { Description = "Large model for the raw runs: name[@version] or a version directory", DefaultValueFactory = _ => "fashion-large" };
+var pairsOption = new Option<bool>("--all-pairs") { Description = "Raw runs of every committed large model (fashion-large and, when present, vibration-large)" };
 var root = new RootCommand("HiPortal benchmark: raw ONNX Runtime vs served, dynamic batching vs batch 1, in one run")
 {
-    devicesOption, windowOption, maxBatchOption, delayOption, providerOption, spinOption, jsonOption, outOption, dataOption,
+    devicesOption, windowOption, maxBatchOption, delayOption, providerOption, spinOption, jsonOption, outOption, dataOption, modelOption, pairsOption,
 };
 root.SetAction(async parse =>
 {
     var options = new BenchOptions(parse.GetValue(devicesOption)!, TimeSpan.FromSeconds(parse.GetValue(windowOption)),
         parse.GetValue(maxBatchOption), parse.GetValue(delayOption), Enum.Parse<ExecutionProvider>(parse.GetValue(providerOption)!, ignoreCase: true),
-        parse.GetValue(spinOption), parse.GetValue(jsonOption), parse.GetValue(outOption)!, parse.GetValue(dataOption)!);
+        parse.GetValue(spinOption), parse.GetValue(jsonOption), parse.GetValue(outOption)!, parse.GetValue(dataOption)!,
+        parse.GetValue(modelOption)!, parse.GetValue(pairsOption));
     var report = await BenchRun.RunAsync(options);
     Directory.CreateDirectory(options.Output);
     var path = Path.Combine(options.Output, "bench.json");

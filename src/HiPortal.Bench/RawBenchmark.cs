@@ -5,7 +5,7 @@ using HiPortal.Core.Inference;
 
 namespace HiPortal.Bench;
 
-public sealed record RawResult(int BatchSize, double SamplesPerSecond, double MillisecondsPerBatch, double CpuMsPerSample);
+public sealed record RawResult(string Model, int BatchSize, double SamplesPerSecond, double MillisecondsPerBatch, double CpuMsPerSample);
 
 /// <summary>(a) The large model alone: ONNX Runtime throughput at fixed batch sizes, no server in the way.</summary>
 public static class RawBenchmark
@@ -43,7 +43,7 @@ public static class RawBenchmark
             var seconds = clock.Elapsed.TotalSeconds;
             self.Refresh();
             var cpu = (self.TotalProcessorTime - cpuBefore).TotalMilliseconds / (runs * batch);
-            results.Add(new RawResult(batch, runs * batch / seconds, seconds * 1000 / runs, cpu));
+            results.Add(new RawResult(model.Card.Reference, batch, runs * batch / seconds, seconds * 1000 / runs, cpu));
         }
 
         return results;

@@ -10,4 +10,5 @@ if (Console.IsOutputRedirected)
 var root = new RootCommand("hiportal: hierarchical inference tools (evaluate the tiny/large model pair offline)");
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(HiPortal.Cli.Simulate.SimulateCommand.Create());
+root.Subcommands.Add(HiPortal.Cli.Models.ModelsCommand.Create());
 return await root.Parse(args).InvokeAsync();

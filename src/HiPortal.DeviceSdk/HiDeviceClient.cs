@@ -3,6 +3,7 @@ using HiPortal.Contracts;
 using HiPortal.Core.Inference;
 using HiPortal.DeviceSdk.Config;
 using HiPortal.DeviceSdk.Local;
+using HiPortal.DeviceSdk.Models;
 using HiPortal.DeviceSdk.Offload;
 using HiPortal.DeviceSdk.Telemetry;
 using HiPortal.DeviceSdk.Transport;
@@ -49,7 +50,9 @@ public sealed class HiDeviceClient : IAsyncDisposable
         _model = LocalModel.Load(options);
         _http = new DeviceHttp(options);
         _backoff = new Backoff(options.RetryBaseDelay, options.MaxRetryDelay, new Random());
-        _config = new ConfigFollower(_http, initial, _counters, RaiseConfigurationChanged, _stopping.Token);
+        var cache = options.ModelCacheDirectory ?? Path.Combine(Path.GetTempPath(), "hiportal-device-models");
+        _config = new ConfigFollower(_http, initial, _counters, RaiseConfigurationChanged, _stopping.Token,
+            new TinyModelDelivery(_http, _model, cache));
         var sender = new OffloadSender(_http, _backoff, _time, _counters, _config.Observe);
         var buffer = new OfflineBuffer(options.OfflineBufferCapacity);
         _offloader = new Offloader(sender, buffer, new BufferDrainer(buffer, sender, _backoff, _time, _counters), _counters,
@@ -69,6 +72,9 @@ public sealed class HiDeviceClient : IAsyncDisposable
 
     /// <summary>The sequence number of the last telemetry report (0 before the first).</summary>
     public long TelemetrySequence => _telemetry.Sequence;
+
+    /// <summary>The tiny model running now (<c>name@version</c>); it changes when the server delivers another.</summary>
+    public string TinyModel => _model.Card.Reference;
 
     /// <summary>Counters since the device started.</summary>
     public DeviceStatistics GetStatistics() => _counters.Snapshot();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using HiPortal.Contracts;
+using HiPortal.DeviceSdk.Models;
 using HiPortal.DeviceSdk.Transport;
 
 namespace HiPortal.DeviceSdk.Config;
@@ -16,9 +17,11 @@ internal enum SyncOutcome
 /// Keeps the device on the server's configuration. Every answer carries the device's desired version; when one is
 /// newer than anything seen, the configuration is fetched (ETag "v{n}", so an unchanged one costs a 304), checked,
 /// applied and acknowledged — or acknowledged as rejected with the reason, keeping the running configuration.
+/// A version that names another tiny model is applied only once that model is delivered and checked
+/// (<see cref="TinyModelDelivery"/>); a download that fails for now leaves the version unseen, to be tried again.
 /// </summary>
 internal sealed class ConfigFollower(DeviceHttp http, DeviceConfiguration initial, DeviceCounters counters,
-    Action<DeviceConfigurationEventArgs> changed, CancellationToken stopping)
+    Action<DeviceConfigurationEventArgs> changed, CancellationToken stopping, TinyModelDelivery? delivery = null)
 {
     public const int LongPollSeconds = 30;
     private readonly SemaphoreSlim _applying = new(1, 1);
@@ -61,8 +64,7 @@ internal sealed class ConfigFollower(DeviceHttp http, DeviceConfiguration initia
         {
             if (remote.Version <= Interlocked.Read(ref _highestSeen))
                 return SyncOutcome.Unchanged;
-            await ApplyAsync(remote, cancellationToken);
-            return SyncOutcome.Changed;
+            return await ApplyAsync(remote, cancellationToken) ? SyncOutcome.Changed : SyncOutcome.Failed;
         }
         finally
         {
@@ -70,18 +72,43 @@ internal sealed class ConfigFollower(DeviceHttp http, DeviceConfiguration initia
         }
     }
 
-    private async Task ApplyAsync(EffectiveConfigResponse remote, CancellationToken cancellationToken)
+    /// <returns>False when the version could not be decided yet (its tiny model could not be fetched for now).</returns>
+    private async Task<bool> ApplyAsync(EffectiveConfigResponse remote, CancellationToken cancellationToken)
     {
         string? rejection = null;
+        DeviceConfiguration? next = null;
         try
         {
-            Volatile.Write(ref _current, DeviceConfiguration.Create(remote.Version, remote.Rule ?? "", remote.Threshold,
-                remote.Coefficients, TimeSpan.FromSeconds(remote.TelemetryIntervalSeconds), remote.Fleet));
+            next = DeviceConfiguration.Create(remote.Version, remote.Rule ?? "", remote.Threshold,
+                remote.Coefficients, TimeSpan.FromSeconds(remote.TelemetryIntervalSeconds), remote.Fleet);
         }
         catch (ArgumentException ex)
         {
-            rejection = ex.Message.Length > 500 ? ex.Message[..500] : ex.Message;
+            rejection = ex.Message;
         }
+
+        var delivered = default(DeliveryOutcome);
+        if (rejection is null && remote.Model is { } desired && delivery is not null)
+        {
+            delivered = await delivery.FetchAsync(desired, cancellationToken);
+            if (delivered.Retry)
+            {
+                counters.Update(s => s.CountError(HiDeviceErrorKind.Network));
+                return false;
+            }
+
+            rejection = delivered.Rejection;
+        }
+
+        if (rejection is null)
+        {
+            // Model and rule change together: no sample runs the new rule on the old model or the reverse for long.
+            if (delivered.Loaded is { } loaded)
+                delivery!.Switch(loaded);
+            Volatile.Write(ref _current, next!);
+        }
+
+        rejection = rejection is { Length: > 500 } ? rejection[..500] : rejection;
 
         Interlocked.Exchange(ref _highestSeen, remote.Version);
         counters.Update(s =>
@@ -94,6 +121,7 @@ internal sealed class ConfigFollower(DeviceHttp http, DeviceConfiguration initia
         var ack = new ConfigAck(remote.Version, rejection is null ? "applied" : "rejected", rejection);
         var acknowledged = await AcknowledgeAsync(ack, cancellationToken);
         changed(new DeviceConfigurationEventArgs(remote.Version, rejection is null, rejection, Current) { Acknowledged = acknowledged });
+        return true;
     }
 
     private async Task<bool> AcknowledgeAsync(ConfigAck ack, CancellationToken cancellationToken)

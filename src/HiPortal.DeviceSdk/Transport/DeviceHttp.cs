@@ -70,6 +70,53 @@ internal sealed class DeviceHttp : IDisposable
         }
     }
 
+    /// <summary>GETs a file of at most <paramref name="maxBytes"/> (a 304 when <paramref name="etag"/> still matches).</summary>
+    public async Task<CallResult<byte[]>> GetFileAsync(string path, string? etag, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (etag is not null)
+            request.Headers.TryAddWithoutValidation("If-None-Match", $"\"{etag}\"");
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A model is larger than an offload answer: allow it several ordinary request limits.
+        limit.CancelAfter(_timeout * 6);
+        var started = _time.GetTimestamp();
+        try
+        {
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token);
+            var elapsed = _time.GetElapsedTime(started);
+            if (response.StatusCode == HttpStatusCode.NotModified)
+                return new CallResult<byte[]>(null, null, response.StatusCode, null, null, elapsed);
+            if (!response.IsSuccessStatusCode)
+            {
+                var detail = await ReadProblemAsync(response, limit.Token);
+                return Failed<byte[]>(CallResult<byte[]>.Classify(response.StatusCode), response.StatusCode, RetryAfter(response), detail, elapsed);
+            }
+
+            if (response.Content.Headers.ContentLength > maxBytes)
+                return Failed<byte[]>(HiDeviceErrorKind.Rejected, response.StatusCode, null, $"file is {response.Content.Headers.ContentLength} bytes; at most {maxBytes} expected", elapsed);
+            await using var body = await response.Content.ReadAsStreamAsync(limit.Token);
+            using var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await body.ReadAsync(chunk, limit.Token)) > 0)
+            {
+                if (buffer.Length + read > maxBytes)
+                    return Failed<byte[]>(HiDeviceErrorKind.Rejected, response.StatusCode, null, $"file is larger than the {maxBytes} bytes expected", elapsed);
+                buffer.Write(chunk, 0, read);
+            }
+
+            return new CallResult<byte[]>(buffer.ToArray(), null, response.StatusCode, null, null, _time.GetElapsedTime(started));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Failed<byte[]>(HiDeviceErrorKind.Timeout, null, null, "the download did not finish in time", _time.GetElapsedTime(started));
+        }
+        catch (HttpRequestException ex)
+        {
+            return Failed<byte[]>(HiDeviceErrorKind.Network, null, null, ex.Message, _time.GetElapsedTime(started));
+        }
+    }
+
     private static CallResult<T> Failed<T>(HiDeviceErrorKind kind, HttpStatusCode? status, TimeSpan? retryAfter, string? detail,
         TimeSpan elapsed) => new(default, kind, status, retryAfter, detail, elapsed);
 
