@@ -1,140 +1,113 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using HiPortal.Core.Decisions;
 using HiPortal.Core.Inference;
 using HiPortal.Testing.Models;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace HiPortal.DeviceSdk.Tests;
 
 /// <summary>
-/// Tiny-model delivery through the real SDK against a small real ASP.NET Core app on loopback that serves the
-/// device routes as the server does (config, ack, model file). The server side of these routes is another branch;
-/// this checks what the device does with what it is sent.
+/// Tiny-model delivery end to end: an admin registers a new tiny version on the real server and names it for the fleet;
+/// the SDK sees it in its desired configuration, downloads it with its key, checks it, switches and acks, or rejects
+/// it and keeps the model it runs.
 /// </summary>
-public sealed class TinyModelDeliveryTests : IAsyncLifetime
+[Collection(ServerCollection.Name)]
+public sealed class TinyModelDeliveryTests(ServerFixture server) : IDisposable
 {
     private static readonly int[] s_shape = [1, 8];
     private readonly string _root = Directory.CreateTempSubdirectory("hiportal-delivery-").FullName;
-    private readonly ConcurrentQueue<ConfigAck> _acks = new();
-    private readonly Dictionary<string, byte[]> _files = [];
-    private WebApplication _app = null!;
-    private EffectiveConfigResponse _config = null!;
-    private Uri _address = null!;
+    private readonly string _name = $"sensor-{Guid.NewGuid():N}"[..20];
 
-    public async Task InitializeAsync()
-    {
-        // Its own content root: the server's appsettings.json beside the tests must not configure this app's Kestrel.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = _root });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.MapGet(Routes.Config, () => Results.Json(_config, ContractsJson.Default.EffectiveConfigResponse));
-        _app.MapPost(Routes.ConfigAck, async (HttpRequest request) =>
-        {
-            var ack = await request.ReadFromJsonAsync(ContractsJson.Default.ConfigAck);
-            _acks.Enqueue(ack!);
-            return Results.Json(new AckResponse(ack!.Version ?? 0, ack.Status!, _config.Version), ContractsJson.Default.AckResponse);
-        });
-        _app.MapGet("/api/v1/models/{name}/{version}/file", (string name, string version, HttpRequest request) =>
-            request.Headers.Authorization != "Bearer device-key" ? Results.Unauthorized()
-            : _files.TryGetValue($"{name}@{version}", out var bytes) ? Results.Bytes(bytes, "application/octet-stream")
-            : Results.NotFound());
-        await _app.StartAsync();
-        _address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
+    public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public async Task DeliveredModel_WithTheRightHash_IsSwitchedToAndAckedApplied()
+    public async Task DeliveredModel_IsDownloadedCheckedSwitchedTo_AndAckedApplied()
     {
-        await using var device = Device();
-        var next = Offer("sensor-tiny", "2.0.0", new OnnxModelBuilder { SampleShape = s_shape, Classes = 3, Seed = 9 }.Build());
+        var (device, admin, fleet, deviceId) = await StartAsync();
+        await using var owned = device;
+        using var signedIn = admin;
+        var next = await RegisterAsync(admin, "2.0.0", seed: 9);
 
+        await admin.SetFleetModelsAsync(fleet, new FleetModelsRequest(Tiny: $"{_name}@2.0.0", Reason: "a better tiny model"));
         Assert.True(await device.SyncConfigurationAsync());
 
-        Assert.Equal("sensor-tiny@2.0.0", device.TinyModel);
-        Assert.Equal(("applied", 1L), (Assert.Single(_acks).Status, Assert.Single(_acks).Version ?? 0));
-        // The device now answers with the new graph: the class the new model gives the sample directly.
+        Assert.Equal($"{_name}@2.0.0", device.TinyModel);
+        var cached = Cached("2.0.0");
+        Assert.Equal(next.Sha256, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(cached))));
+        var view = (await admin.GetDeviceAsync(deviceId)).GetProperty("device");
+        Assert.Equal(view.GetProperty("configVersion").GetInt64(), view.GetProperty("reportedVersion").GetInt64());
+        // The device now answers as the new graph does.
+        using var expected = OnnxClassifier.Load(cached, next);
         var sample = Sample(0.5f);
-        using var expected = OnnxClassifier.Load(Cached("sensor-tiny", "2.0.0"), ModelCard.Load(ModelLayout.CardPath(Path.GetDirectoryName(Cached("sensor-tiny", "2.0.0"))!)));
         var scores = new float[3];
         expected.Run(ToFloats(sample), 1, scores);
         Assert.Equal(Array.IndexOf(scores, scores.Max()), (await device.ProcessAsync(sample)).LocalClass);
-        Assert.Equal(next, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Cached("sensor-tiny", "2.0.0")))));
     }
 
     [Fact]
-    public async Task DeliveredModel_WithAWrongHash_IsRejectedAndTheOldModelKept()
+    public async Task DeliveredModel_WhoseBytesDoNotHashToTheCard_IsRejected_AndTheOldModelKept()
     {
-        await using var device = Device();
+        var (device, admin, fleet, deviceId) = await StartAsync();
+        await using var owned = device;
+        using var signedIn = admin;
         var before = (await device.ProcessAsync(Sample(0.25f))).LocalClass;
-        Offer("sensor-tiny", "2.0.0", new OnnxModelBuilder { SampleShape = s_shape, Classes = 3, Seed = 9 }.Build(), sha256: new string('0', 64));
+        await RegisterAsync(admin, "2.0.0", seed: 9);
+        await admin.SetFleetModelsAsync(fleet, new FleetModelsRequest(Tiny: $"{_name}@2.0.0"));
+        // The file on the server's disk is damaged after it was registered: the card's sha256 no longer matches it.
+        var stored = ModelLayout.OnnxPath(ModelLayout.VersionDirectory(Path.Combine(server.App.DataDirectory, "models"), _name, "2.0.0"));
+        var bytes = await File.ReadAllBytesAsync(stored);
+        bytes[^1] ^= 0xff;
+        await File.WriteAllBytesAsync(stored, bytes);
 
         Assert.True(await device.SyncConfigurationAsync());
 
-        var ack = Assert.Single(_acks);
-        Assert.Equal("rejected", ack.Status);
-        Assert.Contains("sha256 of sensor-tiny@2.0.0 is", ack.Message);
-        Assert.Contains("keeping sensor-tiny@1.0.0", ack.Message);
-        Assert.Equal("sensor-tiny@1.0.0", device.TinyModel);
+        Assert.Equal($"{_name}@1.0.0", device.TinyModel);
         Assert.Equal(0, device.Configuration.Version);
         Assert.Equal(before, (await device.ProcessAsync(Sample(0.25f))).LocalClass);
-        Assert.False(File.Exists(Cached("sensor-tiny", "2.0.0")));
+        Assert.False(File.Exists(Cached("2.0.0")));
+        // The server learns why: the rejected ack and its reason are on the device's record.
+        var detail = await admin.GetDeviceAsync(deviceId);
+        Assert.Equal("rejected", detail.GetProperty("device").GetProperty("reportedStatus").GetString());
+        Assert.Contains($"sha256 of {_name}@2.0.0", detail.GetProperty("reportedMessage").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task DeliveredModel_ThatTakesAnotherSample_IsRejectedNamingTheField()
+    private async Task<(HiDeviceClient Device, HiPortalClient Admin, string Fleet, string DeviceId)> StartAsync()
     {
-        await using var device = Device();
-        Offer("sensor-tiny", "3.0.0", new OnnxModelBuilder { SampleShape = [1, 16], Classes = 3, Seed = 9 }.Build());
-
-        Assert.True(await device.SyncConfigurationAsync());
-
-        var ack = Assert.Single(_acks);
-        Assert.Equal("rejected", ack.Status);
-        Assert.Contains("does not take the running model's sample: input.shape", ack.Message);
-        Assert.Equal("sensor-tiny@1.0.0", device.TinyModel);
-    }
-
-    private HiDeviceClient Device()
-    {
+        var admin = await server.App.CreateAdminAsync();
+        var fleet = $"lab-{Guid.NewGuid():N}"[..16];
+        await RegisterAsync(admin, "1.0.0", seed: 1);
+        var large = new OnnxModelBuilder { SampleShape = s_shape, Classes = 3, Seed = 5, Hidden = 16 };
+        var largeBytes = large.Build();
+        await admin.RegisterModelAsync(largeBytes, large.CardFor(largeBytes, $"{_name}-large", "1.0.0").ToJson());
+        await admin.CreateFleetAsync(fleet);
+        await admin.SetFleetModelsAsync(fleet, new FleetModelsRequest($"{_name}@1.0.0", $"{_name}-large@1.0.0"));
+        var created = await admin.RegisterDeviceAsync("sensor", fleet);
         var repository = Path.Combine(_root, "repo");
-        new OnnxModelBuilder { SampleShape = s_shape, Classes = 3, Seed = 1 }.WriteTo(repository, "sensor-tiny", "1.0.0", "FP32");
-        return new HiDeviceClient(new HiDeviceOptions
+        new OnnxModelBuilder { SampleShape = s_shape, Classes = 3, Seed = 1 }.WriteTo(repository, _name, "1.0.0");
+        var device = new HiDeviceClient(new HiDeviceOptions
         {
-            ServerUri = _address,
-            DeviceKey = "device-key",
-            TinyModel = "sensor-tiny@1.0.0",
+            ServerUri = server.App.HttpAddress,
+            DeviceKey = created.Key,
+            TinyModel = $"{_name}@1.0.0",
             ModelRepository = repository,
             ModelCacheDirectory = Path.Combine(_root, "cache"),
             // Every sample stays local: these tests are about the model, not offloads.
             InitialRule = OffloadRules.MaxSoftmax,
             InitialThreshold = 0,
         });
+        return (device, admin, fleet, created.DeviceId);
     }
 
-    /// <summary>Serves <paramref name="onnx"/> and makes it version 1's tiny model; returns its true sha256.</summary>
-    private string Offer(string name, string version, byte[] onnx, string? sha256 = null)
+    private async Task<ModelCard> RegisterAsync(HiPortalClient admin, string version, int seed)
     {
-        var actual = Convert.ToHexStringLower(SHA256.HashData(onnx));
-        _files[$"{name}@{version}"] = onnx;
-        _config = new EffectiveConfigResponse(1, OffloadRules.MaxSoftmax, 0, null, 10, "lab",
-            new TinyModelRef(name, version, sha256 ?? actual, onnx.Length, Routes.ModelFile(name, version)));
-        return actual;
+        var builder = new OnnxModelBuilder { SampleShape = s_shape, Classes = 3, Seed = seed };
+        var bytes = builder.Build();
+        var card = builder.CardFor(bytes, _name, version);
+        await admin.RegisterModelAsync(bytes, card.ToJson());
+        return card;
     }
 
-    private string Cached(string name, string version) =>
-        ModelLayout.OnnxPath(ModelLayout.VersionDirectory(Path.Combine(_root, "cache"), name, version));
+    private string Cached(string version) =>
+        ModelLayout.OnnxPath(ModelLayout.VersionDirectory(Path.Combine(_root, "cache"), _name, version));
 
     private static byte[] Sample(float value) =>
         Enumerable.Range(0, 8).SelectMany(i => BitConverter.GetBytes(value * (i - 3))).ToArray();
