@@ -126,7 +126,11 @@ public sealed class DemoFleet(
             {
                 Name = fleet,
                 CreatedAt = now,
-                Config = ConfigValues.FleetDefaults with { TelemetryIntervalSeconds = 2 },
+                Config = ConfigValues.FleetDefaults with
+                {
+                    TelemetryIntervalSeconds = 2,
+                    Threshold = spec.Threshold ?? ConfigValues.FleetDefaults.Threshold,
+                },
                 TinyModel = spec.Tiny,
                 LargeModel = spec.Large,
             });

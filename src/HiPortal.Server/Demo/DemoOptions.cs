@@ -31,6 +31,8 @@ public sealed class DemoOptions
             Large = "vibration-large@1.0.0",
             Data = "models/demo/vibration-test.npz",
             Devices = 4,
+            // θ chosen on the calibration split (README, Models): ~29 % offload within a point of the large model.
+            Threshold = 0.72,
         },
     };
 }
@@ -53,4 +55,8 @@ public sealed class DemoFleetOptions
 
     [Range(0, 1000)]
     public int? Devices { get; set; }
+
+    /// <summary>The fleet's θ when the demo creates it; empty = the fleet default.</summary>
+    [Range(0.0, 1.0)]
+    public double? Threshold { get; set; }
 }
