@@ -26,17 +26,14 @@ public static class BenchRun
     public static async Task<BenchReport> RunAsync(BenchOptions options)
     {
         var images = FashionMnist.Load(FashionMnistSplit.Test, options.Data).Take(2000);
+        var pairs = BenchModels.Select(options.Model, options.AllPairs, images);
         var raw = new List<RawResult>();
-        foreach (var directory in BenchModels.Select(options.Model, options.AllPairs))
+        foreach (var pair in pairs)
         {
-            var card = ModelCard.Load(ModelLayout.CardPath(directory));
-            AnsiConsole.MarkupLineInterpolated($"[bold]raw[/]: {card.Name} {card.Version} on {options.Provider}, {Environment.ProcessorCount} cores");
-            using var model = OnnxClassifier.Load(ModelLayout.OnnxPath(directory), card, options.Provider, allowSpinning: options.Spin);
-            raw.AddRange(RawBenchmark.Run(model, BenchModels.Samples(model.Signature, images), [1, 2, 4, 8, 16, 32, 64], TimeSpan.FromSeconds(1.5)));
+            AnsiConsole.MarkupLineInterpolated($"[bold]raw[/]: {pair.Large.Reference} on {options.Provider}, {Environment.ProcessorCount} cores");
+            using var model = OnnxClassifier.Load(ModelLayout.OnnxPath(pair.LargeDirectory), pair.Large, options.Provider, allowSpinning: options.Spin);
+            raw.AddRange(RawBenchmark.Run(model, pair.Samples, [1, 2, 4, 8, 16, 32, 64], TimeSpan.FromSeconds(1.5)));
         }
-
-        // Served runs use the server's default pair (Fashion-MNIST): per-fleet model routing is the server branch's.
-        var servedModel = ModelCard.LoadNamed("fashion-large").Reference;
 
         var served = new List<ServedResult>();
         var configs = new (string Name, Dictionary<string, string> Settings)[]
@@ -48,13 +45,17 @@ public static class BenchRun
         {
             settings["Inference:Provider"] = options.Provider.ToString();
             settings["Inference:AllowSpinning"] = options.Spin ? "true" : "false";
-            await using var server = await BenchServer.StartAsync(settings);
-            foreach (var devices in options.Devices)
+            await using var server = await BenchServer.StartAsync(settings, pairs);
+            // Pair after pair on the same server, each behind its own fleet: the server routes by the device's fleet.
+            foreach (var pair in pairs)
             {
-                var result = await LoadGenerator.RunAsync(server, name, devices, images, TimeSpan.FromSeconds(1.5), options.Window, options.JsonBody);
-                AnsiConsole.MarkupLineInterpolated(
-                    $"{name,-8} {devices,4} devices: {result.SamplesPerSecond,8:0} samples/s  p50 {result.P50Ms,7:0.00} ms  p99 {result.P99Ms,7:0.00} ms  mean batch {result.MeanBatchSize:0.0}");
-                served.Add(result with { Model = servedModel });
+                foreach (var devices in options.Devices)
+                {
+                    var result = await LoadGenerator.RunAsync(server, name, pair, devices, TimeSpan.FromSeconds(1.5), options.Window, options.JsonBody);
+                    AnsiConsole.MarkupLineInterpolated(
+                        $"{pair.Large.Name,-16} {name,-8} {devices,4} devices: {result.SamplesPerSecond,8:0} samples/s  p50 {result.P50Ms,7:0.00} ms  p99 {result.P99Ms,7:0.00} ms  mean batch {result.MeanBatchSize:0.0}");
+                    served.Add(result with { Model = pair.Large.Reference });
+                }
             }
 
             // The server's own histograms (queue wait, inference, store, end to end) say where the time went.
@@ -63,23 +64,31 @@ public static class BenchRun
             await File.WriteAllTextAsync(Path.Combine(options.Output, $"metrics-{name}.txt"), await metricsClient.MetricsAsync());
         }
 
-        var goals = Goals(raw, served, options);
+        var goals = pairs.SelectMany(pair => Goals(pair.Large.Reference, raw, served, options)).ToList();
         Print(raw, served, goals);
+        PrintPairs(pairs, raw, served, options);
         return new BenchReport($"{Environment.ProcessorCount} cores, {Environment.OSVersion}", options.Provider.ToString(),
             options.JsonBody ? "json" : "binary", options.Spin, options.MaxBatch, options.MaxDelayMs, raw, served, goals);
     }
 
-    private static List<GoalCheck> Goals(List<RawResult> raw, List<ServedResult> served, BenchOptions options)
+    /// <summary>The best raw run at a batch the server can form (≤ MaxBatchSize) for one model.</summary>
+    private static RawResult? RawBest(string model, List<RawResult> raw, BenchOptions options) =>
+        raw.Where(r => r.Model == model && r.BatchSize <= options.MaxBatch).MaxBy(r => r.SamplesPerSecond);
+
+    private static ServedResult? ServedBest(string model, string config, List<ServedResult> served) =>
+        served.Where(s => s.Model == model && s.Config == config).MaxBy(s => s.SamplesPerSecond);
+
+    private static List<GoalCheck> Goals(string model, List<RawResult> raw, List<ServedResult> served, BenchOptions options)
     {
         var goals = new List<GoalCheck>();
-        var dynamic = served.Where(s => s.Config == "dynamic").ToList();
-        var batchOne = served.Where(s => s.Config == "batch-1").ToList();
-        var saturated = dynamic.MaxBy(s => s.SamplesPerSecond);
-        var rawAtMax = raw.Where(r => r.Model == saturated?.Model && r.BatchSize <= options.MaxBatch).MaxBy(r => r.SamplesPerSecond);
+        var dynamic = served.Where(s => s.Model == model && s.Config == "dynamic").ToList();
+        var batchOne = served.Where(s => s.Model == model && s.Config == "batch-1").ToList();
+        var saturated = ServedBest(model, "dynamic", served);
+        var rawAtMax = RawBest(model, raw, options);
         if (saturated is not null && rawAtMax is not null)
         {
             var ratio = saturated.SamplesPerSecond / rawAtMax.SamplesPerSecond;
-            goals.Add(new GoalCheck($"served/raw throughput at saturation ({saturated.Devices} devices vs raw best batch {rawAtMax.BatchSize})", ratio, 0.85, ratio >= 0.85));
+            goals.Add(new GoalCheck($"{model}: served/raw throughput at saturation ({saturated.Devices} devices vs raw best batch {rawAtMax.BatchSize})", ratio, 0.85, ratio >= 0.85));
         }
 
         var d64 = dynamic.FirstOrDefault(s => s.Devices == 64);
@@ -87,7 +96,7 @@ public static class BenchRun
         if (d64 is not null && b64 is not null)
         {
             var ratio = d64.SamplesPerSecond / b64.SamplesPerSecond;
-            goals.Add(new GoalCheck("dynamic batching / batch-1 server at 64 devices", ratio, 2.0, ratio >= 2.0));
+            goals.Add(new GoalCheck($"{model}: dynamic batching / batch-1 server at 64 devices", ratio, 2.0, ratio >= 2.0));
         }
 
         var d8 = dynamic.FirstOrDefault(s => s.Devices == 8);
@@ -95,7 +104,7 @@ public static class BenchRun
         if (d8 is not null && raw8 is not null)
         {
             var bound = options.MaxDelayMs + (3 * raw8.MillisecondsPerBatch);
-            goals.Add(new GoalCheck($"p99 at 8 devices (ms) <= MaxQueueDelay + 3 x batch-8 compute = {bound:0.00} ms", d8.P99Ms, bound, d8.P99Ms <= bound));
+            goals.Add(new GoalCheck($"{model}: p99 at 8 devices (ms) <= MaxQueueDelay + 3 x batch-8 compute = {bound:0.00} ms", d8.P99Ms, bound, d8.P99Ms <= bound));
         }
 
         return goals;
@@ -128,5 +137,30 @@ public static class BenchRun
         AnsiConsole.Write(rawTable);
         AnsiConsole.Write(servedTable);
         AnsiConsole.Write(goalTable);
+    }
+
+    /// <summary>The pairs side by side: each large model raw and served at saturation, measured in this one run.</summary>
+    private static void PrintPairs(List<BenchPair> pairs, List<RawResult> raw, List<ServedResult> served, BenchOptions options)
+    {
+        var table = new Table().Title("per pair: raw vs served at saturation (same run)");
+        table.AddColumns("pair (fleet)", "large model", "sample", "raw best samples/s (batch)", "served dynamic best (devices)",
+            "served / raw", "batch-1 best (devices)", "errors");
+        foreach (var pair in pairs)
+        {
+            var model = pair.Large.Reference;
+            var rawBest = RawBest(model, raw, options);
+            var dynamic = ServedBest(model, "dynamic", served);
+            var batchOne = ServedBest(model, "batch-1", served);
+            var errors = served.Where(s => s.Model == model).Sum(s => s.Errors.Values.Sum());
+            var signature = ModelSignature.Create(pair.Large);
+            table.AddRow(Markup.Escape($"{pair.Tiny} → {model} ({pair.Fleet})"), Markup.Escape(model),
+                Markup.Escape($"{signature.Datatype.Name()} [{string.Join(",", signature.SampleShape)}]"),
+                rawBest is null ? "-" : $"{rawBest.SamplesPerSecond:0} ({rawBest.BatchSize})",
+                dynamic is null ? "-" : $"{dynamic.SamplesPerSecond:0} ({dynamic.Devices})",
+                rawBest is null || dynamic is null ? "-" : $"{dynamic.SamplesPerSecond / rawBest.SamplesPerSecond:0.00}",
+                batchOne is null ? "-" : $"{batchOne.SamplesPerSecond:0} ({batchOne.Devices})", $"{errors}");
+        }
+
+        AnsiConsole.Write(table);
     }
 }

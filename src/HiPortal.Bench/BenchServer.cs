@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using HiPortal.Client;
 using HiPortal.Client.Hosting;
+using HiPortal.Contracts;
 
 namespace HiPortal.Bench;
 
@@ -12,7 +13,8 @@ public static class BenchServer
     /// <summary>A long passphrase, so a password policy never rejects the bench's admin.</summary>
     public const string Password = "benchmark admin passphrase, long enough for any policy";
 
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    /// <summary>A server with one fleet per pair, each naming its pair (the large version loaded before it answers).</summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, IReadOnlyList<BenchPair>? pairs = null)
     {
         var environment = new Dictionary<string, string>(settings)
         {
@@ -23,6 +25,20 @@ public static class BenchServer
         using var admin = await SignInAsync(server);
         // The bench measures the server, not the per-device limiter: give the fleet a limit it never reaches.
         await admin.ChangeFleetSettingsAsync("default", new(RateLimitPerSecond: 100_000, RateLimitBurst: 1_000_000, Reason: "benchmark"));
+        var registered = await admin.ListModelsAsync();
+        foreach (var pair in pairs ?? [])
+        {
+            await admin.EnsureFleetAsync(new CreateFleetRequest(pair.Fleet));
+            await admin.ChangeFleetSettingsAsync(pair.Fleet, new(RateLimitPerSecond: 100_000, RateLimitBurst: 1_000_000, Reason: "benchmark"));
+            if (!registered.Any(m => (m.Name, m.Version) == (pair.Large.Name, pair.Large.Version)))
+            {
+                // A model outside the committed ones goes through the admin API, as a user's would.
+                await admin.RegisterModelDirectoryAsync(pair.LargeDirectory);
+            }
+
+            await admin.SetFleetModelsAsync(pair.Fleet, new FleetModelsRequest(pair.Tiny, pair.Large.Reference, "benchmark"));
+        }
+
         return server;
     }
 

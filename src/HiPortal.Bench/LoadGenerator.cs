@@ -6,6 +6,7 @@ using HiPortal.Client;
 using HiPortal.Client.Hosting;
 using HiPortal.Contracts;
 using HiPortal.Core.Data;
+using HiPortal.Core.Inference;
 
 namespace HiPortal.Bench;
 
@@ -27,14 +28,16 @@ public sealed record ServedResult(
 }
 
 /// <summary>
-/// (b)/(c) Closed-loop devices: each posts its next offload (binary form, real test images, fresh sample ids) as
-/// soon as the previous one is answered. Latency is measured only inside the window after a warm-up.
+/// (b)/(c) Closed-loop devices of one pair's fleet: each posts its next offload (binary form, the pair's test samples,
+/// fresh sample ids) as soon as the previous one is answered. Latency is measured only inside the window after a
+/// warm-up. A device's first answer must come from the pair's large model, or the run counts it as an error.
 /// </summary>
 public static class LoadGenerator
 {
-    public static async Task<ServedResult> RunAsync(ServerProcess server, string config, int devices, LabelledImages images,
+    public static async Task<ServedResult> RunAsync(ServerProcess server, string config, BenchPair pair, int devices,
         TimeSpan warmup, TimeSpan window, bool json)
     {
+        var samples = pair.Samples;
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 4096, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         using var client = new HiPortalClient(server.Address, handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
         var keys = new string[devices];
@@ -42,7 +45,7 @@ public static class LoadGenerator
         {
             for (var d = 0; d < devices; d++)
             {
-                keys[d] = (await admin.RegisterDeviceAsync($"bench-{config}-{devices}-{d}", "default")).Key;
+                keys[d] = (await admin.RegisterDeviceAsync($"{pair.Fleet}-{config}-{devices}-{d}", pair.Fleet)).Key;
             }
         }
 
@@ -75,8 +78,9 @@ public static class LoadGenerator
             var sequence = 0;
             while (clock.Elapsed < measureUntil)
             {
-                var index = ((d * 7919) + sequence) % images.Count;
-                using var request = BuildRequest(keys[d], $"{d}-{sequence++}", images, index, json);
+                var index = ((d * 7919) + sequence) % samples.Count;
+                var first = sequence == 0;
+                using var request = BuildRequest(keys[d], $"{d}-{sequence++}", samples, index, json);
                 var started = clock.Elapsed;
                 string? outcome;
                 try
@@ -84,6 +88,12 @@ public static class LoadGenerator
                     using var response = await client.SendAsync(request);
                     await response.Content.LoadIntoBufferAsync();
                     outcome = response.IsSuccessStatusCode ? null : ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+                    if (first && outcome is null)
+                    {
+                        var answer = await response.Content.ReadFromJsonAsync(ContractsJson.Default.OffloadResponse);
+                        if (answer is null || (answer.Model, answer.ModelVersion) != (pair.Large.Name, pair.Large.Version))
+                            errors[d]["wrong-model"] = errors[d].GetValueOrDefault("wrong-model") + 1;
+                    }
                 }
                 catch (HttpRequestException ex)
                 {
@@ -117,16 +127,22 @@ public static class LoadGenerator
     }
 
     /// <summary>One device's offload on the shared connection pool: the device's key on the request, not the client.</summary>
-    private static HttpRequestMessage BuildRequest(string key, string sampleId, LabelledImages images, int index, bool json)
+    private static HttpRequestMessage BuildRequest(string key, string sampleId, LabelledSamples samples, int index, bool json)
     {
-        var label = images.Label(index);
+        var label = samples.Label(index);
+        var datatype = samples.Datatype.Name();
         var request = json
             ? new HttpRequestMessage(HttpMethod.Post, Routes.Offloads)
             {
-                Content = JsonContent.Create(OffloadRequests.Image(sampleId, images.Image(index), label, 0.5, label, localMicros: 1000),
-                    ContractsJson.Default.OffloadRequest),
+                Content = JsonContent.Create(new OffloadRequest
+                {
+                    SampleId = sampleId,
+                    Input = new SampleInput { Datatype = datatype, Shape = [samples.SampleLength], Data = Convert.ToBase64String(samples.Sample(index)) },
+                    Local = new LocalDecision { PredictedClass = label, Confidence = 0.5, InferenceMicros = 1000 },
+                    Label = label,
+                }, ContractsJson.Default.OffloadRequest),
             }
-            : new BinaryOffload(sampleId, images.Image(index).ToArray(), label, 0.5) { Label = label }.ToRequest();
+            : new BinaryOffload(sampleId, samples.Sample(index).ToArray(), label, 0.5) { Label = label, Datatype = datatype }.ToRequest();
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return request;
     }

@@ -33,8 +33,8 @@ var spinOption = new Option<bool>("--spin") { Description = "Let ONNX Runtime th
 var jsonOption = new Option<bool>("--json-body") { Description = "Post JSON (base64) instead of the compact binary form" };
 var outOption = new Option<string>("--out") { Description = "Where bench.json goes", DefaultValueFactory = _ => "artifacts/bench" };
 var dataOption = new Option<string>("--data") { Description = "Fashion-MNIST directory", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
-var modelOption = new Option<string>("--model") { Description = "Large model for the raw runs: name[@version] or a version directory", DefaultValueFactory = _ => "fashion-large" };
-var pairsOption = new Option<bool>("--all-pairs") { Description = "Raw runs of every committed large model (fashion-large and, when present, vibration-large)" };
+var modelOption = new Option<string>("--model") { Description = "Large model of the pair to measure, raw and served: name[@version] or a version directory", DefaultValueFactory = _ => "fashion-large" };
+var pairsOption = new Option<bool>("--all-pairs") { Description = "Every committed pair (fashion, vibration), raw and served, side by side in one run" };
 var root = new RootCommand("HiPortal benchmark: raw ONNX Runtime vs served, dynamic batching vs batch 1, in one run")
 {
     devicesOption, windowOption, maxBatchOption, delayOption, providerOption, spinOption, jsonOption, outOption, dataOption, modelOption, pairsOption,
