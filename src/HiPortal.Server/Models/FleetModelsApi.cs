@@ -79,14 +79,20 @@ public static class FleetModelsApi
 
             fleet.TinyModel = after.Tiny;
             fleet.LargeModel = after.Large;
+            var now = services.Time.GetUtcNow().UtcDateTime;
             var bumped = new List<Devices.Device>();
             if (after.Tiny != before.Tiny)
             {
+                // A new desired version per device, in its config history like a θ change, committed with the audit row.
                 bumped = await db.Devices.Where(d => d.Fleet == name).ToListAsync(cancellationToken);
-                bumped.ForEach(d => d.ConfigVersion++);
+                foreach (var device in bumped)
+                {
+                    device.ConfigVersion++;
+                    db.ConfigEvents.Add(ConfigService.Desired(device, DeviceConfiguration.Effective(fleet, device), after.Tiny, now));
+                }
             }
 
-            AuditLog.Record(db, services.Time.GetUtcNow().UtcDateTime, services.User.Actor, "fleet.models", "fleet", name, before, after,
+            AuditLog.Record(db, now, services.User.Actor, "fleet.models", "fleet", name, before, after,
                 request.Reason);
             await db.SaveChangesAsync(cancellationToken);
             settings.Invalidate(name);

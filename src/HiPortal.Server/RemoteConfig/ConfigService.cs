@@ -91,7 +91,7 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
             {
                 device.ConfigVersion++;
                 bumped.Add(device);
-                db.ConfigEvents.Add(Desired(device, effective, now));
+                db.ConfigEvents.Add(Desired(device, effective, fleet.TinyModel, now));
             }
         }
 
@@ -139,7 +139,7 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
         if (changed)
         {
             device.ConfigVersion++;
-            db.ConfigEvents.Add(Desired(device, after, now));
+            db.ConfigEvents.Add(Desired(device, after, fleet.TinyModel, now));
         }
 
         AuditLog.Record(db, now, actor, action, "device", deviceId, overridesBefore.Describe(), device.Overrides.Describe(), change.Reason);
@@ -223,12 +223,19 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
         return null;
     }
 
-    private static ConfigEvent Desired(Device device, DeviceConfiguration effective, DateTime at) => new()
+    /// <summary>
+    /// The history row of a desired version: the effective configuration and the tiny model (name@version) the device
+    /// should run, so a θ change and a model switch (<c>PUT .../fleets/{name}/models</c>) leave the same kind of trace.
+    /// </summary>
+    internal static ConfigEvent Desired(Device device, DeviceConfiguration effective, string tinyModel, DateTime at) => new()
     {
         DeviceId = device.Id,
         Version = device.ConfigVersion,
         At = at,
         Kind = "desired",
-        Detail = JsonSerializer.Serialize(effective, s_json),
+        Detail = JsonSerializer.Serialize(new DesiredDetail(effective.Rule, effective.Threshold, effective.Coefficients,
+            effective.TelemetryIntervalSeconds, tinyModel), s_json),
     };
+
+    private sealed record DesiredDetail(string Rule, double Threshold, double[]? Coefficients, int TelemetryIntervalSeconds, string TinyModel);
 }
