@@ -83,11 +83,11 @@ public static partial class DashboardBenchmark
         return new DashboardReport(devices, rate, achieved, overview, devicesPage, lags, errors);
     }
 
-    private static Task<HttpResponseMessage> Post(HttpClient client, string key, string sampleId, LabelledImages images, int index)
+    private static Task<HttpResponseMessage> Post(HttpClient client, string key, string sampleId, LabelledSamples images, int index)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, Routes.Offloads)
         {
-            Content = JsonContent.Create(OffloadRequests.Image(sampleId, images.Image(index), images.Label(index), 0.5, images.Label(index)),
+            Content = JsonContent.Create(OffloadRequests.Image(sampleId, images.Sample(index), images.Label(index), 0.5, images.Label(index)),
                 ContractsJson.Default.OffloadRequest),
         };
         request.Headers.Authorization = new("Bearer", key);
@@ -138,7 +138,7 @@ public static partial class DashboardBenchmark
     }
 
     /// <summary>Bursts of 20 stored decisions in a quiet fleet: time from the last stored to the first snapshot counting them.</summary>
-    private static async Task<double[]> SnapshotLagsAsync(ServerProcess server, HiPortalClient admin, LabelledImages images, int bursts)
+    private static async Task<double[]> SnapshotLagsAsync(ServerProcess server, HiPortalClient admin, LabelledSamples images, int bursts)
     {
         await admin.CreateFleetAsync("burst");
         var key = (await admin.RegisterDeviceAsync("burst-device", "burst")).Key;

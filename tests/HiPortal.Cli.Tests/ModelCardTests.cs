@@ -40,7 +40,7 @@ public class ModelCardTests
             File.ReadAllBytes(ModelCard.LoadNamed(model).OnnxPath()));
         Assert.Equal(
             File.ReadAllBytes(ModelLayout.CardPath(ModelLayout.NewestVersionDirectory(RepoPaths.Models, model))),
-            File.ReadAllBytes(ModelLayout.CardPath(ModelLayout.NewestVersionDirectory(ModelCard.DefaultDirectory, model))));
+            File.ReadAllBytes(ModelLayout.CardPath(ModelLayout.NewestVersionDirectory(ModelLayout.DefaultRoot, model))));
     }
 
     [Fact]

@@ -47,9 +47,9 @@ public sealed class RealModelsFixture : IDisposable
 
     public OnnxClassifier Large { get; }
 
-    public LabelledImages Calibration { get; }
+    public LabelledSamples Calibration { get; }
 
-    public LabelledImages Test { get; }
+    public LabelledSamples Test { get; }
 
     public float[] TinyCalibrationLogits { get; }
 
@@ -86,7 +86,7 @@ public sealed class RealModelsFixture : IDisposable
 
     public OnnxClassifier Classifier(string model) => model == "fashion-tiny" ? Tiny : Large;
 
-    public LabelledImages Images(FashionMnistSplit split) => split == FashionMnistSplit.Test ? Test : Calibration;
+    public LabelledSamples Images(FashionMnistSplit split) => split == FashionMnistSplit.Test ? Test : Calibration;
 
     public float[] Logits(string model, FashionMnistSplit split) => (model, split) switch
     {
@@ -98,13 +98,13 @@ public sealed class RealModelsFixture : IDisposable
     };
 
     /// <summary>The card's preprocessing, "uint8 pixel / 255", written out here rather than borrowed from the CLI.</summary>
-    public static float[] ToModelInput(LabelledImages images, int count = int.MaxValue)
+    public static float[] ToModelInput(LabelledSamples images, int count = int.MaxValue)
     {
         count = Math.Min(count, images.Count);
         var input = new float[count * FashionMnist.PixelsPerImage];
         for (var i = 0; i < count; i++)
         {
-            var image = images.Image(i);
+            var image = images.Sample(i);
             for (var p = 0; p < image.Length; p++)
             {
                 input[(i * FashionMnist.PixelsPerImage) + p] = image[p] / 255f;

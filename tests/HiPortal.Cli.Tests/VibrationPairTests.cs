@@ -56,8 +56,7 @@ public sealed class VibrationPairTests
         {
             var samples = LabelledData.Load(new LabelledDataSource(Path.Combine(RepoPaths.Models, "demo", $"vibration-{split}.npz")));
             pair.EnsureFits(samples, split);
-            return (ModelOutputs.FromScores(pair.Tiny.RunAll(ModelPair.ToFloats(samples, pair.Tiny.Signature)), samples.Labels, pair.Tiny.Signature),
-                ModelOutputs.FromScores(pair.Large.RunAll(ModelPair.ToFloats(samples, pair.Large.Signature)), samples.Labels, pair.Large.Signature));
+            return pair.Run(samples);
         }).ToArray();
     }
 }

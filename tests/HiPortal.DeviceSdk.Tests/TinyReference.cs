@@ -8,18 +8,18 @@ namespace HiPortal.DeviceSdk.Tests;
 public static class TinyReference
 {
     public const int Count = 300;
-    private static readonly Lazy<LabelledImages> s_images = new(() => FashionMnist.Load(FashionMnistSplit.Test).Take(Count));
+    private static readonly Lazy<LabelledSamples> s_images = new(() => FashionMnist.Load(FashionMnistSplit.Test).Take(Count));
     private static readonly Lazy<OnnxClassifier> s_model = new(() => OnnxClassifier.Load(ModelCard.LoadNamed("fashion-tiny").OnnxPath()));
     private static readonly Lazy<float[]> s_confidence = new(Compute);
 
-    public static LabelledImages Images => s_images.Value;
+    public static LabelledSamples Images => s_images.Value;
 
     /// <summary>One tiny model for every client in the tests (loading it per client would only cost time).</summary>
     public static OnnxClassifier Model => s_model.Value;
 
     public static float Confidence(int index) => s_confidence.Value[index];
 
-    public static ReadOnlyMemory<byte> Pixels(int index) => Images.Image(index).ToArray();
+    public static ReadOnlyMemory<byte> Pixels(int index) => Images.Sample(index).ToArray();
 
     public static int Label(int index) => Images.Label(index);
 
@@ -35,7 +35,7 @@ public static class TinyReference
         var probabilities = new float[FashionMnist.ClassNames.Count];
         for (var i = 0; i < Count; i++)
         {
-            var image = Images.Image(i);
+            var image = Images.Sample(i);
             for (var p = 0; p < image.Length; p++)
                 input[p] = image[p] / 255f;
             Model.Run(input, 1, logits);

@@ -79,7 +79,7 @@ public sealed class AuthorizationMatrixTests(MatrixServer server) : IClassFixtur
         })),
         ["POST OIP infer"] = new(Group.Inference, HttpStatusCode.OK, _ => Json(HttpMethod.Post, "/v2/models/fashion-large/infer", new
         {
-            inputs = new[] { new { name = "input", shape = new[] { 1, 784 }, datatype = "UINT8", data = Samples.Test.Image(0).ToArray().Select(p => (int)p).ToArray() } },
+            inputs = new[] { new { name = "input", shape = new[] { 1, 784 }, datatype = "UINT8", data = Samples.Test.Sample(0).ToArray().Select(p => (int)p).ToArray() } },
         })),
     };
 

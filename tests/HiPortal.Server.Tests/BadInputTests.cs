@@ -165,7 +165,7 @@ public sealed class BadInputTests(ServerFixture server) : IClassFixture<ServerFi
         {
             ["datatype"] = "UINT8",
             ["shape"] = new JsonArray(1, 28, 28),
-            ["data"] = Convert.ToBase64String(Samples.Test.Image(Image)),
+            ["data"] = Convert.ToBase64String(Samples.Test.Sample(Image)),
         },
         ["local"] = new JsonObject { ["predictedClass"] = 3, ["confidence"] = 0.4, ["inferenceMicros"] = 800 },
         ["label"] = 3,

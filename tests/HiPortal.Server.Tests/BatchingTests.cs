@@ -42,7 +42,7 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
         {
             // Each answer is for its own image: a batch never mixes up which row belongs to which request.
             Assert.Equal($"batched-{i}", answers[i].SampleId);
-            var expected = LargeModel.Probabilities(Samples.Test.Image(i));
+            var expected = LargeModel.Probabilities(Samples.Test.Sample(i));
             Assert.Equal(LargeModel.ArgMax(expected), answers[i].PredictedClass);
             for (var c = 0; c < expected.Length; c++)
             {

@@ -47,7 +47,7 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     {
         const int index = 8;
         var bytes = new byte[784 * sizeof(float)];
-        var pixels = Samples.Test.Image(index);
+        var pixels = Samples.Test.Sample(index);
         for (var i = 0; i < 784; i++)
         {
             BitConverter.GetBytes(pixels[i] / 255f).CopyTo(bytes, i * sizeof(float));
@@ -192,7 +192,7 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
         Assert.Equal((long)localClass, row["LocalClass"]);
         Assert.Equal(0.375, (double)row["LocalConfidence"]!);
         Assert.Equal(900L, row["LocalInferenceMicros"]);
-        Assert.Equal((long)LargeModel.PredictedClass(Samples.Test.Image(index)), row["ServerClass"]);
+        Assert.Equal((long)LargeModel.PredictedClass(Samples.Test.Sample(index)), row["ServerClass"]);
         Assert.Equal((long)answer.PredictedClass, row["ServerClass"]);
         Assert.Equal(answer.PredictedClass == localClass ? 1L : 0L, row["Agrees"]);
         Assert.Equal(answer.AgreesWithLocal, (long)row["Agrees"]! == 1);
@@ -210,7 +210,7 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
 
     private static void AssertMatchesLargeModel(int index, OffloadResponse answer)
     {
-        var expected = LargeModel.Probabilities(Samples.Test.Image(index));
+        var expected = LargeModel.Probabilities(Samples.Test.Sample(index));
         Assert.Equal(LargeModel.ArgMax(expected), answer.PredictedClass);
         AssertClose(expected, answer.Probabilities);
         Assert.Equal(expected.Max(), answer.Confidence, Tolerance);

@@ -54,7 +54,7 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
     public async Task Infer_ReturnsLogitsMatchingTheModel_ForAFlatFp32Batch()
     {
         int[] images = [0, 1];
-        var data = images.SelectMany(i => Samples.Test.Image(i).ToArray().Select(p => p / 255f)).ToArray();
+        var data = images.SelectMany(i => Samples.Test.Sample(i).ToArray().Select(p => p / 255f)).ToArray();
         Assert.Equal(1568, data.Length);
         var body = new
         {
@@ -76,7 +76,7 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
         int[] images = [2, 3, 4];
         // [3,28,28] nested as rows of pixels, as many clients send tensors.
         var nested = images.Select(i => Enumerable.Range(0, 28)
-            .Select(row => Samples.Test.Image(i).Slice(row * 28, 28).ToArray().Select(p => (int)p).ToArray()).ToArray()).ToArray();
+            .Select(row => Samples.Test.Sample(i).Slice(row * 28, 28).ToArray().Select(p => (int)p).ToArray()).ToArray()).ToArray();
         var body = new { inputs = new[] { new { name = "input", shape = new[] { 3, 28, 28 }, datatype = "UINT8", data = nested } } };
 
         using var response = await server.DeviceClient.PostAsJsonAsync("/v2/models/fashion-large/infer", body);
@@ -181,7 +181,7 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
         Assert.Equal(images.Length * 10, values.Length);
         for (var s = 0; s < images.Length; s++)
         {
-            var expected = LargeModel.Logits(Samples.Test.Image(images[s]));
+            var expected = LargeModel.Logits(Samples.Test.Sample(images[s]));
             var actual = values.AsSpan(s * 10, 10);
             Assert.Equal(LargeModel.ArgMax(expected), LargeModel.ArgMax(actual));
             for (var c = 0; c < 10; c++)
@@ -199,7 +199,7 @@ public sealed class OpenInferenceTests(ServerFixture server) : IClassFixture<Ser
         Assert.False(string.IsNullOrWhiteSpace(document.RootElement.GetProperty("error").GetString()), because);
     }
 
-    private static int[] Pixels(int image) => Samples.Test.Image(image).ToArray().Select(p => (int)p).ToArray();
+    private static int[] Pixels(int image) => Samples.Test.Sample(image).ToArray().Select(p => (int)p).ToArray();
 
     /// <summary>A one-sample request of 784 values of <paramref name="value"/>, with one thing changed.</summary>
     private static string Request(int[]? shape = null, string name = "input", string datatype = "FP32", double value = 0.5) =>

@@ -81,7 +81,7 @@ public sealed class SecurityRateLimitTests
     /// <summary>An OIP inference request for the first <paramref name="samples"/> test images.</summary>
     internal static object InferBody(int samples)
     {
-        var data = Enumerable.Range(0, samples).SelectMany(i => Samples.Test.Image(i).ToArray().Select(p => p / 255f)).ToArray();
+        var data = Enumerable.Range(0, samples).SelectMany(i => Samples.Test.Sample(i).ToArray().Select(p => p / 255f)).ToArray();
         return new { inputs = new[] { new { name = "input", shape = new[] { samples, 1, 28, 28 }, datatype = "FP32", data } } };
     }
 

@@ -5,17 +5,17 @@ namespace HiPortal.Testing;
 /// <summary>Real Fashion-MNIST test images as offloads, in either wire form, labelled.</summary>
 public static class Samples
 {
-    private static readonly Lazy<LabelledImages> s_test = new(() => FashionMnist.Load(FashionMnistSplit.Test).Take(512));
+    private static readonly Lazy<LabelledSamples> s_test = new(() => FashionMnist.Load(FashionMnistSplit.Test).Take(512));
 
-    public static LabelledImages Test => s_test.Value;
+    public static LabelledSamples Test => s_test.Value;
 
     /// <summary>The JSON form of an offload of test image <paramref name="index"/>, its true label attached.</summary>
     public static OffloadRequest Offload(int index, string sampleId, int? localClass = null, double confidence = 0.42) =>
-        OffloadRequests.Image(sampleId, Test.Image(index), localClass ?? Test.Label(index), confidence, Test.Label(index), localMicros: 900);
+        OffloadRequests.Image(sampleId, Test.Sample(index), localClass ?? Test.Label(index), confidence, Test.Label(index), localMicros: 900);
 
     /// <summary>The compact binary form of the same offload: the raw 784 pixels as the body, metadata in headers.</summary>
     public static BinaryOffload Binary(int index, string sampleId, int? localClass = null, double confidence = 0.42, bool withLabel = true) =>
-        new(sampleId, Test.Image(index).ToArray(), localClass ?? Test.Label(index), confidence)
+        new(sampleId, Test.Sample(index).ToArray(), localClass ?? Test.Label(index), confidence)
         {
             Label = withLabel ? Test.Label(index) : null,
         };

@@ -77,13 +77,18 @@ public sealed class ModelPair : IDisposable
                     var (name, samples) = splits[s];
                     var tinyTask = ctx.AddTask($"tiny  on {name} ({samples.Count:N0})", maxValue: samples.Count);
                     var largeTask = ctx.AddTask($"large on {name} ({samples.Count:N0})", maxValue: samples.Count);
-                    var tiny = Tiny.RunAll(ToFloats(samples, Tiny.Signature), progress: n => tinyTask.Increment(n));
-                    var large = Large.RunAll(ToFloats(samples, Large.Signature), progress: n => largeTask.Increment(n));
-                    results[s] = (ModelOutputs.FromScores(tiny, samples.Labels, Tiny.Signature),
-                        ModelOutputs.FromScores(large, samples.Labels, Large.Signature));
+                    results[s] = Run(samples, n => tinyTask.Increment(n), n => largeTask.Increment(n));
                 }
             });
         return results;
+    }
+
+    /// <summary>Runs both models over one split, decoded as the server decodes; progress is reported when asked for.</summary>
+    public (ModelOutputs Tiny, ModelOutputs Large) Run(LabelledSamples samples, Action<int>? tinyProgress = null, Action<int>? largeProgress = null)
+    {
+        var tiny = Tiny.RunAll(ToFloats(samples, Tiny.Signature), progress: tinyProgress);
+        var large = Large.RunAll(ToFloats(samples, Large.Signature), progress: largeProgress);
+        return (ModelOutputs.FromScores(tiny, samples.Labels, Tiny.Signature), ModelOutputs.FromScores(large, samples.Labels, Large.Signature));
     }
 
     /// <summary>Median seconds of one large-model inference at batch 1 on this machine (costs the latency model).</summary>

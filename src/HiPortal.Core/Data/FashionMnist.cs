@@ -1,3 +1,5 @@
+using HiPortal.Core.Inference;
+
 namespace HiPortal.Core.Data;
 
 /// <summary>Which part of Fashion-MNIST to read. The split points match models/train.py.</summary>
@@ -27,7 +29,7 @@ public static class FashionMnist
     public static bool IsFashionMnistDirectory(string directory) =>
         Directory.Exists(directory) && File.Exists(Path.Combine(directory, "t10k-images-idx3-ubyte.gz"));
 
-    public static LabelledImages Load(FashionMnistSplit split, string? directory = null)
+    public static LabelledSamples Load(FashionMnistSplit split, string? directory = null)
     {
         directory ??= DefaultDirectory;
         var prefix = split == FashionMnistSplit.Test ? "t10k" : "train";
@@ -38,16 +40,14 @@ public static class FashionMnist
             throw new InvalidDataException($"{prefix}: {images.Length / PixelsPerImage} images but {labels.Length} labels");
         }
 
+        var all = new LabelledSamples(SampleDatatype.Uint8, PixelsPerImage, images, labels);
         return split switch
         {
-            FashionMnistSplit.Train => new LabelledImages(images, labels).Take(TrainCount),
-            FashionMnistSplit.Calibration => Slice(images, labels, TrainCount, labels.Length - TrainCount),
-            _ => new LabelledImages(images, labels),
+            FashionMnistSplit.Train => all.Take(TrainCount),
+            FashionMnistSplit.Calibration => all.Slice(TrainCount, all.Count - TrainCount),
+            _ => all,
         };
     }
-
-    private static LabelledImages Slice(byte[] images, byte[] labels, int start, int count) =>
-        new(images.AsSpan(start * PixelsPerImage, count * PixelsPerImage).ToArray(), labels.AsSpan(start, count).ToArray());
 
     private static byte[] ReadIdx(string path, int expectedDims)
     {

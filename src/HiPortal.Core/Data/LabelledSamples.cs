@@ -6,7 +6,7 @@ namespace HiPortal.Core.Data;
 /// Labelled samples stored contiguously, each the raw bytes a device would send in <see cref="Datatype"/>
 /// (little-endian), so evaluation, simulation and the bench feed models exactly what the wire carries.
 /// </summary>
-public class LabelledSamples
+public sealed class LabelledSamples
 {
     private readonly byte[] _data;
     private readonly byte[] _labels;
@@ -40,9 +40,9 @@ public class LabelledSamples
 
     public LabelledSamples Slice(int start, int count) => new(Datatype, SampleLength, SampleData(start, count), LabelData(start, count));
 
-    protected byte[] SampleData(int start, int count) => _data.AsSpan(start * SampleBytes, count * SampleBytes).ToArray();
+    private byte[] SampleData(int start, int count) => _data.AsSpan(start * SampleBytes, count * SampleBytes).ToArray();
 
-    protected byte[] LabelData(int start, int count) => _labels.AsSpan(start, count).ToArray();
+    private byte[] LabelData(int start, int count) => _labels.AsSpan(start, count).ToArray();
 
     /// <summary>Null when these samples fit <paramref name="signature"/>: its element count, in its datatype or FP32
     /// (the model's input, as the decoder accepts it); otherwise what does not fit.</summary>

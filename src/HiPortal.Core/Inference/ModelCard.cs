@@ -60,9 +60,6 @@ public sealed record ModelCard
     [JsonIgnore]
     public int ClassCount => ClassNames.Count;
 
-    /// <summary>Where the committed models live beside the running program (copied from the repo's models/).</summary>
-    public static string DefaultDirectory => ModelLayout.DefaultRoot;
-
     /// <summary>Parses and validates a card; every refusal is a <see cref="ModelCardException"/> naming the field.</summary>
     public static ModelCard Parse(ReadOnlySpan<byte> json)
     {
@@ -103,13 +100,14 @@ public sealed record ModelCard
         }
     }
 
-    /// <summary>The newest version of model <paramref name="name"/> in a repository directory.</summary>
+    /// <summary>The card of <paramref name="name"/>[@version] (the newest version when none is given) in a repository
+    /// directory (default <see cref="ModelLayout.DefaultRoot"/>), resolved as <see cref="ModelLocator"/> resolves it.</summary>
     public static ModelCard LoadNamed(string name, string? directory = null) =>
-        Load(ModelLayout.CardPath(ModelLayout.NewestVersionDirectory(directory ?? DefaultDirectory, name)));
+        Load(ModelLayout.CardPath(ModelLocator.Resolve(name, directory)));
 
     /// <summary>The card's own ONNX file in a repository directory laid out as {name}/{version}/model.onnx.</summary>
     public string OnnxPath(string? directory = null) =>
-        ModelLayout.OnnxPath(ModelLayout.VersionDirectory(directory ?? DefaultDirectory, Name, Version));
+        ModelLayout.OnnxPath(ModelLayout.VersionDirectory(directory ?? ModelLayout.DefaultRoot, Name, Version));
 
     public string ToJson() => JsonSerializer.Serialize(this, ModelCardJson.Default.ModelCard);
 

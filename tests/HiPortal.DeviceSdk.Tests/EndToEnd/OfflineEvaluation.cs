@@ -45,7 +45,7 @@ public sealed class OfflineEvaluation
         var input = new float[FashionMnist.PixelsPerImage];
         for (var i = 0; i < records.Count; i++)
         {
-            var image = images.Image(records[i].Image);
+            var image = images.Sample(records[i].Image);
             for (var p = 0; p < image.Length; p++)
                 input[p] = image[p] / 255f;
             SimulatedFleet.Tiny.Run(input, 1, tinyLogits.AsMemory(i * FashionMnist.ClassNames.Count, FashionMnist.ClassNames.Count));

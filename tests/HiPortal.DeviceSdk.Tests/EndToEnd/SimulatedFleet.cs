@@ -13,7 +13,7 @@ namespace HiPortal.DeviceSdk.Tests.EndToEnd;
 /// </summary>
 public sealed class SimulatedFleet : IAsyncDisposable
 {
-    private static readonly Lazy<LabelledImages> s_images = new(() => FashionMnist.Load(FashionMnistSplit.Test));
+    private static readonly Lazy<LabelledSamples> s_images = new(() => FashionMnist.Load(FashionMnistSplit.Test));
 
     // The devices' tiny model as the simulator loads it: one thread, no spinning, shared by every device.
     private static readonly Lazy<OnnxClassifier> s_tiny = new(() =>
@@ -34,7 +34,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
             DeviceProfiles.Get(_settings.Profile), Network))).ToList();
     }
 
-    public static LabelledImages Images => s_images.Value;
+    public static LabelledSamples Images => s_images.Value;
 
     public static OnnxClassifier Tiny => s_tiny.Value;
 
