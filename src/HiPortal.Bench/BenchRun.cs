@@ -143,7 +143,7 @@ public static class BenchRun
     private static void PrintPairs(List<BenchPair> pairs, List<RawResult> raw, List<ServedResult> served, BenchOptions options)
     {
         var table = new Table().Title("per pair: raw vs served at saturation (same run)");
-        table.AddColumns("pair (fleet)", "large model", "sample", "raw best samples/s (batch)", "served dynamic best (devices)",
+        table.AddColumns("pair", "large model", "sample", "raw best samples/s (batch)", "served dynamic best (devices)",
             "served / raw", "batch-1 best (devices)", "errors");
         foreach (var pair in pairs)
         {
@@ -153,7 +153,7 @@ public static class BenchRun
             var batchOne = ServedBest(model, "batch-1", served);
             var errors = served.Where(s => s.Model == model).Sum(s => s.Errors.Values.Sum());
             var signature = ModelSignature.Create(pair.Large);
-            table.AddRow(Markup.Escape($"{pair.Tiny} → {model} ({pair.Fleet})"), Markup.Escape(model),
+            table.AddRow(Markup.Escape($"{pair.Tiny} → {pair.Large.Name}"), Markup.Escape(model),
                 Markup.Escape($"{signature.Datatype.Name()} [{string.Join(",", signature.SampleShape)}]"),
                 rawBest is null ? "-" : $"{rawBest.SamplesPerSecond:0} ({rawBest.BatchSize})",
                 dynamic is null ? "-" : $"{dynamic.SamplesPerSecond:0} ({dynamic.Devices})",

@@ -15,14 +15,8 @@ public sealed class HotSwapTests
         using var v2 = new TestModel("swap-large", "2.0.0", seed: 33, hidden: 16);
         await using var app = await HiPortalHost.StartAsync();
         using var admin = await app.CreateAdminAsync();
-        foreach (var model in new[] { tiny, v1, v2 })
-        {
-            await admin.RegisterModelAsync(model.Bytes, model.CardJson);
-        }
-
-        await admin.CreateFleetAsync("swaps");
+        await TestModel.CreateFleetAsync(admin, "swaps", tiny, v1, v2);
         await admin.ChangeFleetSettingsAsync("swaps", new FleetSettingsRequest(RateLimitPerSecond: 10_000, RateLimitBurst: 10_000));
-        await admin.SetFleetModelsAsync("swaps", new FleetModelsRequest(tiny.Reference, v1.Reference));
         var devices = new List<DeviceClient>();
         for (var i = 0; i < Devices; i++)
         {

@@ -104,6 +104,34 @@ public sealed class TestModel : IDisposable
         _ => BinaryPrimitives.ReadSingleLittleEndian(sample.AsSpan(i * 4)),
     }).ToArray();
 
+    /// <summary>
+    /// Registers <paramref name="tiny"/>, <paramref name="large"/> and any <paramref name="others"/> through the admin
+    /// API, and creates <paramref name="fleet"/> naming the pair.
+    /// </summary>
+    public static async Task CreateFleetAsync(HiPortalClient admin, string fleet, TestModel tiny, TestModel large, params TestModel[] others)
+    {
+        foreach (var model in new[] { tiny, large }.Concat(others))
+        {
+            await admin.RegisterModelAsync(model.Bytes, model.CardJson);
+        }
+
+        await admin.CreateFleetAsync(fleet);
+        await admin.SetFleetModelsAsync(fleet, new FleetModelsRequest(tiny.Reference, large.Reference));
+    }
+
+    /// <summary>Asserts that the server's answer for <paramref name="sample"/> is this model's, run directly.</summary>
+    public void AssertAnswer(byte[] sample, float[] probabilities, int predictedClass)
+    {
+        var expected = Probabilities(sample);
+        Assert.Equal(expected.Length, probabilities.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], probabilities[i], 5);
+        }
+
+        Assert.Equal(PredictedClass(sample), predictedClass);
+    }
+
     public void Dispose()
     {
         _classifier.Dispose();

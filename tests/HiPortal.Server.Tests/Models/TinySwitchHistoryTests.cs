@@ -14,13 +14,7 @@ public sealed class TinySwitchHistoryTests
         using var large = new TestModel("trace-large", "1.0.0", seed: 63, hidden: 0);
         await using var app = await HiPortalHost.StartAsync();
         using var admin = await app.CreateAdminAsync();
-        foreach (var model in new[] { v1, v2, large })
-        {
-            await admin.RegisterModelAsync(model.Bytes, model.CardJson);
-        }
-
-        await admin.CreateFleetAsync("traced");
-        await admin.SetFleetModelsAsync("traced", new FleetModelsRequest(v1.Reference, large.Reference));
+        await TestModel.CreateFleetAsync(admin, "traced", v1, large, v2);
         var devices = new[] { await admin.RegisterDeviceAsync("traced-1", "traced"), await admin.RegisterDeviceAsync("traced-2", "traced") };
         var before = await admin.VersionAsync(devices[0].DeviceId);
 

@@ -37,12 +37,12 @@ public sealed class WireDatatypeTests
 
         var jsonSample = large.SampleOf(1);
         var json = await device.OffloadAsync(Offload("json-1", datatype, jsonSample));
-        AssertAnswer(large, jsonSample, json.Probabilities, json.PredictedClass);
+        large.AssertAnswer(jsonSample, json.Probabilities, json.PredictedClass);
         Assert.Equal((large.Card.Name, "1.0.0"), (json.Model, json.ModelVersion));
 
         var binarySample = large.SampleOf(2);
         var binary = await device.OffloadBinaryAsync(new BinaryOffload("binary-1", binarySample, 0, 0.3) { Datatype = datatype.Name() });
-        AssertAnswer(large, binarySample, binary.Probabilities, binary.PredictedClass);
+        large.AssertAnswer(binarySample, binary.Probabilities, binary.PredictedClass);
 
         var oipSample = large.SampleOf(3);
         using (var oip = await PostInferAsync(device, large, datatype, large.Values(oipSample)))
@@ -50,7 +50,7 @@ public sealed class WireDatatypeTests
             Assert.Equal(HttpStatusCode.OK, oip.StatusCode);
             using var body = JsonDocument.Parse(await oip.Content.ReadAsStringAsync());
             var probabilities = body.RootElement.GetProperty("outputs")[1].GetProperty("data").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-            AssertAnswer(large, oipSample, probabilities, Array.IndexOf(probabilities, probabilities.Max()));
+            large.AssertAnswer(oipSample, probabilities, Array.IndexOf(probabilities, probabilities.Max()));
         }
 
         var stored = await app.Database.QueryAsync("SELECT SampleId, ServerClass FROM Decisions ORDER BY SampleId", r => (r.GetString(0), r.GetInt32(1)));
@@ -75,10 +75,7 @@ public sealed class WireDatatypeTests
         using var large = new TestModel("half-large", "1.0.0", seed: 52, hidden: 0, SampleDatatype.Fp16);
         await using var app = await HiPortalHost.StartAsync();
         using var admin = await app.CreateAdminAsync();
-        await admin.RegisterModelAsync(large.Bytes, large.CardJson);
-        await admin.RegisterModelAsync(tiny.Bytes, tiny.CardJson);
-        await admin.CreateFleetAsync("halves");
-        await admin.SetFleetModelsAsync("halves", new FleetModelsRequest(tiny.Reference, large.Reference));
+        await TestModel.CreateFleetAsync(admin, "halves", tiny, large);
         var device = app.CreateDeviceClient(await admin.RegisterDeviceAsync("half-1", "halves"));
         var infinite = large.SampleOf(1);
         BinaryPrimitives.WriteHalfLittleEndian(infinite.AsSpan(10 * 2), Half.PositiveInfinity);
@@ -109,15 +106,4 @@ public sealed class WireDatatypeTests
             inputs = new[] { new { name = "input", shape = new[] { 1, 3, 16, 16 }, datatype = datatype.Name(), data = values } },
         });
 
-    private static void AssertAnswer(TestModel model, byte[] sample, float[] probabilities, int predictedClass)
-    {
-        var expected = model.Probabilities(sample);
-        Assert.Equal(expected.Length, probabilities.Length);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Assert.Equal(expected[i], probabilities[i], 5);
-        }
-
-        Assert.Equal(model.PredictedClass(sample), predictedClass);
-    }
 }
