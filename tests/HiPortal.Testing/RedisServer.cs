@@ -71,6 +71,23 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs one command with <c>redis-cli</c> (installed with redis-server) and returns its lines.</summary>
+    public async Task<List<string>> CliAsync(params string[] command)
+    {
+        ProcessStartInfo start = new("redis-cli") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("-p");
+        start.ArgumentList.Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var part in command)
+        {
+            start.ArgumentList.Add(part);
+        }
+
+        using var cli = Process.Start(start)!;
+        var output = await cli.StandardOutput.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+    }
+
     /// <summary>Kills the process (an outage, not a clean shutdown) and waits until it is gone.</summary>
     public async Task KillAsync()
     {

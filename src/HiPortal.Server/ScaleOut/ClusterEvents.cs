@@ -37,7 +37,7 @@ public sealed class ClusterEvents(
             try
             {
                 var multiplexer = await redis.Connection.WaitAsync(stoppingToken);
-                await multiplexer.GetSubscriber().SubscribeAsync(redis.Channel("events"), (_, message) => Apply(message!));
+                await multiplexer.GetSubscriber().SubscribeAsync(RedisConnection.Channel("events"), (_, message) => Apply(message!));
                 return;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -59,7 +59,7 @@ public sealed class ClusterEvents(
         try
         {
             var message = string.Join(Separator, [redis.InstanceId, kind, .. args]);
-            redis.Connection.Result.GetSubscriber().Publish(redis.Channel("events"), message, CommandFlags.FireAndForget);
+            redis.Connection.Result.GetSubscriber().Publish(RedisConnection.Channel("events"), message, CommandFlags.FireAndForget);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

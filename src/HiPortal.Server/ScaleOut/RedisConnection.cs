@@ -21,6 +21,8 @@ public sealed class RedisConnection : IAsyncDisposable
         config.AbortOnConnectFail = false;
         config.ClientName ??= "hiportal-" + InstanceId[..8];
         Prefix = "hiportal:" + options.Value.Deployment + ":";
+        // Applied by the multiplexer to every channel, the SignalR backplane's included (it shares this connection).
+        config.ChannelPrefix = RedisChannel.Literal(Prefix);
         Connection = ConnectAsync(config);
     }
 
@@ -40,7 +42,8 @@ public sealed class RedisConnection : IAsyncDisposable
 
     public RedisKey Key(string name) => Prefix + name;
 
-    public RedisChannel Channel(string name) => RedisChannel.Literal(Prefix + name);
+    /// <summary>A channel of this deployment (the multiplexer adds <see cref="Prefix"/>).</summary>
+    public static RedisChannel Channel(string name) => RedisChannel.Literal(name);
 
     public IDatabase Database() => Connection.GetAwaiter().GetResult().GetDatabase();
 

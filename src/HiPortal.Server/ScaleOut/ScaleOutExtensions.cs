@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
-using StackExchange.Redis;
 
 namespace HiPortal.Server.ScaleOut;
 
@@ -25,11 +24,8 @@ public static class ScaleOutExtensions
 
         builder.Services.AddSingleton<RedisConnection>();
         builder.Services.AddSignalR().AddStackExchangeRedis();
-        builder.Services.AddOptions<RedisOptions>().Configure<RedisConnection>((o, redis) =>
-        {
-            o.Configuration.ChannelPrefix = RedisChannel.Literal(redis.Prefix + "signalr:");
-            o.ConnectionFactory = _ => redis.Connection;
-        });
+        // The backplane shares the one connection, and with it the deployment's channel prefix.
+        builder.Services.AddOptions<RedisOptions>().Configure<RedisConnection>((o, redis) => o.ConnectionFactory = _ => redis.Connection);
         builder.Services.AddSingleton<ISharedRateLimits, SharedRateLimits>();
         builder.Services.AddSingleton<IPublisherLease, SnapshotLease>();
         builder.Services.AddHostedService<ClusterEvents>();

@@ -165,6 +165,20 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task EveryRedisChannel_TheBackplanesIncluded_CarriesTheDeploymentsPrefix()
+    {
+        using var reader = await B.CreateOperatorAsync("paula");
+        await using var hub = Hub(B, reader.Bearer!);
+        await hub.StartAsync();
+        await hub.InvokeAsync<SavingsSnapshot?>("Subscribe", "prefixed");
+
+        var channels = await cluster.Redis.CliAsync("PUBSUB", "CHANNELS", "*");
+
+        Assert.Contains(channels, c => c.Contains("LiveHub", StringComparison.Ordinal) && c.EndsWith("fleet:prefixed", StringComparison.Ordinal));
+        Assert.All(channels, c => Assert.StartsWith($"hiportal:{cluster.Deployment}:", c, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task DeviceHeardOnlyByA_IsOnlineOnB()
     {
         var device = await A.RegisterDeviceAsync("seen-on-a", "presence");
