@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and tools need on a fresh Debian 12 machine (idempotent; needs root or sudo).
 set -euo pipefail
-packages=(dataset-fashion-mnist chromium chromium-driver fonts-liberation)
+packages=(dataset-fashion-mnist chromium chromium-driver fonts-liberation redis-server nginx-light)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,6 +18,7 @@ using HiPortal.Server.Presence;
 using HiPortal.Server.Problems;
 using HiPortal.Server.RateLimiting;
 using HiPortal.Server.RemoteConfig;
+using HiPortal.Server.ScaleOut;
 using HiPortal.Server.Stats;
 using HiPortal.Server.Telemetry;
 
@@ -39,6 +40,7 @@ builder.AddObservability();
 builder.AddTelemetry();
 builder.AddStats();
 builder.AddLive();
+builder.AddScaleOut(); // after AddLive: the SignalR backplane and the snapshot lease
 builder.AddDashboard();
 builder.AddApiDocs();
 builder.AddDemoFleet();

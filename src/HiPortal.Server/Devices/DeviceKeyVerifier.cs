@@ -45,5 +45,15 @@ public sealed class DeviceKeyVerifier(IDbContextFactory<HiPortalDb> dbFactory, I
     }
 
     /// <summary>Forget every cached verification (a key was revoked or rotated): takes effect at once.</summary>
-    public void Invalidate() => _cache.Clear();
+    public void Invalidate()
+    {
+        Forget();
+        InvalidatedHere?.Invoke();
+    }
+
+    /// <summary>Raised when a key changed on this instance (the scale-out relay tells the others).</summary>
+    public event Action? InvalidatedHere;
+
+    /// <summary>Forgets every cached verification (a key changed here or on another instance).</summary>
+    public void Forget() => _cache.Clear();
 }

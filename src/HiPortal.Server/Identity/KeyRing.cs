@@ -38,13 +38,23 @@ public static class KeyRing
         builder.Services.AddOptions<KeyRingOptions>().BindConfiguration(KeyRingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var options = builder.Configuration.GetSection(KeyRingOptions.Section).Get<KeyRingOptions>() ?? new KeyRingOptions();
         var contentRoot = builder.Environment.ContentRootPath;
-        var directory = string.IsNullOrEmpty(options.Directory)
-            ? Path.Combine(DatabaseOptions.From(builder.Configuration).DataDirectory(contentRoot), "keys")
-            : Path.GetFullPath(options.Directory, contentRoot);
-        OwnerOnly.CreateDirectory(directory);
-        var dataProtection = builder.Services.AddDataProtection()
-            .SetApplicationName(options.ApplicationName)
-            .PersistKeysToFileSystem(new DirectoryInfo(directory));
+        var dataProtection = builder.Services.AddDataProtection();
+        string directory;
+        var inRedis = ScaleOut.ScaleOutOptions.RedisConnectionString(builder.Configuration) is not null;
+        if (inRedis)
+        {
+            // Several instances: one key ring for the deployment, in Redis, named after it (ScaleOut/).
+            directory = ScaleOut.ScaleOutExtensions.UseRedisKeyRing(builder, dataProtection);
+        }
+        else
+        {
+            directory = string.IsNullOrEmpty(options.Directory)
+                ? Path.Combine(DatabaseOptions.From(builder.Configuration).DataDirectory(contentRoot), "keys")
+                : Path.GetFullPath(options.Directory, contentRoot);
+            OwnerOnly.CreateDirectory(directory);
+            dataProtection.SetApplicationName(options.ApplicationName).PersistKeysToFileSystem(new DirectoryInfo(directory));
+        }
+
         string protection;
         if (!string.IsNullOrEmpty(options.CertificatePath))
         {
@@ -59,7 +69,9 @@ public static class KeyRing
         }
         else
         {
-            protection = "NOT encrypted at rest (set KeyRing:CertificatePath); the folder is owner-only (0700)";
+            protection = inRedis
+                ? "NOT encrypted at rest (set KeyRing:CertificatePath); only the deployment's instances may reach that Redis"
+                : "NOT encrypted at rest (set KeyRing:CertificatePath); the folder is owner-only (0700)";
         }
 
         builder.Services.AddHostedService(services => new KeyRingNotice(

@@ -70,7 +70,18 @@ public sealed class UserSessions(IDbContextFactory<HiPortalDb> dbFactory, TimePr
 
     public static ClaimsPrincipal Principal(User user, string scheme) => Principal(user.Id, user.Username, user.Role, user.SecurityStamp, scheme);
 
+    /// <summary>The user changed on this instance: forgotten here, and the other instances are told.</summary>
     public void Invalidate(int userId)
+    {
+        Forget(userId);
+        InvalidatedHere?.Invoke(userId);
+    }
+
+    /// <summary>Raised for changes made on this instance only (the scale-out relay tells the others).</summary>
+    public event Action<int>? InvalidatedHere;
+
+    /// <summary>Forgets the cached state (the user changed here or on another instance).</summary>
+    public void Forget(int userId)
     {
         _users.TryRemove(userId, out _);
         Changed?.Invoke(userId);

@@ -24,7 +24,9 @@ public sealed class LiveOptions
 /// <summary>
 /// Once per interval: one aggregate pass over the window for all fleets, one snapshot per fleet to the in-process
 /// notifier and to the hub's fleet groups, and device online/offline transitions. Cost does not grow with the
-/// number of offloads per second or with connected browsers.
+/// number of offloads per second or with connected browsers. With several instances every one feeds its own
+/// dashboards, and only the holder of the <see cref="IPublisherLease"/> sends to the hub (the backplane carries it
+/// to every instance's clients); all compute from the shared database and shared presence, so their figures agree.
 /// </summary>
 public sealed class SnapshotPublisher(
     StatsQueries stats,
@@ -35,7 +37,8 @@ public sealed class SnapshotPublisher(
     IHubContext<LiveHub> hub,
     IOptions<LiveOptions> options,
     TimeProvider time,
-    ILogger<SnapshotPublisher> logger) : BackgroundService
+    ILogger<SnapshotPublisher> logger,
+    IPublisherLease? lease = null) : BackgroundService
 {
     private Dictionary<string, int> _totals = [];
     private DateTimeOffset _totalsAt = DateTimeOffset.MinValue;
@@ -65,14 +68,18 @@ public sealed class SnapshotPublisher(
             await RefreshTotalsAsync(now, cancellationToken);
             var online = presence.OnlineByFleet();
             var summaries = await stats.SummariesByFleetAsync(now - options.Value.Window, now, cancellationToken);
+            var toHub = lease is null || await lease.HoldAsync(cancellationToken);
             foreach (var fleet in _totals.Keys)
             {
                 var snapshot = Snapshot(fleet, now, summaries(fleet), online.GetValueOrDefault(fleet), _totals[fleet]);
                 await notifier.PublishAsync(snapshot);
-                await hub.Clients.Group(LiveHub.Group(fleet)).SendAsync("snapshot", snapshot, cancellationToken);
+                if (toHub)
+                {
+                    await hub.Clients.Group(LiveHub.Group(fleet)).SendAsync("snapshot", snapshot, cancellationToken);
+                }
             }
 
-            await PublishStatusChangesAsync(now, cancellationToken);
+            await PublishStatusChangesAsync(now, toHub, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -107,7 +114,7 @@ public sealed class SnapshotPublisher(
         _totalsAt = now;
     }
 
-    private async Task PublishStatusChangesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task PublishStatusChangesAsync(DateTimeOffset now, bool toHub, CancellationToken cancellationToken)
     {
         var online = presence.OnlineDevices();
         var changes = online.Except(_online).Select(id => new DeviceStatusChange(id, true, now))
@@ -120,7 +127,7 @@ public sealed class SnapshotPublisher(
             await notifier.PublishAsync(change);
         }
 
-        if (changes.Count > 0)
+        if (changes.Count > 0 && toHub)
         {
             await hub.Clients.Group(LiveHub.Group("*")).SendAsync("deviceStatus", changes, cancellationToken);
         }

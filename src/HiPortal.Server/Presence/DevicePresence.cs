@@ -77,6 +77,31 @@ public sealed class DevicePresence(TimeProvider time, IOptions<PresenceOptions> 
         }
     }
 
+    /// <summary>Devices heard from by this instance after <paramref name="since"/> (to share with the other instances).</summary>
+    public List<(string DeviceId, string Fleet, DateTimeOffset At)> SeenSince(DateTimeOffset since)
+    {
+        var seen = new List<(string, string, DateTimeOffset)>();
+        foreach (var (deviceId, at) in _seen)
+        {
+            if (at > since && _fleets.TryGetValue(deviceId, out var fleet))
+            {
+                seen.Add((deviceId, fleet, at));
+            }
+        }
+
+        return seen;
+    }
+
+    /// <summary>
+    /// A device another instance heard from: counted here too, so every instance agrees who is online. The database
+    /// write stays with the instance that heard it.
+    /// </summary>
+    public void Merge(string deviceId, string fleet, DateTimeOffset at)
+    {
+        _fleets[deviceId] = fleet;
+        _seen.AddOrUpdate(deviceId, at, (_, current) => current > at ? current : at);
+    }
+
     /// <summary>Online devices per fleet (fleet "*" counts all), from memory: cheap enough for once a second.</summary>
     public Dictionary<string, int> OnlineByFleet()
     {

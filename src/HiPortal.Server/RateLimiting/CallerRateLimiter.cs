@@ -14,13 +14,16 @@ namespace HiPortal.Server.RateLimiting;
 /// </summary>
 public sealed class CallerRateLimiter
 {
-    private readonly ConcurrentDictionary<string, (string? Fleet, TokenBucket Bucket)> _buckets = new();
+    private readonly ConcurrentDictionary<string, Entry> _buckets = new();
     private readonly FleetSettingsCache _fleets;
     private readonly IOptions<RateLimitOptions> _options;
     private readonly TimeProvider _time;
+    private readonly ISharedRateLimits? _shared;
 
-    public CallerRateLimiter(FleetSettingsCache fleets, IOptions<RateLimitOptions> options, TimeProvider time)
+    /// <param name="shared">Buckets shared by all instances (Redis), when configured; this instance's own buckets answer when it cannot.</param>
+    public CallerRateLimiter(FleetSettingsCache fleets, IOptions<RateLimitOptions> options, TimeProvider time, ISharedRateLimits? shared = null)
     {
+        _shared = shared;
         _fleets = fleets;
         _options = options;
         _time = time;
@@ -55,17 +58,27 @@ public sealed class CallerRateLimiter
             if (device is not null)
             {
                 var fleet = await _fleets.GetAsync(device.Fleet, cancellationToken);
-                entry = _buckets.GetOrAdd(key, _ => (device.Fleet, new TokenBucket(fleet?.RateLimitPerSecond ?? 50, fleet?.RateLimitBurst ?? 100, now)));
+                double rate = fleet?.RateLimitPerSecond ?? 50, burst = fleet?.RateLimitBurst ?? 100;
+                entry = _buckets.GetOrAdd(key, _ => new Entry(device.Fleet, rate, burst, new TokenBucket(rate, burst, now)));
             }
             else
             {
                 var options = _options.Value;
-                entry = _buckets.GetOrAdd(key, _ => (null, new TokenBucket(options.UserPerSecond, options.UserBurst, now)));
+                entry = _buckets.GetOrAdd(key, _ => new Entry(null, options.UserPerSecond, options.UserBurst,
+                    new TokenBucket(options.UserPerSecond, options.UserBurst, now)));
             }
+        }
+
+        if (_shared is not null &&
+            await _shared.TryTakeAsync(key, entry.RatePerSecond, entry.Burst, cost, cancellationToken) is { Answered: true } shared)
+        {
+            return shared.Wait;
         }
 
         return entry.Bucket.TryTake(cost, _time.GetTimestamp(), _time.TimestampFrequency);
     }
+
+    private sealed record Entry(string? Fleet, double RatePerSecond, double Burst, TokenBucket Bucket);
 
     private static string? Key(ClaimsPrincipal caller, out DeviceIdentity? device)
     {

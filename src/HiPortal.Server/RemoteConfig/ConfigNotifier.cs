@@ -17,7 +17,18 @@ public sealed class ConfigNotifier
     public void Remember(string deviceId, long version) =>
         _versions.AddOrUpdate(deviceId, version, (_, current) => Math.Max(current, version));
 
+    /// <summary>A change made on this instance: wakes its long-polls and is passed on to the other instances.</summary>
     public void Changed(string deviceId, long version)
+    {
+        Wake(deviceId, version);
+        ChangedHere?.Invoke(deviceId, version);
+    }
+
+    /// <summary>Raised for changes made on this instance (not for those another instance reported).</summary>
+    public event Action<string, long>? ChangedHere;
+
+    /// <summary>Wakes this instance's long-poll of the device (a change made here or on another instance).</summary>
+    public void Wake(string deviceId, long version)
     {
         Remember(deviceId, version);
         if (_waiters.TryRemove(deviceId, out var waiter))
@@ -25,6 +36,9 @@ public sealed class ConfigNotifier
             waiter.TrySetResult();
         }
     }
+
+    /// <summary>Forgets every remembered version (they are read again): after missing other instances' changes.</summary>
+    public void ForgetVersions() => _versions.Clear();
 
     /// <summary>
     /// Raised with the device id when a long-poll subscribes to its next change: the signal that a poll is parked

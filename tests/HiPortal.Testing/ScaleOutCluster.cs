@@ -1,0 +1,67 @@
+using Xunit;
+
+namespace HiPortal.Testing;
+
+/// <summary>
+/// Two server instances of one deployment (A and B) behind no proxy, sharing one database and one Redis of the
+/// test's own: the scale-out layout of the README in one process. The database is whatever the host options give;
+/// both instances are pointed at the same one (today: one SQLite file, WAL, in a shared data directory).
+/// </summary>
+public class ScaleOutCluster : IAsyncLifetime
+{
+    private readonly TempDirectory _data = new();
+
+    public RedisServer Redis { get; private set; } = null!;
+
+    public HiPortalHost A { get; private set; } = null!;
+
+    public HiPortalHost B { get; private set; } = null!;
+
+    /// <summary>Unique per cluster, so two clusters never share Redis keys even on one Redis.</summary>
+    public string Deployment { get; } = "test-" + Guid.NewGuid().ToString("n")[..8];
+
+    public string DataDirectory => _data.Path;
+
+    /// <summary>Another instance on the same database and Redis; <paramref name="deployment"/> names its deployment.</summary>
+    public Task<HiPortalHost> StartInstanceAsync(string? deployment = null) => HiPortalHost.StartAsync(InstanceOptions(deployment ?? Deployment));
+
+    public virtual async Task InitializeAsync()
+    {
+        Redis = await RedisServer.StartAsync();
+        // One after the other: the first applies the migrations, the second finds them applied.
+        A = await StartInstanceAsync();
+        B = await StartInstanceAsync();
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        if (B is not null)
+        {
+            await B.DisposeAsync();
+        }
+
+        if (A is not null)
+        {
+            await A.DisposeAsync();
+        }
+
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
+
+        _data.Dispose();
+    }
+
+    private HiPortalHostOptions InstanceOptions(string deployment) => new()
+    {
+        DataDirectory = _data.Path,
+        Settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = Redis.ConnectionString,
+            ["ScaleOut:Deployment"] = deployment,
+            // Each its own key folder: a token valid on both instances proves the key ring in Redis, not a shared folder.
+            ["KeyRing:Directory"] = Path.Combine(_data.Path, "keys-" + Guid.NewGuid().ToString("n")),
+        },
+    };
+}
