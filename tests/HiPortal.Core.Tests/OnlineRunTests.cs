@@ -110,6 +110,23 @@ public class OnlineRunTests
         }
     }
 
+    [Fact]
+    public void OffloadBudget_CapsTheOffloadFraction_ExplorationIncluded()
+    {
+        // Unbounded, HI-LCB-lite offloads about two thirds of this stream (θ near 0.7 on confidences uniform in [0.1, 1]).
+        var stream = Synthetic(10_000, seed: 7);
+        var settings = new OnlineRunSettings(0.3, FeedbackMode.LargeModelOnly, new ExplorationSchedule(0.02, 7));
+        var free = OnlineRun.Run(new HiLcbLite(0.3, 7), stream, settings);
+        var capped = new OffloadBudget(new HiLcbLite(0.3, 7), 0.3);
+
+        var result = OnlineRun.Run(capped, stream, settings);
+
+        Assert.True(free.OffloadFraction > 0.5, $"uncapped {free.OffloadFraction:P1}");
+        Assert.InRange(result.OffloadFraction, 0.29, 0.3 + (10.0 / stream.Count));
+        Assert.True(capped.Refused > 0);
+        Assert.True(result.ExplorationOffloads > 0);
+    }
+
     /// <summary>Confidence uniform in [0.1, 1]; the tiny model is wrong with probability 1 − confidence.</summary>
     internal static OnlineStream Synthetic(int count, int seed, double shift = 0)
     {
