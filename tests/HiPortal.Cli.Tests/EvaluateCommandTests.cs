@@ -64,6 +64,7 @@ public sealed class EvaluateCommandTests(RealModelsFixture models, EvaluateRun r
     [Theory]
     [InlineData("evaluation")]
     [InlineData("online-regret")]
+    [InlineData("online-cost")]
     public void Evaluate_WritesEachPlotAsPngAndSvg(string plot)
     {
         Assert.True(run.ExitCode == 0, run.Output);

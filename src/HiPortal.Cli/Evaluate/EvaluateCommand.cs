@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using HiPortal.Cli.Common;
 using HiPortal.Core.Evaluation;
+using HiPortal.Core.Online;
 using HiPortal.Core.Savings;
 using Spectre.Console;
 
@@ -26,9 +27,7 @@ public static class EvaluateCommand
         var budget = new Option<double>("--budget") { Description = "Offload budget (fraction) for the budget rule", DefaultValueFactory = _ => 0.2 };
         var gap = new Option<double>("--target-gap") { Description = "Target accuracy = large's calibration accuracy minus this many points", DefaultValueFactory = _ => 1.0 };
         var samples = new Option<int?>("--samples") { Description = "Use only the first N test samples" };
-        var online = new Option<bool>("--online") { Description = "Also stream the shuffled test set through HIL-F and HIL-N" };
-        var feedback = new Option<string>("--feedback") { Description = "Online truth: 'large' (the L-ML's answer, as deployed) or 'labels'", DefaultValueFactory = _ => "large" };
-        feedback.AcceptOnlyFromAmong("large", "labels");
+        var online = new Option<bool>("--online") { Description = "Also stream the shuffled test set through HIL-F, HIL-N and HI-LCB-lite, with labels and with large-model answers only, at ε = 0, 2 %, 5 %" };
         samples.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) { r.AddError("--samples must be at least 1"); } });
         beta.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 1 or double.NaN) { r.AddError("--beta must be in [0, 1]"); } });
         budget.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 1 or double.NaN) { r.AddError("--budget must be in [0, 1]"); } });
@@ -37,7 +36,7 @@ public static class EvaluateCommand
 
         var command = new Command("evaluate", "Run a tiny/large pair over labelled data (default Fashion-MNIST) and print the HI trade-off table")
         {
-            output, profile, beta, budget, gap, samples, online, feedback, seed,
+            output, profile, beta, budget, gap, samples, online, seed,
         };
         foreach (var option in data.All(withCalibration: true))
             command.Options.Add(option);
@@ -48,7 +47,7 @@ public static class EvaluateCommand
                 return Run(new EvaluateArguments(
                     data.Read(parse), parse.GetValue(output)!, parse.GetValue(profile)!,
                     parse.GetValue(beta), parse.GetValue(budget), parse.GetValue(gap), parse.GetValue(samples),
-                    parse.GetValue(online), parse.GetValue(feedback) == "labels", parse.GetValue(seed)));
+                    parse.GetValue(online), parse.GetValue(seed)));
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException
                 or FormatException)
@@ -94,10 +93,11 @@ public static class EvaluateCommand
         var report = HiEvaluator.Run(outputs[0].Tiny, outputs[0].Large, outputs[1].Tiny, outputs[1].Large, settings);
         EvaluationTable.Write(report);
 
-        OnlineReport? onlineReport = null;
+        OnlineComparisonReport? onlineReport = null;
         if (args.Online)
         {
-            onlineReport = OnlineEvaluation.Run(outputs[1].Tiny, outputs[1].Large, args.Beta, args.Seed, args.LabelsAsFeedback);
+            var stream = OnlineStream.Shuffled(outputs[1].Tiny, outputs[1].Large, args.Seed);
+            onlineReport = OnlineComparison.Run(stream, args.Beta, args.Seed);
             EvaluationTable.Write(onlineReport);
         }
 
@@ -110,5 +110,5 @@ public static class EvaluateCommand
     }
 
     private sealed record EvaluateArguments(DataSelection Data, string Output, string Profile, double Beta,
-        double Budget, double TargetGap, int? Samples, bool Online, bool LabelsAsFeedback, int Seed);
+        double Budget, double TargetGap, int? Samples, bool Online, int Seed);
 }

@@ -1,4 +1,5 @@
 using HiPortal.Core.Evaluation;
+using HiPortal.Core.Online;
 using Spectre.Console;
 
 namespace HiPortal.Cli.Evaluate;
@@ -37,25 +38,23 @@ internal static class EvaluationTable
             $"latency model: on-device {s.Profile.LocalInferenceSeconds * 1000:0.##} ms, large on server {s.ServerInferenceSeconds * 1000:0.###} ms (measured, batch 1), {s.SampleBytes} B up / {s.ResponseBytes} B down");
     }
 
-    public static void Write(OnlineReport report)
+    public static void Write(OnlineComparisonReport report)
     {
         var table = new Table().Title(
-            $"Online threshold learning over {report.Rounds:N0} shuffled test samples (β = {report.Beta}, η = {report.Eta:0.####}, feedback: {report.Feedback})");
-        table.AddColumns("learner", "learned θ", "cumulative cost", "best fixed θ", "its cost", "regret", "regret/sample", "offload", "accuracy");
-        foreach (var l in report.Learners)
+            $"Online threshold learning over {report.Rounds:N0} shuffled test samples (β = {report.Beta}, seed {report.Seed}; regret against the best fixed θ in hindsight)");
+        table.AddColumns("feedback", "ε", "learner", "cumulative cost", "best fixed θ", "its cost", "excess", "exploration offloads", "their extra cost", "final θ", "offload", "accuracy");
+        foreach (var column in table.Columns.Skip(3))
+            column.RightAligned();
+        foreach (var r in report.Runs)
         {
-            table.AddRow(l.Name, $"{l.FinalThreshold:0.0000}", $"{l.CumulativeCost:0.0}", $"{l.BestFixedThreshold:0.0000}",
-                $"{l.BestFixedCost:0.0}", $"{l.Regret:0.0}", $"{l.RegretPerRound:0.00000}", $"{l.OffloadFraction:P1}", $"{l.Accuracy:P2}");
+            var name = r.Learner == report.Recommended ? $"[bold]{r.Learner}[/]" : r.Learner;
+            table.AddRow(Feedback(r.Feedback), $"{r.Epsilon:P0}", name, $"{r.CumulativeCost:0.0}", $"{r.BestFixedThreshold:0.000}",
+                $"{r.BestFixedCost:0.0}", $"{r.ExcessCostFraction:P2}", $"{r.ExplorationOffloads:N0}", $"{r.ExplorationExtraCost:0.0}",
+                $"{r.FinalThreshold:0.000}", $"{r.OffloadFraction:P1}", $"{r.Accuracy:P2}");
         }
 
         AnsiConsole.Write(table);
-        var curve = new Table().Title("regret per sample as samples arrive");
-        curve.AddColumns("samples", "HIL-F", "HIL-N");
-        foreach (var c in report.Curve.Where((_, i) => i % 4 == 3 || i == report.Curve.Count - 1))
-        {
-            curve.AddRow($"{c.Rounds:N0}", $"{c.HilFRegretPerRound:0.00000}", $"{c.HilNRegretPerRound:0.00000}");
-        }
-
-        AnsiConsole.Write(curve);
     }
+
+    public static string Feedback(FeedbackMode mode) => mode == FeedbackMode.Labels ? "labels" : "large only";
 }

@@ -6,11 +6,18 @@ public enum DriftKind
     None,
     Noise,
     Brightness,
+
+    /// <summary>No noise for the first half of the run, then Gaussian noise at half the full strength (a step change).</summary>
+    NoiseStep,
+
+    /// <summary>Unchanged for the first half of the run, then a brightness offset at half the full strength.</summary>
+    BrightnessStep,
 }
 
 /// <summary>
 /// Distorts an image by an amount that rises linearly from nothing at the start of the run to the full
-/// strength at its end: Gaussian sensor noise, or a brightness offset (an exposure drift).
+/// strength at its end: Gaussian sensor noise, or a brightness offset (an exposure drift). The step kinds change
+/// at once, half-way through the run, to half the full strength: what a drift detector must catch.
 /// </summary>
 public static class Drift
 {
@@ -25,6 +32,13 @@ public static class Drift
     {
         var result = image.ToArray();
         progress = Math.Clamp(progress, 0, 1);
+        if (kind is DriftKind.NoiseStep or DriftKind.BrightnessStep)
+        {
+            (kind, progress) = (kind == DriftKind.NoiseStep ? DriftKind.Noise : DriftKind.Brightness, StepLevel(progress));
+            if (progress == 0)
+                return result;
+        }
+
         switch (kind)
         {
             case DriftKind.Noise:
@@ -41,6 +55,12 @@ public static class Drift
 
         return result;
     }
+
+    /// <summary>The step kinds' strength: 0 before the change at <see cref="StepAt"/> of the run, 0.5 from it on.</summary>
+    public static double StepLevel(double progress) => progress < StepAt ? 0 : 0.5;
+
+    /// <summary>Where in the run the step kinds change.</summary>
+    public const double StepAt = 0.5;
 
     private static byte Clamp(double value) => (byte)Math.Clamp(Math.Round(value), 0, 255);
 

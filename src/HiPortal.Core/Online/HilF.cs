@@ -10,10 +10,10 @@ namespace HiPortal.Core.Online;
 /// A round is <see cref="Decide"/> then <see cref="Observe"/>, or <see cref="Step"/> for both. State grows by
 /// one interval per distinct confidence, and a round costs O(intervals). Not thread-safe.
 /// </remarks>
-public sealed class HilF
+public sealed class HilF : IThresholdLearner
 {
-    private readonly ThresholdIntervals _intervals;
-    private readonly CostLedger _ledger;
+    private ThresholdIntervals _intervals;
+    private CostLedger _ledger;
     private readonly Random _random;
     private (double Confidence, OnlineDecision Decision)? _open;
 
@@ -98,6 +98,28 @@ public sealed class HilF
         var decision = Decide(confidence);
         Observe(confidence, tinyWrong);
         return decision;
+    }
+
+    public string Name => "HIL-F";
+
+    /// <summary>
+    /// Through <see cref="IThresholdLearner"/>: a judged round updates every threshold as in <see cref="Observe(double, bool)"/>;
+    /// an unjudged one (no local label) is skipped, so without labels HIL-F learns only from what it offloaded, a biased
+    /// view kept as a baseline.
+    /// </summary>
+    void IThresholdLearner.Observe(RoundFeedback feedback)
+    {
+        if (feedback.TinyWrong is { } wrong)
+            Observe(feedback.Confidence, wrong);
+        else
+            _open = null;
+    }
+
+    public void Reset()
+    {
+        _intervals = new ThresholdIntervals(Eta, trackWeights: true);
+        _ledger = new CostLedger(Beta);
+        _open = null;
     }
 
     public OnlineSummary Summary() => new(

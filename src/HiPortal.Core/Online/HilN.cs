@@ -14,11 +14,11 @@ namespace HiPortal.Core.Online;
 /// Cost and regret need the truth for local rounds too, so they are accumulated by <see cref="Step"/>
 /// (simulation) and measured against the best fixed θ with full knowledge. Not thread-safe.
 /// </remarks>
-public sealed class HilN
+public sealed class HilN : IThresholdLearner
 {
-    private readonly ThresholdIntervals _estimated;
-    private readonly ThresholdIntervals _truth = new(0, trackWeights: false);
-    private readonly CostLedger _ledger;
+    private ThresholdIntervals _estimated;
+    private ThresholdIntervals _truth = new(0, trackWeights: false);
+    private CostLedger _ledger;
     private readonly Random _random;
     private (double Confidence, OnlineDecision Decision)? _open;
 
@@ -26,7 +26,11 @@ public sealed class HilN
     /// <param name="eta">Learning rate; see <see cref="DefaultEta"/>.</param>
     /// <param name="epsilon">Probability of an exploratory offload, in [0, 1]; see <see cref="DefaultEpsilon"/>.</param>
     /// <param name="seed">Seed for exploration and threshold draws.</param>
-    public HilN(double beta, double eta, double epsilon, int seed)
+    /// <param name="exploresItself">
+    /// False when exploration offloads are made outside the learner (an <see cref="ExplorationSchedule"/> with the same ε):
+    /// <see cref="Decide"/> then never explores, but offload probabilities still count ε.
+    /// </param>
+    public HilN(double beta, double eta, double epsilon, int seed, bool exploresItself = true)
     {
         CostLedger.ValidateBeta(beta);
         CostLedger.ValidateEta(eta);
@@ -35,6 +39,7 @@ public sealed class HilN
         Beta = beta;
         Eta = eta;
         Epsilon = epsilon;
+        ExploresItself = exploresItself;
         _estimated = new ThresholdIntervals(eta, trackWeights: true);
         _ledger = new CostLedger(beta);
         _random = new Random(seed);
@@ -45,6 +50,10 @@ public sealed class HilN
     public double Eta { get; }
 
     public double Epsilon { get; }
+
+    public bool ExploresItself { get; }
+
+    public string Name => "HIL-N";
 
     /// <summary>ε = min(1, 1/sqrt(T)): 0.01 at 10,000 rounds.</summary>
     /// <remarks>
@@ -92,7 +101,7 @@ public sealed class HilN
         CostLedger.ValidateConfidence(confidence);
         var q = _estimated.MassAbove(confidence, out var total);
         var threshold = _estimated.Sample(_random, total);
-        var explore = _random.NextDouble() < Epsilon;
+        var explore = ExploresItself && _random.NextDouble() < Epsilon;
         var decision = new OnlineDecision(explore || confidence < threshold, Epsilon + ((1 - Epsilon) * q), threshold);
         _open = (confidence, decision);
         return decision;
@@ -116,9 +125,34 @@ public sealed class HilN
         }
 
         _open = null;
+        Update(confidence, open.Decision.OffloadProbability, revealedTinyWrong);
+    }
+
+    /// <summary>
+    /// Through <see cref="IThresholdLearner"/>: only offloaded rounds (the learner's or exploration offloads) are judged,
+    /// weighted by 1/P; a label on a kept sample is ignored, HIL-N being the learner for feedback without local labels.
+    /// </summary>
+    void IThresholdLearner.Observe(RoundFeedback feedback)
+    {
+        if (_open is not { } open || open.Confidence != feedback.Confidence)
+            throw new InvalidOperationException("No open round for this confidence: call Decide before Observe.");
+        _open = null;
+        Update(feedback.Confidence, open.Decision.OffloadProbability, feedback.Offloaded ? feedback.TinyWrong : null);
+    }
+
+    public void Reset()
+    {
+        _estimated = new ThresholdIntervals(Eta, trackWeights: true);
+        _truth = new ThresholdIntervals(0, trackWeights: false);
+        _ledger = new CostLedger(Beta);
+        _open = null;
+        Rounds = 0;
+    }
+
+    private void Update(double confidence, double offloadProbability, bool? revealedTinyWrong)
+    {
         Rounds++;
-        var p = open.Decision.OffloadProbability;
-        var localLossEstimate = revealedTinyWrong == true && p > 0 ? 1 / p : 0;
+        var localLossEstimate = revealedTinyWrong == true && offloadProbability > 0 ? 1 / offloadProbability : 0;
         var firstAbove = _estimated.SplitAt(confidence);
         _estimated.AddLoss(firstAbove, localLossEstimate, Beta);
     }
