@@ -1,7 +1,6 @@
 using System.Globalization;
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
-using Spectre.Console;
 
 namespace HiPortal.Bench;
 

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using HiPortal.Cli.Evaluate;
 
 if (Console.IsOutputRedirected)

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using HiPortal.Cli.Evaluate;
-using Spectre.Console;
 
 namespace HiPortal.Cli.Tests;
 

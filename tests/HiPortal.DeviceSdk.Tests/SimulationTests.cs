@@ -1,6 +1,5 @@
 using HiPortal.Cli.Common;
 using HiPortal.Cli.Simulate;
-using HiPortal.Core.Data;
 
 namespace HiPortal.DeviceSdk.Tests;
 

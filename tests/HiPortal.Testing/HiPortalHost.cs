@@ -148,7 +148,7 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
             builder.UseEnvironment(environment);
         }
 
-        builder.UseSetting("Database:Path", DatabasePath);
+        builder.UseSetting("Data:Directory", DataDirectory);
         // The in-process demo fleet would post into every test server (WebApplicationFactory runs as Development).
         builder.UseSetting("Demo:Enabled", "false");
         builder.UseSetting("Admin:Password", AdminPassword);

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using HiPortal.Core.Data;
 
 namespace HiPortal.Cli.Common;

@@ -3,7 +3,6 @@ using HiPortal.Core.Codec;
 using HiPortal.Core.Data;
 using HiPortal.Core.Evaluation;
 using HiPortal.Core.Inference;
-using Spectre.Console;
 
 namespace HiPortal.Cli.Common;
 

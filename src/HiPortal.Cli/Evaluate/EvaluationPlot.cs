@@ -1,5 +1,4 @@
 using HiPortal.Core.Evaluation;
-using ScottPlot;
 
 namespace HiPortal.Cli.Evaluate;
 

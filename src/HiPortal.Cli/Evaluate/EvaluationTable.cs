@@ -1,5 +1,4 @@
 using HiPortal.Core.Evaluation;
-using Spectre.Console;
 
 namespace HiPortal.Cli.Evaluate;
 

@@ -1,6 +1,4 @@
 using HiPortal.Client;
-using HiPortal.Contracts;
-using Spectre.Console;
 
 namespace HiPortal.Cli.Simulate;
 

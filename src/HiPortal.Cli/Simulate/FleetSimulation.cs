@@ -3,7 +3,6 @@ using HiPortal.Core.Inference;
 using HiPortal.Core.Savings;
 using HiPortal.DeviceSdk;
 using HiPortal.DeviceSdk.Transport;
-using Spectre.Console;
 
 namespace HiPortal.Cli.Simulate;
 

@@ -1,7 +1,5 @@
-using System.CommandLine;
 using HiPortal.Cli.Common;
 using HiPortal.Core.Savings;
-using Spectre.Console;
 
 namespace HiPortal.Cli.Simulate;
 

@@ -1,5 +1,3 @@
-using Spectre.Console;
-
 namespace HiPortal.Cli.Simulate;
 
 /// <summary>Prints the final report: the fleet's measured figures beside the offline replay of the same samples.</summary>

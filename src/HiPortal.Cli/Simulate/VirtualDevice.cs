@@ -1,4 +1,3 @@
-using HiPortal.Contracts;
 using HiPortal.Core.Data;
 using HiPortal.DeviceSdk;
 

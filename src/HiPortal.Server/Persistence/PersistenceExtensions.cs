@@ -8,8 +8,11 @@ public static class PersistenceExtensions
     public static IHostApplicationBuilder AddPersistence(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
+            .Configure<IConfiguration>(DatabaseOptions.ReadOutsideSection)
             .ValidateDataAnnotations().ValidateOnStart();
         var contentRoot = builder.Environment.ContentRootPath;
+        // The data directory is the instance's secret store whichever database holds the rows: owner-only from the start.
+        OwnerOnly.CreateDirectory(DatabaseOptions.From(builder.Configuration).DataDirectory(contentRoot));
         builder.Services.AddSingleton<SqlitePragmas>();
         builder.Services.AddDbContextFactory<HiPortalDb>((services, options) => options
             .UseSqlite(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString(contentRoot))

@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace HiPortal.Dashboard.Tests.Browser;
 
 /// <summary>The server and one headless Chromium for a test class; each test opens its own browser context.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace HiPortal.Dashboard.Tests.Browser;
 
 /// <summary>

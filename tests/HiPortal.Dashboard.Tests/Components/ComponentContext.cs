@@ -1,6 +1,4 @@
 using System.Globalization;
-using Bunit;
-using MudBlazor.Services;
 
 namespace HiPortal.Dashboard.Tests.Components;
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Bunit;
-using HiPortal.Server.Dashboard.Components;
 
 namespace HiPortal.Dashboard.Tests.Components;
 

@@ -1,6 +1,3 @@
-using Bunit;
-using HiPortal.Server.Dashboard.Components;
-
 namespace HiPortal.Dashboard.Tests.Components;
 
 public sealed class SavingsTilesTests

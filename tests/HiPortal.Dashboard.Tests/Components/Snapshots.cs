@@ -1,5 +1,3 @@
-using HiPortal.Server.Live;
-
 namespace HiPortal.Dashboard.Tests.Components;
 
 public static class Snapshots

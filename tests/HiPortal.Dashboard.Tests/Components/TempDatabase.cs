@@ -1,6 +1,3 @@
-using HiPortal.Server.Persistence;
-using Microsoft.EntityFrameworkCore;
-
 namespace HiPortal.Dashboard.Tests.Components;
 
 /// <summary>A SQLite file with the server's schema (its real migrations), deleted afterwards.</summary>

@@ -1,5 +1,3 @@
-using Xunit.Abstractions;
-
 namespace HiPortal.DeviceSdk.Tests.EndToEnd;
 
 [Collection(AcceptanceCollection.Name)]

@@ -1,8 +1,5 @@
 using HiPortal.Cli.Common;
 using HiPortal.Cli.Simulate;
-using HiPortal.Core.Data;
-using HiPortal.Core.Inference;
-using HiPortal.Core.Savings;
 
 namespace HiPortal.DeviceSdk.Tests.EndToEnd;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using HiPortal.Cli.Simulate;
-using HiPortal.Core.Decisions;
-using Xunit.Abstractions;
 
 namespace HiPortal.DeviceSdk.Tests.EndToEnd;
 
