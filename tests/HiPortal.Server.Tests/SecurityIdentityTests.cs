@@ -115,7 +115,7 @@ public sealed class SecurityIdentityTests(ServerFixture server) : IClassFixture<
                 StatusAsync(() => secondClient.SetRoleAsync("admin", "Operator")));
 
             Assert.Single(answers, HttpStatusCode.OK);
-            Assert.Equal(1, await app.Database.CountAsync("SELECT COUNT(*) FROM Users WHERE Role = 'Admin' AND Disabled = 0"));
+            Assert.Equal(1, await app.Database.CountAsync("SELECT COUNT(*) FROM \"Users\" WHERE \"Role\" = 'Admin' AND NOT \"Disabled\""));
             if (answers[1] == HttpStatusCode.OK)
             {
                 // The rival won: make the bootstrap admin an admin again, and the rival an operator, for the next round.
