@@ -1,6 +1,7 @@
 using System.Globalization;
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
+using Spectre.Console;
 
 namespace HiPortal.Bench;
 

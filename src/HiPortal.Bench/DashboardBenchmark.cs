@@ -4,7 +4,10 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using HiPortal.Client;
 using HiPortal.Client.Hosting;
+using HiPortal.Contracts;
 using HiPortal.Core.Data;
+using Microsoft.AspNetCore.SignalR.Client;
+using Spectre.Console;
 
 namespace HiPortal.Bench;
 

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using HiPortal.Client;
 using HiPortal.Client.Hosting;
+using HiPortal.Contracts;
 using HiPortal.Core.Data;
 
 namespace HiPortal.Bench;

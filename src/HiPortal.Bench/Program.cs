@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Text.Json;
 using HiPortal.Bench;
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
+using Spectre.Console;
 
 if (args.Length > 0 && args[0] == BenchServer.ServeVerb)
 {

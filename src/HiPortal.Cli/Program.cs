@@ -1,3 +1,4 @@
+using System.CommandLine;
 using HiPortal.Cli.Evaluate;
 
 if (Console.IsOutputRedirected)

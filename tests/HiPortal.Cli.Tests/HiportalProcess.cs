@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using HiPortal.Cli.Evaluate;
+using Spectre.Console;
 
 namespace HiPortal.Cli.Tests;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
+using Microsoft.ML.OnnxRuntime;
 
 namespace HiPortal.Cli.Tests;
 

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using HiPortal.Server.Live;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace HiPortal.Dashboard.Tests;
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace HiPortal.DeviceSdk.Tests;
 
 [Collection(ServerCollection.Name)]

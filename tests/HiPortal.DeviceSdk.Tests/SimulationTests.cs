@@ -1,5 +1,6 @@
 using HiPortal.Cli.Common;
 using HiPortal.Cli.Simulate;
+using HiPortal.Core.Data;
 
 namespace HiPortal.DeviceSdk.Tests;
 

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using HiPortal.Core.Decisions;
+using HiPortal.Core.Inference;
 using HiPortal.Testing.Models;
 
 namespace HiPortal.DeviceSdk.Tests;

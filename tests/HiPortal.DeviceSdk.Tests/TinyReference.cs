@@ -1,3 +1,7 @@
+using HiPortal.Core.Data;
+using HiPortal.Core.Decisions;
+using HiPortal.Core.Inference;
+
 namespace HiPortal.DeviceSdk.Tests;
 
 /// <summary>Real test images and the tiny model's confidence on each, from a direct OnnxClassifier run (batch 1, like a device).</summary>

@@ -1,8 +1,8 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HiPortal.Server.Advice;
-using System.Data.Common;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HiPortal.Server.Tests;

@@ -35,6 +35,7 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
 
     private readonly HiPortalHostOptions _options;
     private readonly bool _ownsDirectory;
+    private readonly bool _ownsDatabase;
 
     public HiPortalHost(HiPortalHostOptions? options = null)
     {
@@ -45,8 +46,8 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
         Provider = _options.Provider ?? TestPostgres.RequestedProvider;
         if (Provider == DatabaseProvider.Postgres)
         {
-            PostgresDatabase = TestPostgres.DatabaseName(DataDirectory);
-            PostgresConnection = TestPostgres.CreateDatabase(PostgresDatabase);
+            PostgresConnection = TestPostgres.CreateDatabase(_options.PostgresDatabase ?? TestPostgres.DatabaseName(DataDirectory));
+            _ownsDatabase = _options.PostgresDatabase is null;
         }
 
         var certificate = _options.Https
@@ -73,8 +74,6 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
 
     /// <summary>The server's own PostgreSQL database (null on SQLite).</summary>
     public string? PostgresConnection { get; }
-
-    private string? PostgresDatabase { get; }
 
     /// <summary>The server's database, read directly as an auditor would.</summary>
     public ServerDatabase Database => PostgresConnection is { } postgres ? ServerDatabase.Postgres(postgres) : new(DatabasePath);
@@ -199,9 +198,9 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
         if (_ownsDirectory)
         {
             TempDirectory.Delete(DataDirectory);
-            if (PostgresDatabase is { } database)
+            if (_ownsDatabase)
             {
-                await TestPostgres.DropDatabaseAsync(database);
+                await TestPostgres.DropDatabaseAsync(TestPostgres.DatabaseName(DataDirectory));
             }
         }
     }

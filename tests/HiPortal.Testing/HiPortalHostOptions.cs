@@ -26,6 +26,12 @@ public sealed record HiPortalHostOptions
     /// </summary>
     public HiPortal.Server.Persistence.DatabaseProvider? Provider { get; init; }
 
+    /// <summary>
+    /// On PostgreSQL, a database name the caller owns and drops (several hosts on one database, as instances behind a
+    /// load balancer); null: the host's own, dropped on dispose.
+    /// </summary>
+    public string? PostgresDatabase { get; init; }
+
     /// <summary>A data directory (SQLite file, TLS) the caller owns and keeps across runs; null: a fresh one, deleted on dispose.</summary>
     public string? DataDirectory { get; init; }
 

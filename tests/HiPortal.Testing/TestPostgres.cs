@@ -34,7 +34,14 @@ public static class TestPostgres
             if (exists.ExecuteScalar() is null)
             {
                 using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-                create.ExecuteNonQuery();
+                try
+                {
+                    create.ExecuteNonQuery();
+                }
+                catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+                {
+                    // Another host sharing the database created it in the meantime.
+                }
             }
         }
         catch (NpgsqlException ex) when (ex is not PostgresException)

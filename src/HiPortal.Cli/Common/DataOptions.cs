@@ -1,3 +1,4 @@
+using System.CommandLine;
 using HiPortal.Core.Data;
 
 namespace HiPortal.Cli.Common;

@@ -3,6 +3,7 @@ using HiPortal.Core.Codec;
 using HiPortal.Core.Data;
 using HiPortal.Core.Evaluation;
 using HiPortal.Core.Inference;
+using Spectre.Console;
 
 namespace HiPortal.Cli.Common;
 

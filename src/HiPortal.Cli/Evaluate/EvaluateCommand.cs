@@ -1,8 +1,10 @@
+using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using HiPortal.Cli.Common;
 using HiPortal.Core.Evaluation;
 using HiPortal.Core.Savings;
+using Spectre.Console;
 
 namespace HiPortal.Cli.Evaluate;
 

@@ -1,4 +1,5 @@
 using HiPortal.Core.Evaluation;
+using ScottPlot;
 
 namespace HiPortal.Cli.Evaluate;
 

@@ -1,4 +1,5 @@
 using HiPortal.Core.Evaluation;
+using Spectre.Console;
 
 namespace HiPortal.Cli.Evaluate;
 

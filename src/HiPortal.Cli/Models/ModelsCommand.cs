@@ -1,7 +1,10 @@
+using System.CommandLine;
 using System.Globalization;
 using HiPortal.Client;
+using HiPortal.Contracts;
 using HiPortal.Core.Inference;
 using HiPortal.DeviceSdk.Transport;
+using Spectre.Console;
 
 namespace HiPortal.Cli.Models;
 

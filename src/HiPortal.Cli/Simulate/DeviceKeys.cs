@@ -1,4 +1,6 @@
 using HiPortal.Client;
+using HiPortal.Contracts;
+using Spectre.Console;
 
 namespace HiPortal.Cli.Simulate;
 

@@ -3,6 +3,7 @@ using HiPortal.Core.Inference;
 using HiPortal.Core.Savings;
 using HiPortal.DeviceSdk;
 using HiPortal.DeviceSdk.Transport;
+using Spectre.Console;
 
 namespace HiPortal.Cli.Simulate;
 

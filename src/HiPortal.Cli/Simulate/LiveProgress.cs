@@ -1,3 +1,6 @@
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
 namespace HiPortal.Cli.Simulate;
 
 /// <summary>The live view while the fleet runs: a redrawn table on a terminal, a line every few seconds in a log.</summary>

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using HiPortal.Cli.Common;
 using HiPortal.Core.Savings;
+using Spectre.Console;
 
 namespace HiPortal.Cli.Simulate;
 

@@ -1,3 +1,5 @@
+using Spectre.Console;
+
 namespace HiPortal.Cli.Simulate;
 
 /// <summary>Prints the final report: the fleet's measured figures beside the offline replay of the same samples.</summary>

@@ -1,3 +1,4 @@
+using HiPortal.Contracts;
 using HiPortal.Core.Data;
 using HiPortal.DeviceSdk;
 

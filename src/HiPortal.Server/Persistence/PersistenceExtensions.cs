@@ -19,8 +19,10 @@ public static class PersistenceExtensions
         if (database.Provider == DatabaseProvider.Postgres)
         {
             builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(database.PostgresConnection()));
+            builder.Services.AddSingleton<PostgresWriteLock>();
             builder.Services.AddDbContextFactory<PostgresHiPortalDb>((services, options) => options
-                .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
+                .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>())
+                .AddInterceptors(services.GetRequiredService<PostgresWriteLock>()));
             builder.Services.AddSingleton<IDbContextFactory<HiPortalDb>>(services =>
                 new SubtypeFactory<PostgresHiPortalDb>(services.GetRequiredService<IDbContextFactory<PostgresHiPortalDb>>()));
             builder.Services.AddSingleton<IDatabaseMigrator, PostgresMigrator>();
@@ -40,6 +42,13 @@ public static class PersistenceExtensions
 
         return builder;
     }
+
+    /// <summary>
+    /// Serialises the start-up steps with any other instance on the same database (a no-op on SQLite); dispose
+    /// after the last of them.
+    /// </summary>
+    public static Task<IAsyncDisposable> LockDatabaseStartupAsync(this IHost app) =>
+        app.Services.GetRequiredService<IDatabaseMigrator>().LockStartupAsync(CancellationToken.None);
 
     /// <summary>Applies migrations before the host serves anything.</summary>
     public static Task MigrateDatabaseAsync(this IHost app) =>

@@ -15,12 +15,6 @@ public interface IRawDatabase
 
     /// <summary>A sum that is a double and never fails on overflow (SQLite's <c>TOTAL()</c>).</summary>
     string Total(string expression);
-
-    /// <summary>
-    /// Row-locks the device for the rest of the transaction, so two writers of one device's counters serialise.
-    /// A no-op on SQLite, where the transaction took the database's write lock when it began.
-    /// </summary>
-    Task LockDeviceAsync(DbConnection connection, DbTransaction transaction, string deviceId, CancellationToken cancellationToken);
 }
 
 /// <summary>A connection borrowed for raw SQL; disposing gives it back to its pool.</summary>
@@ -39,9 +33,6 @@ internal sealed class SqliteRawDatabase(SqliteConnectionFactory connections) : I
     public Task<RawConnection> OpenAsync(CancellationToken cancellationToken = default) => connections.OpenAsync(cancellationToken);
 
     public string Total(string expression) => $"TOTAL({expression})";
-
-    public Task LockDeviceAsync(DbConnection connection, DbTransaction transaction, string deviceId, CancellationToken cancellationToken) =>
-        Task.CompletedTask;
 }
 
 internal sealed class PostgresRawDatabase(NpgsqlDataSource dataSource) : IRawDatabase
@@ -51,12 +42,4 @@ internal sealed class PostgresRawDatabase(NpgsqlDataSource dataSource) : IRawDat
 
     // float8 before summing: SUM over bigint would be numeric, and a double is what the SQLite side returns.
     public string Total(string expression) => $"COALESCE(SUM(CAST({expression} AS double precision)), 0)";
-
-    public async Task LockDeviceAsync(DbConnection connection, DbTransaction transaction, string deviceId, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("""SELECT 1 FROM "Devices" WHERE "Id" = @id FOR UPDATE""",
-            (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
-        command.Parameters.AddWithValue("id", deviceId);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
 }

@@ -10,7 +10,7 @@ public sealed record TelemetryOutcome(int Accepted, int Duplicates, long Gaps, l
 /// Stores a device's reports and its sequence bookkeeping in one transaction. A sequence already stored is left as
 /// it was (the first report of a sequence wins), so a device may resend a batch it is unsure about.
 /// </summary>
-public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, IRawDatabase database, TimeProvider time)
+public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time)
 {
     // Counters a device does not measure may be left out; they are stored as 0.
     private static readonly SqlInsert<TelemetryRow> s_insert = new("Telemetry", ["DeviceId", "Sequence"],
@@ -36,10 +36,9 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, IRa
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // Two posts of one device serialise here, so the read-modify-write of its counters below cannot interleave:
-        // SQLite's BEGIN IMMEDIATE takes the write lock up front; on PostgreSQL the device's row is locked.
+        // SQLite's BEGIN IMMEDIATE takes the write lock up front, PostgreSQL's transactions the writer lock.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = db.Database.GetDbConnection();
-        await database.LockDeviceAsync(connection, transaction.GetDbTransaction(), deviceId, cancellationToken);
         var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
         if (device is null)
         {

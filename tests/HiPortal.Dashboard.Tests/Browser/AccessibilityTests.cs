@@ -1,3 +1,7 @@
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
 namespace HiPortal.Dashboard.Tests.Browser;
 
 /// <summary>axe-core in real Chromium: no serious or critical violation on any dashboard page, for an admin with data.</summary>

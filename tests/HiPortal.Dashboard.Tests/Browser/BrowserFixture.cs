@@ -1,3 +1,5 @@
+using Microsoft.Playwright;
+
 namespace HiPortal.Dashboard.Tests.Browser;
 
 /// <summary>The server and one headless Chromium for a test class; each test opens its own browser context.</summary>

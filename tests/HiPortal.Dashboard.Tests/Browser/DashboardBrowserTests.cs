@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace HiPortal.Dashboard.Tests.Browser;
 

@@ -1,3 +1,5 @@
+using Microsoft.Playwright;
+
 namespace HiPortal.Dashboard.Tests.Browser;
 
 /// <summary>

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Bunit;
+using MudBlazor.Services;
 
 namespace HiPortal.Dashboard.Tests.Components;
 

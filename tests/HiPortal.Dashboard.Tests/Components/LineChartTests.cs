@@ -1,4 +1,6 @@
 using System.Globalization;
+using Bunit;
+using HiPortal.Server.Dashboard.Components;
 
 namespace HiPortal.Dashboard.Tests.Components;
 

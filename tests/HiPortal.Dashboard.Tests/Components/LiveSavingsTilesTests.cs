@@ -1,4 +1,8 @@
 using System.Reflection;
+using Bunit;
+using HiPortal.Server.Dashboard.Components;
+using HiPortal.Server.Live;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HiPortal.Dashboard.Tests.Components;
 

@@ -1,3 +1,6 @@
+using Bunit;
+using HiPortal.Server.Dashboard.Components;
+
 namespace HiPortal.Dashboard.Tests.Components;
 
 public sealed class SavingsTilesTests

@@ -1,3 +1,5 @@
+using HiPortal.Server.Live;
+
 namespace HiPortal.Dashboard.Tests.Components;
 
 public static class Snapshots

@@ -1,3 +1,6 @@
+using HiPortal.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
 namespace HiPortal.Dashboard.Tests.Components;
 
 /// <summary>A SQLite file with the server's schema (its real migrations), deleted afterwards.</summary>

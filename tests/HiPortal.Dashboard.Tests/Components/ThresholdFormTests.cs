@@ -1,3 +1,12 @@
+using Bunit;
+using HiPortal.Server.Dashboard.Components;
+using HiPortal.Server.Identity;
+using HiPortal.Server.Persistence;
+using HiPortal.Server.RemoteConfig;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
 namespace HiPortal.Dashboard.Tests.Components;
 
 public sealed class ThresholdFormTests

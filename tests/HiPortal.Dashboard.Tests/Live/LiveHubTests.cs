@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using HiPortal.Server.Live;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace HiPortal.Dashboard.Tests.Live;
 

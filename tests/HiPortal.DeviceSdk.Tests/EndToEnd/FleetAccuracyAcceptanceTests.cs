@@ -1,3 +1,5 @@
+using Xunit.Abstractions;
+
 namespace HiPortal.DeviceSdk.Tests.EndToEnd;
 
 [Collection(AcceptanceCollection.Name)]

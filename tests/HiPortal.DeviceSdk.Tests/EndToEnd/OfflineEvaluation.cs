@@ -1,4 +1,9 @@
 using HiPortal.Cli.Simulate;
+using HiPortal.Core.Calibration;
+using HiPortal.Core.Data;
+using HiPortal.Core.Decisions;
+using HiPortal.Core.Evaluation;
+using HiPortal.Core.Inference;
 
 namespace HiPortal.DeviceSdk.Tests.EndToEnd;
 

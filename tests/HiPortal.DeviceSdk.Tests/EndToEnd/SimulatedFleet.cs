@@ -1,5 +1,8 @@
 using HiPortal.Cli.Common;
 using HiPortal.Cli.Simulate;
+using HiPortal.Core.Data;
+using HiPortal.Core.Inference;
+using HiPortal.Core.Savings;
 
 namespace HiPortal.DeviceSdk.Tests.EndToEnd;
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using HiPortal.Cli.Simulate;
+using HiPortal.Core.Decisions;
+using Xunit.Abstractions;
 
 namespace HiPortal.DeviceSdk.Tests.EndToEnd;
 
