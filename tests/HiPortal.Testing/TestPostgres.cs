@@ -67,5 +67,5 @@ public static class TestPostgres
             .Where(c => char.IsAsciiLetterOrDigit(c) || c == '_').Take(48)]);
 
     private static string Unreachable(string why) =>
-        $"{ProviderVariable}=Postgres needs a PostgreSQL server in {ConnectionVariable}, but {why}: start one with eval \"$(scripts/services.sh start)\"";
+        $"Tests on PostgreSQL ({ProviderVariable}=Postgres, or a test that needs it) need a server in {ConnectionVariable}, but {why}: start one with eval \"$(scripts/services.sh start)\"";
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.Persistence;
@@ -8,7 +9,7 @@ public enum DatabaseProvider
     Postgres,
 }
 
-public sealed class DatabaseOptions
+public sealed class DatabaseOptions : IValidatableObject
 {
     public const string Section = "Database";
 
@@ -56,6 +57,15 @@ public sealed class DatabaseOptions
         ? PostgresConnectionString
         : throw new OptionsValidationException(Section, typeof(DatabaseOptions),
             ["Database:Provider is Postgres but ConnectionStrings:Postgres is not set"]);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(PostgresConnectionString))
+        {
+            yield return new ValidationResult("Database:Provider is Postgres but ConnectionStrings:Postgres is not set",
+                ["ConnectionStrings:Postgres"]);
+        }
+    }
 
     /// <summary>Reads the keys outside the Database section into the options.</summary>
     public static void ReadOutsideSection(DatabaseOptions options, IConfiguration configuration)
