@@ -46,8 +46,11 @@ builder.AddApiDocs();
 builder.AddDemoFleet();
 
 var app = builder.Build();
-await app.MigrateDatabaseAsync();
-await app.EnsureAdminAsync();
+await using (await app.LockDatabaseStartupAsync())
+{
+    await app.MigrateDatabaseAsync();
+    await app.EnsureAdminAsync();
+}
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -2,6 +2,7 @@ using HiPortal.Cli.Simulate;
 using HiPortal.Core.Data;
 using HiPortal.Core.Drift;
 using HiPortal.Core.Evaluation;
+using HiPortal.Core.Inference;
 using HiPortal.Core.Online;
 
 namespace HiPortal.Cli.Tests;
@@ -82,8 +83,8 @@ public class DriftDetectionAcceptanceTests(RealModelsFixture models)
                 var random = new Random(5);
                 var pixels = new byte[DriftedImages * FashionMnist.PixelsPerImage];
                 for (var i = 0; i < DriftedImages; i++)
-                    Drift.Apply(models.Test.Image(i), kind, progress: 1, random).CopyTo(pixels.AsSpan(i * FashionMnist.PixelsPerImage));
-                var images = new LabelledImages(pixels, models.Test.Labels[..DriftedImages].ToArray());
+                    Drift.Apply(models.Test.Sample(i), kind, progress: 1, random).CopyTo(pixels.AsSpan(i * FashionMnist.PixelsPerImage));
+                var images = new LabelledSamples(SampleDatatype.Uint8, FashionMnist.PixelsPerImage, pixels, models.Test.Labels[..DriftedImages].ToArray());
                 var input = RealModelsFixture.ToModelInput(images);
                 var classes = FashionMnist.ClassNames.Count;
                 stream = OnlineStream.From(

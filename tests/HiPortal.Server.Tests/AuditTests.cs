@@ -1,8 +1,8 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HiPortal.Server.Advice;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HiPortal.Server.Tests;
@@ -163,32 +163,32 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
     }
 
     [Theory]
-    [InlineData("UPDATE Audit SET Reason = 'rewritten'")]
-    [InlineData("UPDATE Audit SET NewValue = NULL WHERE Action = 'fleet.create'")]
-    [InlineData("DELETE FROM Audit")]
-    [InlineData("DELETE FROM Audit WHERE Id = (SELECT MAX(Id) FROM Audit)")]
+    [InlineData("UPDATE \"Audit\" SET \"Reason\" = 'rewritten'")]
+    [InlineData("UPDATE \"Audit\" SET \"NewValue\" = NULL WHERE \"Action\" = 'fleet.create'")]
+    [InlineData("DELETE FROM \"Audit\"")]
+    [InlineData("DELETE FROM \"Audit\" WHERE \"Id\" = (SELECT MAX(\"Id\") FROM \"Audit\")")]
     public async Task Database_RefusesToRewriteTheAuditLog(string sql)
     {
         using var admin = await server.App.CreateAdminAsync();
         await admin.CreateFleetAsync(Samples.Unique("immutable"));
-        const string Snapshot = "SELECT COUNT(*) || ':' || TOTAL(LENGTH(COALESCE(Reason, '')) + LENGTH(COALESCE(NewValue, ''))) FROM Audit";
+        const string Snapshot = "SELECT COUNT(*) || ':' || COALESCE(SUM(LENGTH(COALESCE(\"Reason\", '')) + LENGTH(COALESCE(\"NewValue\", ''))), 0) FROM \"Audit\"";
         await using var connection = await server.App.Database.OpenAsync();
         var before = await ScalarAsync(connection, Snapshot);
 
-        var refused = await Assert.ThrowsAsync<SqliteException>(() => ExecuteAsync(connection, sql));
+        var refused = await Assert.ThrowsAnyAsync<DbException>(() => ExecuteAsync(connection, sql));
 
         Assert.Contains("append-only", refused.Message, StringComparison.Ordinal);
         Assert.Equal(before, await ScalarAsync(connection, Snapshot));
     }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql)
+    private static async Task ExecuteAsync(DbConnection connection, string sql)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<string> ScalarAsync(SqliteConnection connection, string sql)
+    private static async Task<string> ScalarAsync(DbConnection connection, string sql)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -142,9 +142,8 @@ public sealed class AuthTests(ServerFixture server) : IClassFixture<ServerFixtur
         var secret = created.Key[(created.Key.IndexOf('_', 4) + 1)..];
 
         await using var connection = await server.App.Database.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM DeviceKeys WHERE DeviceId = $device";
-        command.Parameters.AddWithValue("$device", created.DeviceId);
+        await using var command = ServerDatabase.Command(connection, "SELECT * FROM \"DeviceKeys\" WHERE \"DeviceId\" = @device",
+            ("@device", created.DeviceId));
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         var values = new List<string>();

@@ -129,7 +129,7 @@ public sealed class BadInputTests(ServerFixture server) : IClassFixture<ServerFi
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(0L, await server.App.Database.CountAsync(
-            "SELECT COUNT(*) FROM Decisions WHERE SampleId = 'rejected-one'"));
+            "SELECT COUNT(*) FROM \"Decisions\" WHERE \"SampleId\" = 'rejected-one'"));
     }
 
     [Fact]

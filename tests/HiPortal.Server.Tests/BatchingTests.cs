@@ -94,8 +94,8 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
 
         using var firstResponse = await first;
         Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
-        Assert.Equal(0L, await app.Database.CountAsync("SELECT COUNT(*) FROM Decisions WHERE SampleId = 'finds-it-full'"));
-        Assert.Equal(1L, await app.Database.CountAsync("SELECT COUNT(*) FROM Decisions WHERE SampleId = 'fills-the-queue'"));
+        Assert.Equal(0L, await app.Database.CountAsync("SELECT COUNT(*) FROM \"Decisions\" WHERE \"SampleId\" = 'finds-it-full'"));
+        Assert.Equal(1L, await app.Database.CountAsync("SELECT COUNT(*) FROM \"Decisions\" WHERE \"SampleId\" = 'fills-the-queue'"));
         Assert.Equal(1, Prometheus.Sum(await Prometheus.ScrapeAsync(device), "hiportal_requests_total", "reason=\"queue_full\""));
     }
 
@@ -123,7 +123,7 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.NotNull(response.Headers.RetryAfter);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(0L, await app.Database.CountAsync("SELECT COUNT(*) FROM Decisions"));
+        Assert.Equal(0L, await app.Database.CountAsync("SELECT COUNT(*) FROM \"Decisions\""));
         var page = await Prometheus.ScrapeAsync(client);
         Assert.True(Prometheus.Sum(page, "hiportal_executions_total") is null or 0, "the model must not have run");
         Assert.True(Prometheus.Sum(page, "hiportal_inferences_total") is null or 0, "the model must not have run");

@@ -36,7 +36,7 @@ public sealed class CrashTests
         var missing = answered.Where(id => !stored.Contains(id)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} of {answered.Count} answered offloads are not stored: {string.Join(", ", missing.Take(10))}");
         Assert.Equal(0L, await database.CountAsync(
-            "SELECT COUNT(*) FROM (SELECT DeviceId, SampleId FROM Decisions GROUP BY DeviceId, SampleId HAVING COUNT(*) > 1)"));
+            "SELECT COUNT(*) FROM (SELECT \"DeviceId\", \"SampleId\" FROM \"Decisions\" GROUP BY \"DeviceId\", \"SampleId\" HAVING COUNT(*) > 1) AS repeated"));
     }
 
     [Fact]

@@ -170,7 +170,7 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
         var theirAnswer = (await theirs.Content.ReadFromJsonAsync<OffloadResponse>())!;
         Assert.False(theirAnswer.Replayed);
         AssertMatchesLargeModel(31, theirAnswer);
-        Assert.Equal(2L, await server.App.Database.CountAsync("SELECT COUNT(*) FROM Decisions WHERE SampleId = 'shared-id'"));
+        Assert.Equal(2L, await server.App.Database.CountAsync("SELECT COUNT(*) FROM \"Decisions\" WHERE \"SampleId\" = 'shared-id'"));
     }
 
     [Fact]
@@ -226,16 +226,14 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     }
 
     private async Task<long> CountRowsAsync(string sampleId) => await server.App.Database.CountAsync(
-        "SELECT COUNT(*) FROM Decisions WHERE DeviceId = $device AND SampleId = $sample",
-        ("$device", server.Device.DeviceId), ("$sample", sampleId));
+        "SELECT COUNT(*) FROM \"Decisions\" WHERE \"DeviceId\" = @device AND \"SampleId\" = @sample",
+        ("@device", server.Device.DeviceId), ("@sample", sampleId));
 
     private async Task<Dictionary<string, object?>?> ReadRowAsync(string sampleId)
     {
         await using var connection = await server.App.Database.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM Decisions WHERE DeviceId = $device AND SampleId = $sample";
-        command.Parameters.AddWithValue("$device", server.Device.DeviceId);
-        command.Parameters.AddWithValue("$sample", sampleId);
+        await using var command = ServerDatabase.Command(connection, "SELECT * FROM \"Decisions\" WHERE \"DeviceId\" = @device AND \"SampleId\" = @sample",
+            ("@device", server.Device.DeviceId), ("@sample", sampleId));
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync())
         {
@@ -245,7 +243,13 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
         var row = new Dictionary<string, object?>();
         for (var i = 0; i < reader.FieldCount; i++)
         {
-            row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            // Integers and booleans as SQLite returns them (Int64), so one set of assertions holds on both providers.
+            row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i) switch
+            {
+                int n => (long)n,
+                bool b => b ? 1L : 0L,
+                var value => value,
+            };
         }
 
         return row;

@@ -38,7 +38,7 @@ public sealed class RateLimitTests(FakeClockFixture server) : IClassFixture<Fake
         using var refused = await client.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(2, "refused-2"));
 
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        var stored = await server.App.Database.CountAsync("SELECT COUNT(*) FROM Decisions WHERE DeviceId = $d", ("$d", first.DeviceId));
+        var stored = await server.App.Database.CountAsync("SELECT COUNT(*) FROM \"Decisions\" WHERE \"DeviceId\" = @d", ("@d", first.DeviceId));
         Assert.Equal(2, stored);
     }
 

@@ -40,6 +40,6 @@ public sealed class ReadinessTests
         Assert.Equal("application/problem+json", offload.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, infer.StatusCode);
         Assert.NotNull(infer.Headers.RetryAfter);
-        Assert.Equal(0L, await app.Database.CountAsync("SELECT COUNT(*) FROM Decisions"));
+        Assert.Equal(0L, await app.Database.CountAsync("SELECT COUNT(*) FROM \"Decisions\""));
     }
 }

@@ -95,8 +95,8 @@ public sealed class SecurityBadInputTests(ProductionServerFixture server) : ICla
         await TelemetryTests.PostOkAsync(server.DeviceClient, TelemetryTests.Report(1000, periodEnd: DateTimeOffset.UtcNow));
         // What an older server accepted: counters near 2^63 and a huge energy, written as an attacker left them.
         await server.App.Database.CountAsync(
-            "UPDATE Telemetry SET BytesSent = 9223372036854775000, Samples = 9223372036854775000, EnergyJoules = 1e308 WHERE DeviceId = $d",
-            ("$d", server.Device.DeviceId));
+            "UPDATE \"Telemetry\" SET \"BytesSent\" = 9223372036854775000, \"Samples\" = 9223372036854775000, \"EnergyJoules\" = 1e308 WHERE \"DeviceId\" = @d",
+            ("@d", server.Device.DeviceId));
         using var admin = await server.App.CreateAdminAsync();
 
         var stats = await admin.DeviceStatsAsync(server.Device.DeviceId);

@@ -37,10 +37,14 @@ public sealed class SecurityIdentityTests(ServerFixture server) : IClassFixture<
             const UnixFileMode ownerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
             Assert.Equal(ownerOnlyDirectory, File.GetUnixFileMode(keys));
             Assert.Equal(ownerOnlyDirectory, File.GetUnixFileMode(data));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(server.App.DatabasePath));
-            foreach (var sidecar in Directory.GetFiles(data, "hiportal.db-*"))
+            // The SQLite file is the server's own; on PostgreSQL the database server keeps its files.
+            if (server.App.Provider == HiPortal.Server.Persistence.DatabaseProvider.Sqlite)
             {
-                Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(sidecar) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(server.App.DatabasePath));
+                foreach (var sidecar in Directory.GetFiles(data, "hiportal.db-*"))
+                {
+                    Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(sidecar) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead));
+                }
             }
         }
     }
@@ -115,7 +119,7 @@ public sealed class SecurityIdentityTests(ServerFixture server) : IClassFixture<
                 StatusAsync(() => secondClient.SetRoleAsync("admin", "Operator")));
 
             Assert.Single(answers, HttpStatusCode.OK);
-            Assert.Equal(1, await app.Database.CountAsync("SELECT COUNT(*) FROM Users WHERE Role = 'Admin' AND Disabled = 0"));
+            Assert.Equal(1, await app.Database.CountAsync("SELECT COUNT(*) FROM \"Users\" WHERE \"Role\" = 'Admin' AND NOT \"Disabled\""));
             if (answers[1] == HttpStatusCode.OK)
             {
                 // The rival won: make the bootstrap admin an admin again, and the rival an operator, for the next round.

@@ -8,9 +8,9 @@ public sealed class SqlInsertTests
     [Fact]
     public void Sql_NamesEachParameterAfterItsColumn_InOneOrder()
     {
-        var insert = new SqlInsert<(string Id, int? Count)>("Things", "ON CONFLICT DO NOTHING", ("Id", t => t.Id), ("Count", t => t.Count));
+        var insert = new SqlInsert<(string Id, int? Count)>("Things", ["Id"], ("Id", t => t.Id), ("Count", t => t.Count));
 
-        Assert.Equal("INSERT INTO Things (Id, Count) VALUES ($Id, $Count) ON CONFLICT DO NOTHING", insert.Sql);
+        Assert.Equal("""INSERT INTO "Things" ("Id", "Count") VALUES (@Id, @Count) ON CONFLICT ("Id") DO NOTHING""", insert.Sql);
     }
 
     [Fact]
@@ -24,15 +24,15 @@ public sealed class SqlInsertTests
             await create.ExecuteNonQueryAsync();
         }
 
-        var insert = new SqlInsert<(string Id, int? Count)>("Things", "ON CONFLICT DO NOTHING", ("Id", t => t.Id), ("Count", t => t.Count));
-        await using var transaction = (Microsoft.Data.Sqlite.SqliteTransaction)await connection.BeginTransactionAsync();
+        var insert = new SqlInsert<(string Id, int? Count)>("Things", ["Id"], ("Id", t => t.Id), ("Count", t => t.Count));
+        await using var transaction = await connection.BeginTransactionAsync();
         await using var command = insert.CreateCommand(connection, transaction);
 
         Assert.Equal(1, await command.InsertAsync(("a", null)));
         Assert.Equal(0, await command.InsertAsync(("a", 3)));
         Assert.Equal(1, await command.InsertAsync(("b", 3)));
         await using var read = connection.CreateCommand();
-        read.Transaction = transaction;
+        read.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)transaction;
         read.CommandText = "SELECT COUNT(*) FROM Things WHERE Count IS NULL";
         Assert.Equal(1L, await read.ExecuteScalarAsync());
     }

@@ -23,11 +23,11 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
         await using var connection = await server.App.Database.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT Fleet, PeriodStartMs, PeriodEndMs, Samples, DecidedLocally, Offloaded, LocalInferenceMicros, BytesSent,
-                OffloadRttMicrosSum, OffloadRttCount, EnergyJoules, Dropped
-            FROM Telemetry WHERE DeviceId = $id AND Sequence = 2
+            SELECT "Fleet", "PeriodStartMs", "PeriodEndMs", "Samples", "DecidedLocally", "Offloaded", "LocalInferenceMicros", "BytesSent",
+                "OffloadRttMicrosSum", "OffloadRttCount", "EnergyJoules", "Dropped"
+            FROM "Telemetry" WHERE "DeviceId" = @id AND "Sequence" = 2
             """;
-        command.Parameters.AddWithValue("$id", device.DeviceId);
+        command.Parameters.Add(Parameter(command, "@id", device.DeviceId));
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         Assert.Equal("default", reader.GetString(0));
@@ -53,7 +53,7 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Equal(1, answer.LastSequence);
         Assert.Equal(1, await TelemetryRowsAsync(device.DeviceId));
         Assert.Equal(100, await server.App.Database.CountAsync(
-            "SELECT Samples FROM Telemetry WHERE DeviceId = $id", ("$id", device.DeviceId)));
+            "SELECT \"Samples\" FROM \"Telemetry\" WHERE \"DeviceId\" = @id", ("@id", device.DeviceId)));
         var after = await DeviceCountersAsync(device.DeviceId);
         Assert.Equal(before with { Duplicates = before.Duplicates + 1 }, after);
     }
@@ -227,17 +227,25 @@ public sealed class TelemetryTests(ServerFixture server) : IClassFixture<ServerF
     }
 
     private Task<long> TelemetryRowsAsync(string deviceId) =>
-        server.App.Database.CountAsync("SELECT COUNT(*) FROM Telemetry WHERE DeviceId = $id", ("$id", deviceId));
+        server.App.Database.CountAsync("SELECT COUNT(*) FROM \"Telemetry\" WHERE \"DeviceId\" = @id", ("@id", deviceId));
 
     private async Task<Counters> DeviceCountersAsync(string deviceId)
     {
         await using var connection = await server.App.Database.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT LastTelemetrySequence, TelemetryGaps, TelemetryDuplicates FROM Devices WHERE Id = $id";
-        command.Parameters.AddWithValue("$id", deviceId);
+        command.CommandText = "SELECT \"LastTelemetrySequence\", \"TelemetryGaps\", \"TelemetryDuplicates\" FROM \"Devices\" WHERE \"Id\" = @id";
+        command.Parameters.Add(Parameter(command, "@id", deviceId));
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         return new Counters(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    private static System.Data.Common.DbParameter Parameter(System.Data.Common.DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        return parameter;
     }
 
     private sealed record Counters(long? LastSequence, long Gaps, long Duplicates);

@@ -1,6 +1,7 @@
 using System.Net;
 using HiPortal.Server;
 using HiPortal.Server.Inference;
+using HiPortal.Server.Persistence;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -15,7 +16,8 @@ namespace HiPortal.Testing;
 
 /// <summary>
 /// The real server for a test: real Kestrel on loopback (HTTP, and HTTPS with its self-signed certificate when asked),
-/// real migrations on a real SQLite file in its own data directory, the real model. The demo fleet is always off.
+/// real migrations on a real database (a SQLite file in its own data directory, or with the suite's
+/// <see cref="TestPostgres"/> parameter a fresh PostgreSQL database of its own), the real model. The demo fleet is always off.
 /// </summary>
 /// <example>
 /// <code>
@@ -33,6 +35,7 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
 
     private readonly HiPortalHostOptions _options;
     private readonly bool _ownsDirectory;
+    private readonly bool _ownsDatabase;
 
     public HiPortalHost(HiPortalHostOptions? options = null)
     {
@@ -40,6 +43,13 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
         _ownsDirectory = _options.DataDirectory is null;
         DataDirectory = _options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "hiportal-tests", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(DataDirectory);
+        Provider = _options.Provider ?? TestPostgres.RequestedProvider;
+        if (Provider == DatabaseProvider.Postgres)
+        {
+            PostgresConnection = TestPostgres.CreateDatabase(_options.PostgresDatabase ?? TestPostgres.DatabaseName(DataDirectory));
+            _ownsDatabase = _options.PostgresDatabase is null;
+        }
+
         var certificate = _options.Https
             ? SelfSignedCertificate.LoadOrCreate(Path.GetDirectoryName(CertificatePath)!, NullLogger.Instance)
             : null;
@@ -57,10 +67,16 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>The database this server runs on: the options' choice, else the suite's parameter.</summary>
+    public DatabaseProvider Provider { get; }
+
     public string DatabasePath => Path.Combine(DataDirectory, "hiportal.db");
 
-    /// <summary>The server's SQLite file, read directly as an auditor would.</summary>
-    public ServerDatabase Database => new(DatabasePath);
+    /// <summary>The server's own PostgreSQL database (null on SQLite).</summary>
+    public string? PostgresConnection { get; }
+
+    /// <summary>The server's database, read directly as an auditor would.</summary>
+    public ServerDatabase Database => PostgresConnection is { } postgres ? ServerDatabase.Postgres(postgres) : new(DatabasePath);
 
     /// <summary>The certificate the server made for itself (with <see cref="HiPortalHostOptions.Https"/>).</summary>
     public string CertificatePath => Path.Combine(DataDirectory, "tls", "hiportal-selfsigned.pfx");
@@ -148,7 +164,13 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
             builder.UseEnvironment(environment);
         }
 
-        builder.UseSetting("Database:Path", DatabasePath);
+        builder.UseSetting("Data:Directory", DataDirectory);
+        builder.UseSetting("Database:Provider", Provider.ToString());
+        if (PostgresConnection is { } postgres)
+        {
+            builder.UseSetting("ConnectionStrings:Postgres", postgres);
+        }
+
         // The in-process demo fleet would post into every test server (WebApplicationFactory runs as Development).
         builder.UseSetting("Demo:Enabled", "false");
         builder.UseSetting("Admin:Password", AdminPassword);
@@ -176,6 +198,10 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
         if (_ownsDirectory)
         {
             TempDirectory.Delete(DataDirectory);
+            if (_ownsDatabase)
+            {
+                await TestPostgres.DropDatabaseAsync(TestPostgres.DatabaseName(DataDirectory));
+            }
         }
     }
 

@@ -20,6 +20,18 @@ public sealed record HiPortalHostOptions
     /// <summary>The HTTP port; 0 lets the OS pick. A restart test passes the first run's port to the second.</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// The database, for a test that only makes sense on one provider (it says why); null: the suite's parameter
+    /// (<see cref="TestPostgres"/>), SQLite unless the run asks for PostgreSQL.
+    /// </summary>
+    public HiPortal.Server.Persistence.DatabaseProvider? Provider { get; init; }
+
+    /// <summary>
+    /// On PostgreSQL, a database name the caller owns and drops (several hosts on one database, as instances behind a
+    /// load balancer); null: the host's own, dropped on dispose.
+    /// </summary>
+    public string? PostgresDatabase { get; init; }
+
     /// <summary>A data directory (SQLite file, TLS) the caller owns and keeps across runs; null: a fresh one, deleted on dispose.</summary>
     public string? DataDirectory { get; init; }
 

@@ -4,8 +4,9 @@ namespace HiPortal.Testing;
 
 /// <summary>
 /// Two server instances of one deployment (A and B) behind no proxy, sharing one database and one Redis of the
-/// test's own: the scale-out layout of the README in one process. The database is whatever the host options give;
-/// both instances are pointed at the same one (today: one SQLite file, WAL, in a shared data directory).
+/// test's own: the scale-out layout of the README in one process. The database is the suite's parameter: on
+/// PostgreSQL both instances share one database the cluster creates and drops; on SQLite, one file (WAL) in a shared
+/// data directory.
 /// </summary>
 public class ScaleOutCluster : IAsyncLifetime
 {
@@ -21,6 +22,11 @@ public class ScaleOutCluster : IAsyncLifetime
     public string Deployment { get; } = "test-" + Guid.NewGuid().ToString("n")[..8];
 
     public string DataDirectory => _data.Path;
+
+    /// <summary>The shared PostgreSQL database, when the suite runs on PostgreSQL; null on SQLite.</summary>
+    public string? PostgresDatabase { get; } = TestPostgres.RequestedProvider == HiPortal.Server.Persistence.DatabaseProvider.Postgres
+        ? "hiportal_cluster_" + Guid.NewGuid().ToString("n")
+        : null;
 
     /// <summary>Another instance on the same database and Redis; <paramref name="deployment"/> names its deployment.</summary>
     public Task<HiPortalHost> StartInstanceAsync(string? deployment = null) => HiPortalHost.StartAsync(InstanceOptions(deployment ?? Deployment));
@@ -50,12 +56,18 @@ public class ScaleOutCluster : IAsyncLifetime
             await Redis.DisposeAsync();
         }
 
+        if (PostgresDatabase is not null)
+        {
+            await TestPostgres.DropDatabaseAsync(PostgresDatabase);
+        }
+
         _data.Dispose();
     }
 
     private HiPortalHostOptions InstanceOptions(string deployment) => new()
     {
         DataDirectory = _data.Path,
+        PostgresDatabase = PostgresDatabase,
         Settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Redis"] = Redis.ConnectionString,

@@ -68,7 +68,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         command.UseShellExecute = false;
         var environment = new Dictionary<string, string>
         {
-            ["Database:Path"] = Path.Combine(directory, "hiportal.db"),
+            ["Data:Directory"] = directory,
             ["Admin:Password"] = adminPassword,
             ["Demo:Enabled"] = "false",
             ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",

@@ -90,8 +90,11 @@ public static class FleetsApi
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        // Fleets differing only in case would be two fleets to the database and one to a reader.
-        if (await db.Fleets.AnyAsync(f => EF.Functions.Collate(f.Name, "NOCASE") == fleet.Name, cancellationToken))
+        // Fleets differing only in case would be two fleets to the database and one to a reader. lower() on both sides
+        // runs in SQL on either provider (a collation name does not travel; a StringComparison does not translate).
+#pragma warning disable CA1862
+        if (await db.Fleets.AnyAsync(f => f.Name.ToLower() == fleet.Name.ToLower(), cancellationToken))
+#pragma warning restore CA1862
         {
             return ProblemResults.Status(StatusCodes.Status409Conflict, "The fleet exists.", $"a fleet named '{fleet.Name}' exists", "name");
         }

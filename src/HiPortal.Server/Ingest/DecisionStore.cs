@@ -1,6 +1,5 @@
 using System.Text;
 using HiPortal.Server.Persistence;
-using Microsoft.Data.Sqlite;
 
 namespace HiPortal.Server.Ingest;
 
@@ -20,11 +19,11 @@ public sealed record StoredDecision(
 /// Reads stored decisions by device and sample id: the idempotency check. The worker asks once per batch (one
 /// query for the whole batch, not one per request), so concurrent devices do not each hold a read transaction.
 /// </summary>
-public sealed class DecisionStore(SqliteConnectionFactory connections)
+public sealed class DecisionStore(IRawDatabase database)
 {
     private const string Columns = """
-        DeviceId, SampleId, PayloadHash, LocalClass, ServerClass, ServerConfidence, Probabilities, ModelVersion,
-        BatchSize, QueueMicros, InferenceMicros, ModelName
+        "DeviceId", "SampleId", "PayloadHash", "LocalClass", "ServerClass", "ServerConfidence", "Probabilities",
+        "ModelVersion", "BatchSize", "QueueMicros", "InferenceMicros", "ModelName"
         """;
 
     public async Task<StoredDecision?> FindAsync(string deviceId, string sampleId, CancellationToken cancellationToken)
@@ -42,14 +41,14 @@ public sealed class DecisionStore(SqliteConnectionFactory connections)
             return found;
         }
 
-        await using var lease = await connections.OpenAsync(cancellationToken);
+        await using var lease = await database.OpenAsync(cancellationToken);
         await using var command = lease.Connection.CreateCommand();
-        var sql = new StringBuilder($"SELECT {Columns} FROM Decisions WHERE ");
+        var sql = new StringBuilder($"SELECT {Columns} FROM \"Decisions\" WHERE ");
         for (var i = 0; i < keys.Count; i++)
         {
-            sql.Append(i == 0 ? "" : " OR ").Append($"(DeviceId = $d{i} AND SampleId = $s{i})");
-            command.Parameters.Add(new SqliteParameter($"$d{i}", keys[i].DeviceId));
-            command.Parameters.Add(new SqliteParameter($"$s{i}", keys[i].SampleId));
+            sql.Append(i == 0 ? "" : " OR ").Append($"(\"DeviceId\" = @d{i} AND \"SampleId\" = @s{i})");
+            Add(command, $"@d{i}", keys[i].DeviceId);
+            Add(command, $"@s{i}", keys[i].SampleId);
         }
 
         command.CommandText = sql.ToString();
@@ -63,5 +62,13 @@ public sealed class DecisionStore(SqliteConnectionFactory connections)
         }
 
         return found;
+    }
+
+    private static void Add(System.Data.Common.DbCommand command, string name, string value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 }

@@ -26,6 +26,15 @@ public static class IngestApi
     public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<DecisionStore>();
+        if (Persistence.DatabaseOptions.From(builder.Configuration).Provider == Persistence.DatabaseProvider.Postgres)
+        {
+            builder.Services.AddSingleton<IDecisionBatchStore, PostgresDecisionBatchStore>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<IDecisionBatchStore, SqliteDecisionBatchStore>();
+        }
+
         builder.Services.AddSingleton<DecisionWriter>();
         builder.Services.AddHostedService(s => s.GetRequiredService<DecisionWriter>());
         return builder;

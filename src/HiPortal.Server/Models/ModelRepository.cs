@@ -76,6 +76,9 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options, IOptions<Da
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // One writer at a time (SQLite's write lock, PostgreSQL's writer lock): instances starting together on one
+        // database must not both find a version missing and both insert it.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var known = (await db.ModelVersions.Select(m => new { m.Name, m.Version }).ToListAsync(cancellationToken))
             .Select(m => (m.Name, m.Version)).ToHashSet();
         foreach (var (name, version, directory) in ModelLayout.Enumerate(Root))
@@ -97,6 +100,7 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options, IOptions<Da
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public ModelVersion Row(ModelCard card, long bytes, string by, string source) => new()

@@ -35,7 +35,7 @@ public sealed class HiPortalMetrics
         _queueWait = meter.CreateHistogram("hiportal.queue.wait", "s", "Time from enqueue to batch start", advice: secondsAdvice);
         _inferenceTime = meter.CreateHistogram("hiportal.inference.duration", "s", "Model execution time per batch", advice: secondsAdvice);
         _endToEnd = meter.CreateHistogram("hiportal.offload.duration", "s", "Ingest request time, body read to response", advice: secondsAdvice);
-        _storeTime = meter.CreateHistogram("hiportal.store.duration", "s", "SQLite transaction time per stored batch", advice: secondsAdvice);
+        _storeTime = meter.CreateHistogram("hiportal.store.duration", "s", "Database transaction time per stored batch", advice: secondsAdvice);
         meter.CreateObservableGauge("hiportal.queue.depth", () => QueueDepth?.Invoke() ?? 0, "{request}", "Requests waiting for the model");
     }
 

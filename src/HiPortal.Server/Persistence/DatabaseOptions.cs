@@ -1,34 +1,84 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.Persistence;
 
-public sealed class DatabaseOptions
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+public sealed class DatabaseOptions : IValidatableObject
 {
     public const string Section = "Database";
 
-    /// <summary>SQLite file; relative paths are under the content root's data/ folder.</summary>
-    [Required]
-    public string Path { get; set; } = "data/hiportal.db";
-
-    public string FullPath(string contentRoot) => System.IO.Path.GetFullPath(Path, contentRoot);
+    /// <summary>The database: the embedded SQLite file (default) or a shared PostgreSQL server.</summary>
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
     /// <summary>
-    /// The instance's data directory: the folder the database lives in. The key ring and the TLS key live there too
-    /// by default, so each database has its own secrets (not one set per program folder).
+    /// SQLite file; null: <c>hiportal.db</c> in the data directory. A relative path is under the working directory.
     /// </summary>
-    public string DataDirectory(string contentRoot) => System.IO.Path.GetDirectoryName(FullPath(contentRoot))!;
+    public string? Path { get; set; }
 
-    /// <summary>The connection string; creates the data directory and the database file owner-only first.</summary>
+    /// <summary><c>Data:Directory</c>, read beside this section (see <see cref="DataDirectory"/>).</summary>
+    internal string? DataDirectorySetting { get; set; }
+
+    /// <summary><c>ConnectionStrings:Postgres</c>, required when <see cref="Provider"/> is Postgres.</summary>
+    internal string? PostgresConnectionString { get; set; }
+
+    public string FullPath(string contentRoot) =>
+        string.IsNullOrEmpty(Path) ? System.IO.Path.Combine(DataDirectory(contentRoot), "hiportal.db") : System.IO.Path.GetFullPath(Path);
+
+    /// <summary>
+    /// The instance's data directory: <c>Data:Directory</c> (absolute, or relative to the working directory), else the
+    /// folder of a configured <c>Database:Path</c>, else <c>data/</c> under the working directory. It holds the SQLite
+    /// file, the key ring, the TLS key and the model repository, so each instance has its own secrets, and a rebuild,
+    /// a Release run after a Debug run or a redeploy of the program folder all find the same data.
+    /// </summary>
+    /// <param name="contentRoot">Unused: the data no longer lives under the program's folder (kept for callers).</param>
+    public string DataDirectory(string contentRoot) =>
+        !string.IsNullOrEmpty(DataDirectorySetting) ? System.IO.Path.GetFullPath(DataDirectorySetting)
+        : !string.IsNullOrEmpty(Path) ? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!
+        : System.IO.Path.GetFullPath("data");
+
+    /// <summary>The SQLite connection string; creates the data directory and the database file owner-only first.</summary>
     public string ConnectionString(string contentRoot)
     {
         var path = FullPath(contentRoot);
-        OwnerOnly.CreateDirectory(DataDirectory(contentRoot));
+        OwnerOnly.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         // SQLite gives the -wal and -shm files the main file's permissions, so creating it 0600 covers all three.
         OwnerOnly.EnsureFile(path);
         return $"Data Source={path};Pooling=True;Default Timeout=30";
     }
 
+    /// <summary>The PostgreSQL connection string; a message naming the key when it is missing.</summary>
+    public string PostgresConnection() => !string.IsNullOrWhiteSpace(PostgresConnectionString)
+        ? PostgresConnectionString
+        : throw new OptionsValidationException(Section, typeof(DatabaseOptions),
+            ["Database:Provider is Postgres but ConnectionStrings:Postgres is not set"]);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(PostgresConnectionString))
+        {
+            yield return new ValidationResult("Database:Provider is Postgres but ConnectionStrings:Postgres is not set",
+                ["ConnectionStrings:Postgres"]);
+        }
+    }
+
+    /// <summary>Reads the keys outside the Database section into the options.</summary>
+    public static void ReadOutsideSection(DatabaseOptions options, IConfiguration configuration)
+    {
+        options.DataDirectorySetting = configuration["Data:Directory"];
+        options.PostgresConnectionString = configuration.GetConnectionString("Postgres");
+    }
+
     /// <summary>The options as configured, for wiring done before the container is built.</summary>
-    public static DatabaseOptions From(IConfiguration configuration) =>
-        configuration.GetSection(Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+    public static DatabaseOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        ReadOutsideSection(options, configuration);
+        return options;
+    }
 }

@@ -5,8 +5,23 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Persistence;
 
-public sealed class HiPortalDb(DbContextOptions<HiPortalDb> options) : DbContext(options)
+/// <summary>
+/// The one model. On SQLite this type itself is the context (its migrations are in migrations/Sqlite); on
+/// PostgreSQL it is <see cref="PostgresHiPortalDb"/>, a subtype that only exists so EF Core finds that provider's
+/// own migrations (migrations/Postgres). Features depend on this type either way.
+/// </summary>
+public class HiPortalDb : DbContext
 {
+    public HiPortalDb(DbContextOptions<HiPortalDb> options)
+        : base(options)
+    {
+    }
+
+    protected HiPortalDb(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<User> Users => Set<User>();
 
     public DbSet<Device> Devices => Set<Device>();

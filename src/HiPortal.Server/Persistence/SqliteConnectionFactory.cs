@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace HiPortal.Server.Persistence;
 
 /// <summary>
-/// Raw connections for the hot path (decision lookups and batched inserts). They are kept open and reused, so
-/// the per-connection pragmas run once per connection rather than once per request.
+/// Raw SQLite connections for the hot path (decision lookups and batched inserts). They are kept open and reused,
+/// so the per-connection pragmas run once per connection rather than once per request.
 /// </summary>
 public sealed class SqliteConnectionFactory(string connectionString) : IDisposable
 {
@@ -14,29 +15,31 @@ public sealed class SqliteConnectionFactory(string connectionString) : IDisposab
 
     public string ConnectionString { get; } = connectionString;
 
-    public async Task<ConnectionLease> OpenAsync(CancellationToken cancellationToken = default)
+    public async Task<RawConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         if (_idle.TryTake(out var idle))
         {
-            return new ConnectionLease(this, idle);
+            return new RawConnection(idle, Return);
         }
 
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(cancellationToken);
         SqlitePragmas.ApplyPerConnection(connection);
-        return new ConnectionLease(this, connection);
+        return new RawConnection(connection, Return);
     }
 
-    private void Return(SqliteConnection connection, bool healthy)
+    private ValueTask Return(DbConnection connection, bool healthy)
     {
         if (healthy && _idle.Count < MaxIdle)
         {
-            _idle.Add(connection);
+            _idle.Add((SqliteConnection)connection);
         }
         else
         {
             connection.Dispose();
         }
+
+        return ValueTask.CompletedTask;
     }
 
     public void Dispose()
@@ -44,21 +47,6 @@ public sealed class SqliteConnectionFactory(string connectionString) : IDisposab
         while (_idle.TryTake(out var connection))
         {
             connection.Dispose();
-        }
-    }
-
-    /// <summary>A connection borrowed from the factory; disposing gives it back.</summary>
-    public sealed class ConnectionLease(SqliteConnectionFactory owner, SqliteConnection connection) : IAsyncDisposable
-    {
-        public SqliteConnection Connection { get; } = connection;
-
-        /// <summary>Set when the connection saw an error and should not be reused.</summary>
-        public bool Broken { get; set; }
-
-        public ValueTask DisposeAsync()
-        {
-            owner.Return(Connection, !Broken && Connection.State == System.Data.ConnectionState.Open);
-            return ValueTask.CompletedTask;
         }
     }
 }

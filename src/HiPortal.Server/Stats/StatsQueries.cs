@@ -1,16 +1,15 @@
 using HiPortal.Core.Savings;
 using HiPortal.Server.Persistence;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Stats;
 
 /// <summary>
-/// HI's figures over a time range, aggregated by SQLite (GROUP BY bucket and fleet) so no row is loaded: a range
+/// HI's figures over a time range, aggregated by the database (GROUP BY bucket and fleet) so no row is loaded: a range
 /// scan of the (Fleet, PeriodEndMs) and (Fleet, ReceivedAtMs) indexes, or of the time indexes for all fleets.
 /// Telemetry counts by the end of its period, decisions by when the server received them.
 /// </summary>
-public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, Models.ModelRepository models)
+public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, IRawDatabase raw, Models.ModelRepository models)
 {
     /// <summary>Totals over [from, to) for the scope's fleet, device, or all fleets.</summary>
     public async Task<StatsFigures> SummaryAsync(StatsScope scope, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
@@ -59,12 +58,9 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, Models
         // One connection for the three queries (the per-connection pragmas run once).
         await db.Database.OpenConnectionAsync(cancellationToken);
         var profiles = await ProfilesAsync(db, cancellationToken);
-        var telemetry = await db.Database
-            .SqlQueryRaw<TelemetrySums>(TelemetrySql(scope, bucketMs is not null), Parameters(scope, fromMs, toMs, bucketMs))
-            .ToListAsync(cancellationToken);
-        var decisions = await db.Database
-            .SqlQueryRaw<DecisionSums>(DecisionSql(scope, bucketMs is not null), Parameters(scope, fromMs, toMs, bucketMs))
-            .ToListAsync(cancellationToken);
+        var sql = new StatsSql(raw, scope, fromMs, toMs, bucketMs);
+        var telemetry = await db.Database.SqlQueryRaw<TelemetrySums>(sql.Telemetry, sql.Parameters).ToListAsync(cancellationToken);
+        var decisions = await db.Database.SqlQueryRaw<DecisionSums>(sql.Decisions, sql.Parameters).ToListAsync(cancellationToken);
 
         var counts = new Dictionary<long, Dictionary<string, StatsCounts>>();
         StatsCounts At(long bucket, string fleet)
@@ -134,45 +130,5 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, Models
         }
 
         return totals;
-    }
-
-    private static string Bucket(string column, bool bucketed) => bucketed ? $"({column} / $bucketMs) * $bucketMs" : "0";
-
-    // TOTAL() rather than SUM(): it never raises "integer overflow", so one absurd counter cannot break the dashboard.
-    private static string TelemetrySql(StatsScope scope, bool bucketed) => $"""
-        SELECT {Bucket("PeriodEndMs", bucketed)} AS BucketStartMs, Fleet,
-            TOTAL(Samples) AS Samples, TOTAL(DecidedLocally) AS DecidedLocally, TOTAL(Offloaded) AS Offloaded,
-            TOTAL(Dropped) AS Dropped, TOTAL(BytesSent) AS BytesSent, TOTAL(OffloadRttMicrosSum) AS OffloadRttMicrosSum,
-            TOTAL(OffloadRttCount) AS OffloadRttCount, TOTAL(EnergyJoules) AS EnergyJoules
-        FROM Telemetry
-        WHERE {scope.SqlFilter}PeriodEndMs >= $from AND PeriodEndMs < $to
-        GROUP BY 1, 2
-        """;
-
-    // A NULL label makes "ServerClass = Label" NULL, which TOTAL() skips: only labelled rows count as correct.
-    private static string DecisionSql(StatsScope scope, bool bucketed) => $"""
-        SELECT {Bucket("ReceivedAtMs", bucketed)} AS BucketStartMs, Fleet,
-            COUNT(*) AS OffloadsReceived, TOTAL(Agrees) AS Agreements, COUNT(Label) AS Labelled,
-            TOTAL(ServerClass = Label) AS ServerCorrect, TOTAL(LocalClass = Label) AS LocalCorrect,
-            TOTAL(QueueMicros) AS QueueMicros, TOTAL(InferenceMicros) AS InferenceMicros, TOTAL(BatchSize) AS BatchSizeSum
-        FROM Decisions
-        WHERE {scope.SqlFilter}ReceivedAtMs >= $from AND ReceivedAtMs < $to
-        GROUP BY 1, 2
-        """;
-
-    private static object[] Parameters(StatsScope scope, long fromMs, long toMs, long? bucketMs)
-    {
-        var parameters = new List<object> { new SqliteParameter("$from", fromMs), new SqliteParameter("$to", toMs) };
-        if (scope.SqlValue is { } value)
-        {
-            parameters.Add(new SqliteParameter("$scope", value));
-        }
-
-        if (bucketMs is { } b)
-        {
-            parameters.Add(new SqliteParameter("$bucketMs", b));
-        }
-
-        return [.. parameters];
     }
 }

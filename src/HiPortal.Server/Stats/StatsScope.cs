@@ -16,7 +16,8 @@ public sealed record StatsScope
     public static StatsScope ForDevice(string deviceId) => new(null, deviceId);
 
     /// <summary>The WHERE prefix that selects the scope's rows; both tables name these columns alike.</summary>
-    internal string SqlFilter => Fleet is not null ? "Fleet = $scope AND " : DeviceId is not null ? "DeviceId = $scope AND " : "";
+    internal string SqlFilter(string parameter) =>
+        Fleet is not null ? $"\"Fleet\" = {parameter} AND " : DeviceId is not null ? $"\"DeviceId\" = {parameter} AND " : "";
 
     internal string? SqlValue => Fleet ?? DeviceId;
 }

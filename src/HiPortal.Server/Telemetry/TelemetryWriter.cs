@@ -1,5 +1,4 @@
 using HiPortal.Server.Persistence;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -14,7 +13,7 @@ public sealed record TelemetryOutcome(int Accepted, int Duplicates, long Gaps, l
 public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time)
 {
     // Counters a device does not measure may be left out; they are stored as 0.
-    private static readonly SqlInsert<TelemetryRow> s_insert = new("Telemetry", "ON CONFLICT (DeviceId, Sequence) DO NOTHING",
+    private static readonly SqlInsert<TelemetryRow> s_insert = new("Telemetry", ["DeviceId", "Sequence"],
         ("DeviceId", t => t.DeviceId),
         ("Fleet", t => t.Fleet),
         ("Sequence", t => t.Report.Sequence!.Value),
@@ -36,17 +35,17 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Tim
         CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        // SQLite's BEGIN IMMEDIATE: the write lock is taken up front, so two posts of one device serialise here
-        // and the read-modify-write of its counters below cannot interleave.
+        // Two posts of one device serialise here, so the read-modify-write of its counters below cannot interleave:
+        // SQLite's BEGIN IMMEDIATE takes the write lock up front, PostgreSQL's transactions the writer lock.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
         var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
         if (device is null)
         {
             return null;
         }
 
-        await using var insert = s_insert.CreateCommand((SqliteConnection)db.Database.GetDbConnection(),
-            (SqliteTransaction)transaction.GetDbTransaction());
+        await using var insert = s_insert.CreateCommand(connection, transaction.GetDbTransaction());
         var receivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var accepted = 0;
         var highestAccepted = 0L;

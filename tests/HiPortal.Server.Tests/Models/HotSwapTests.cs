@@ -72,13 +72,13 @@ public sealed class HotSwapTests
         Assert.Empty(failures);
         Assert.True(byVersion.GetValueOrDefault("2.0.0") >= Devices);
         var stored = await app.Database.QueryAsync(
-            "SELECT SampleId, ModelName, ModelVersion FROM Decisions WHERE Fleet = 'swaps'", r => (r.GetString(0), r.GetString(1), r.GetString(2)));
+            "SELECT \"SampleId\", \"ModelName\", \"ModelVersion\" FROM \"Decisions\" WHERE \"Fleet\" = 'swaps'", r => (r.GetString(0), r.GetString(1), r.GetString(2)));
         Assert.Equal(answers.Count, stored.Count);
         Assert.All(stored, row => Assert.Equal(("swap-large", answers[row.Item1]), (row.Item2, row.Item3)));
         var listed = await admin.ListModelsAsync();
         Assert.False(listed.Single(m => m.Version == "2.0.0" && m.Name == "swap-large").Loaded);
         Assert.True(listed.Single(m => m.Version == "1.0.0" && m.Name == "swap-large").Loaded);
-        Assert.Equal(3, (await app.Database.QueryAsync("SELECT COUNT(*) FROM Audit WHERE Action = 'fleet.models' AND Target = 'swaps'", r => r.GetInt64(0)))[0]);
+        Assert.Equal(3, (await app.Database.QueryAsync("SELECT COUNT(*) FROM \"Audit\" WHERE \"Action\" = 'fleet.models' AND \"Target\" = 'swaps'", r => r.GetInt64(0)))[0]);
         devices.ForEach(d => d.Dispose());
     }
 }

@@ -60,7 +60,7 @@ public sealed class ModelAcceptanceTests
             }
         }
 
-        var stored = await app.Database.QueryAsync("SELECT SampleId, ModelName, ModelVersion, ServerClass FROM Decisions ORDER BY SampleId",
+        var stored = await app.Database.QueryAsync("SELECT \"SampleId\", \"ModelName\", \"ModelVersion\", \"ServerClass\" FROM \"Decisions\" ORDER BY \"SampleId\"",
             r => (r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3)));
         Assert.Equal(
             [("binary-1", "patch-large", "1.0.0", large.PredictedClass(binarySample)), ("json-1", "patch-large", "1.0.0", large.PredictedClass(jsonSample))],

@@ -71,7 +71,7 @@ public sealed class ModelUploadTests
         var large = Assert.Single(listed, m => m.Name == "fashion-large");
         Assert.Contains("default:large", large.UsedBy);
         Assert.True(large.Loaded);
-        Assert.Equal(1L, await app.Database.CountAsync("SELECT COUNT(*) FROM Audit WHERE Action = 'model.delete' AND Target = 'spare@1.0.0'"));
+        Assert.Equal(1L, await app.Database.CountAsync("SELECT COUNT(*) FROM \"Audit\" WHERE \"Action\" = 'model.delete' AND \"Target\" = 'spare@1.0.0'"));
     }
 
     private static (byte[] Bytes, string Card) Upload(string kind, byte[] good, ModelCard card)

@@ -1,0 +1,63 @@
+using HiPortal.Server.Inference;
+using HiPortal.Server.Persistence;
+
+namespace HiPortal.Server.Ingest;
+
+/// <summary>
+/// Inserts one batch of decisions in one transaction, committed before it returns: the provider's fast path.
+/// A (device, sample id) already stored, or repeated within the batch after its first occurrence, inserts nothing.
+/// </summary>
+public interface IDecisionBatchStore
+{
+    /// <summary>For each request, whether its row was inserted (false: that key was stored already).</summary>
+    Task<bool[]> InsertAsync(List<InferenceRequest> requests);
+}
+
+/// <summary>The columns of a decision row and where each value comes from, shared by both providers' writers.</summary>
+internal static class DecisionRows
+{
+    public static readonly SqlInsert<InferenceRequest> Insert = new("Decisions", ["DeviceId", "SampleId"],
+        ("DeviceId", q => q.Decision!.DeviceId),
+        ("Fleet", q => q.Decision!.Fleet),
+        ("SampleId", q => q.Decision!.SampleId),
+        ("PayloadHash", q => q.Decision!.PayloadHash),
+        ("ReceivedAtMs", q => q.Decision!.ReceivedAtMs),
+        ("CapturedAtMs", q => q.Decision!.CapturedAtMs),
+        ("LocalClass", q => q.Decision!.LocalClass),
+        ("LocalConfidence", q => q.Decision!.LocalConfidence),
+        ("LocalInferenceMicros", q => q.Decision!.LocalInferenceMicros),
+        ("ServerClass", q => q.Result!.PredictedClass),
+        ("ServerConfidence", q => (double)q.Result!.Confidence),
+        ("Probabilities", q => PendingDecision.ProbabilityBytes(q.Result!.Probabilities)),
+        ("Agrees", q => q.Result!.PredictedClass == q.Decision!.LocalClass),
+        ("Label", q => q.Decision!.Label),
+        ("InputBytes", q => q.Decision!.InputBytes),
+        ("QueueMicros", q => q.Result!.QueueMicros),
+        ("InferenceMicros", q => q.Result!.InferenceMicros),
+        ("BatchSize", q => q.Result!.BatchSize),
+        ("ModelVersion", q => q.Decision!.ModelVersion),
+        ("ModelName", q => q.Decision!.ModelName));
+}
+
+/// <summary>SQLite: one prepared INSERT ... ON CONFLICT DO NOTHING re-bound per row, all in one transaction.</summary>
+internal sealed class SqliteDecisionBatchStore(IRawDatabase database) : IDecisionBatchStore
+{
+    public async Task<bool[]> InsertAsync(List<InferenceRequest> requests)
+    {
+        await using var lease = await database.OpenAsync();
+        var connection = lease.Connection;
+        lease.Broken = true; // until the commit succeeds
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var insert = DecisionRows.Insert.CreateCommand(connection, transaction);
+        insert.Db.Prepare();
+        var inserted = new bool[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            inserted[i] = await insert.InsertAsync(requests[i]) == 1;
+        }
+
+        await transaction.CommitAsync();
+        lease.Broken = false;
+        return inserted;
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace HiPortal.Server.Persistence;
+
+/// <summary>The model on PostgreSQL: its own type so its migrations (migrations/Postgres) are not SQLite's.</summary>
+public sealed class PostgresHiPortalDb(DbContextOptions<PostgresHiPortalDb> options) : HiPortalDb(options);
+
+/// <summary>
+/// For <c>dotnet ef migrations add X --context PostgresHiPortalDb --output-dir ../../migrations/Postgres</c>: the
+/// tools need the provider, not a server (generating a migration does not connect).
+/// </summary>
+internal sealed class PostgresHiPortalDbDesignTimeFactory : IDesignTimeDbContextFactory<PostgresHiPortalDb>
+{
+    public PostgresHiPortalDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresHiPortalDb>().UseNpgsql("Host=localhost").Options);
+}
