@@ -53,7 +53,7 @@ public sealed class WireDatatypeTests
             large.AssertAnswer(oipSample, probabilities, Array.IndexOf(probabilities, probabilities.Max()));
         }
 
-        var stored = await app.Database.QueryAsync("SELECT SampleId, ServerClass FROM Decisions ORDER BY SampleId", r => (r.GetString(0), r.GetInt32(1)));
+        var stored = await app.Database.QueryAsync("SELECT \"SampleId\", \"ServerClass\" FROM \"Decisions\" ORDER BY \"SampleId\"", r => (r.GetString(0), r.GetInt32(1)));
         Assert.Equal([("binary-1", large.PredictedClass(binarySample)), ("json-1", large.PredictedClass(jsonSample))], stored);
 
         // A value the datatype cannot hold: OIP names the data element; nothing is stored.
@@ -65,7 +65,7 @@ public sealed class WireDatatypeTests
             Assert.Contains("inputs[0].data", await refused.Content.ReadAsStringAsync());
         }
 
-        Assert.Equal(2, await app.Database.CountAsync("SELECT COUNT(*) FROM Decisions"));
+        Assert.Equal(2, await app.Database.CountAsync("SELECT COUNT(*) FROM \"Decisions\""));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class WireDatatypeTests
         Assert.Contains("index 10 is +Infinity", json.Problem!.Errors!["input.data"][0]);
         Assert.Equal(HttpStatusCode.BadRequest, binary.Status);
         Assert.Contains("index 0 is NaN", binary.Problem!.Errors!["body"][0]);
-        Assert.Equal(0, await app.Database.CountAsync("SELECT COUNT(*) FROM Decisions"));
+        Assert.Equal(0, await app.Database.CountAsync("SELECT COUNT(*) FROM \"Decisions\""));
     }
 
     private static OffloadRequest Offload(string sampleId, SampleDatatype datatype, byte[] sample) => new()

@@ -46,7 +46,7 @@ public sealed class BehindNginxTests(ScaleOutCluster cluster, ITestOutputHelper 
 
         Assert.Equal(new[] { cluster.A.HttpAddress.Port, cluster.B.HttpAddress.Port }.Order(),
             upstreams.Select(u => new Uri("http://" + u).Port).Order());
-        Assert.Equal(Offloads, await cluster.A.Database.CountAsync("SELECT COUNT(*) FROM Decisions WHERE DeviceId = $d", ("$d", device.DeviceId)));
+        Assert.Equal(Offloads, await cluster.A.Database.CountAsync("SELECT COUNT(*) FROM \"Decisions\" WHERE \"DeviceId\" = @d", ("@d", device.DeviceId)));
         Assert.Equal(Offloads, snapshot.OffloadsReceived);
 
         // A long-poll through nginx is woken by a change made through nginx, whichever instances took the two.

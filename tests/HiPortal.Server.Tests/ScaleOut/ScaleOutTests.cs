@@ -148,7 +148,7 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster, ITestOutputHelper out
 
         var snapshot = await counted.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
-        var stored = await A.Database.CountAsync("SELECT COUNT(*) FROM Decisions WHERE DeviceId = $d", ("$d", device.DeviceId));
+        var stored = await A.Database.CountAsync("SELECT COUNT(*) FROM \"Decisions\" WHERE \"DeviceId\" = @d", ("@d", device.DeviceId));
         Assert.Equal(stored, snapshot.OffloadsReceived);
         Assert.Equal(1, snapshot.DevicesTotal);
         Assert.Equal(1, snapshot.DevicesOnline);
