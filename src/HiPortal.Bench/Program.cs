@@ -35,16 +35,17 @@ var outOption = new Option<string>("--out") { Description = "Where bench.json go
 var dataOption = new Option<string>("--data") { Description = "Fashion-MNIST directory", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
 var modelOption = new Option<string>("--model") { Description = "Large model of the pair to measure, raw and served: name[@version] or a version directory", DefaultValueFactory = _ => "fashion-large" };
 var pairsOption = new Option<bool>("--all-pairs") { Description = "Every committed pair (fashion, vibration), raw and served, side by side in one run" };
+var instancesOption = new Option<int>("--instances") { Description = "Also serve with this many batches in flight per model (Batching:Instances), beside one, in the same run; 1: only one", DefaultValueFactory = _ => 2 };
 var root = new RootCommand("HiPortal benchmark: raw ONNX Runtime vs served, dynamic batching vs batch 1, in one run")
 {
-    devicesOption, windowOption, maxBatchOption, delayOption, providerOption, spinOption, jsonOption, outOption, dataOption, modelOption, pairsOption,
+    devicesOption, windowOption, maxBatchOption, delayOption, providerOption, spinOption, jsonOption, outOption, dataOption, modelOption, pairsOption, instancesOption,
 };
 root.SetAction(async parse =>
 {
     var options = new BenchOptions(parse.GetValue(devicesOption)!, TimeSpan.FromSeconds(parse.GetValue(windowOption)),
         parse.GetValue(maxBatchOption), parse.GetValue(delayOption), Enum.Parse<ExecutionProvider>(parse.GetValue(providerOption)!, ignoreCase: true),
         parse.GetValue(spinOption), parse.GetValue(jsonOption), parse.GetValue(outOption)!, parse.GetValue(dataOption)!,
-        parse.GetValue(modelOption)!, parse.GetValue(pairsOption));
+        parse.GetValue(modelOption)!, parse.GetValue(pairsOption), parse.GetValue(instancesOption));
     var report = await BenchRun.RunAsync(options);
     Directory.CreateDirectory(options.Output);
     var path = Path.Combine(options.Output, "bench.json");

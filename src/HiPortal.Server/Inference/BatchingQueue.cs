@@ -22,7 +22,7 @@ public enum EnqueueResult
 public sealed class BatchingQueue(int capacity)
 {
     private readonly Channel<InferenceRequest> _channel = Channel.CreateUnbounded<InferenceRequest>(
-        new UnboundedChannelOptions { SingleReader = true });
+        new UnboundedChannelOptions { SingleReader = false });
 
     private int _waiting;
 

@@ -36,6 +36,14 @@ public sealed class BatchingOptions
     [Range(1, 1_000_000)]
     public int QueueCapacity { get; set; } = 4096;
 
+    /// <summary>
+    /// Batches of this model in flight at once (Triton's instance count): each instance collects, checks and runs its
+    /// own batch from the one queue, so the model's threads are not idle while another batch is collected, looked up
+    /// or handed over. One instance keeps batches strictly one after the other.
+    /// </summary>
+    [Range(1, 16)]
+    public int Instances { get; set; } = 1;
+
     /// <summary>Requests not started by then are answered 503 and never run; a client may lower it per request.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan DefaultDeadline { get; set; } = TimeSpan.FromSeconds(5);

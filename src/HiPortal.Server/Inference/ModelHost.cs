@@ -244,8 +244,9 @@ public sealed class ModelHost(
         }
 
         served.Queue.Enqueued += depth => Enqueued?.Invoke(depth);
-        var worker = new InferenceWorker(served, writer, store, metrics, time, loggers.CreateLogger<InferenceWorker>());
-        served.Worker = Task.Run(worker.RunAsync);
+        // Each instance has its own buffers; ONNX Runtime sessions may run concurrently.
+        served.Worker = Task.WhenAll(Enumerable.Range(0, options.Instances).Select(_ =>
+            Task.Run(new InferenceWorker(served, writer, store, metrics, time, loggers.CreateLogger<InferenceWorker>()).RunAsync)));
         logger.LogInformation("Model {Model} {Version} loaded on {Provider} and warmed for batches up to {Max} in {Ms:0} ms",
             card.Name, card.Version, o.Provider, options.MaxBatchSize, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return served;
