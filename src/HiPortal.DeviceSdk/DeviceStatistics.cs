@@ -32,6 +32,9 @@ public sealed class DeviceStatistics
     /// <summary>Offload tries repeated after a transient failure.</summary>
     public long Retries { get; internal set; }
 
+    /// <summary>Times the device moved to its next server because the one in use did not answer.</summary>
+    public long ServerSwitches { get; internal set; }
+
     /// <summary>HTTP offload tries made (radio transmissions).</summary>
     public long Transmissions { get; internal set; }
 

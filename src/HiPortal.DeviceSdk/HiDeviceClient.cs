@@ -48,7 +48,7 @@ public sealed class HiDeviceClient : IAsyncDisposable
         var initial = DeviceConfiguration.Create(0, options.InitialRule, options.InitialThreshold, options.InitialCoefficients,
             options.InitialTelemetryInterval);
         _model = LocalModel.Load(options);
-        _http = new DeviceHttp(options);
+        _http = new DeviceHttp(options, _counters);
         _backoff = new Backoff(options.RetryBaseDelay, options.MaxRetryDelay, new Random());
         var cache = options.ModelCacheDirectory ?? Path.Combine(Path.GetTempPath(), "hiportal-device-models");
         _config = new ConfigFollower(_http, initial, _counters, RaiseConfigurationChanged, _stopping.Token,
@@ -75,6 +75,9 @@ public sealed class HiDeviceClient : IAsyncDisposable
 
     /// <summary>The tiny model running now (<c>name@version</c>); it changes when the server delivers another.</summary>
     public string TinyModel => _model.Card.Reference;
+
+    /// <summary>The server requests go to now: <see cref="HiDeviceOptions.ServerUri"/> or, after a failure, a fallback.</summary>
+    public Uri Server => _http.Server;
 
     /// <summary>Counters since the device started.</summary>
     public DeviceStatistics GetStatistics() => _counters.Snapshot();

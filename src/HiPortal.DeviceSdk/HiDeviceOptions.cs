@@ -10,6 +10,16 @@ public sealed class HiDeviceOptions
     /// <summary>The HiPortal server, e.g. <c>https://edge.local:5001/</c>.</summary>
     public required Uri ServerUri { get; init; }
 
+    /// <summary>
+    /// Other instances of the same server (one database), tried in order when the one in use does not answer
+    /// (no connection, timeout, 5xx): the retry of an offload goes to the next, under the same sample id, so the
+    /// server stores it once. Pinning (<see cref="ServerCertificateThumbprint"/>) applies to each.
+    /// </summary>
+    public IReadOnlyList<Uri> FallbackUris { get; init; } = [];
+
+    /// <summary>How long the device stays on a fallback before it tries <see cref="ServerUri"/> again.</summary>
+    public TimeSpan FailbackAfter { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>The device key the server issued (sent as <c>Authorization: Bearer</c>).</summary>
     public required string DeviceKey { get; init; }
 
@@ -83,9 +93,11 @@ public sealed class HiDeviceOptions
 
     internal void Validate()
     {
-        ArgumentNullException.ThrowIfNull(ServerUri);
-        if (!ServerUri.IsAbsoluteUri || ServerUri.Scheme is not ("http" or "https"))
-            throw new ArgumentException($"{nameof(ServerUri)} must be an absolute http(s) URI.", nameof(ServerUri));
+        ValidateServer(ServerUri, nameof(ServerUri));
+        ArgumentNullException.ThrowIfNull(FallbackUris);
+        foreach (var fallback in FallbackUris)
+            ValidateServer(fallback, nameof(FallbackUris));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FailbackAfter, TimeSpan.Zero);
         if (string.IsNullOrWhiteSpace(DeviceKey))
             throw new ArgumentException($"{nameof(DeviceKey)} is required.", nameof(DeviceKey));
         ArgumentOutOfRangeException.ThrowIfNegative(OfflineBufferCapacity);
@@ -97,5 +109,12 @@ public sealed class HiDeviceOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(InitialTelemetryInterval, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(Profile);
         ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+
+    private static void ValidateServer(Uri? server, string name)
+    {
+        ArgumentNullException.ThrowIfNull(server, name);
+        if (!server.IsAbsoluteUri || server.Scheme is not ("http" or "https"))
+            throw new ArgumentException($"{name} must hold absolute http(s) URIs; '{server}' is not.", name);
     }
 }

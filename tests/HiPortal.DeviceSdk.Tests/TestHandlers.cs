@@ -51,11 +51,17 @@ public sealed class FaultyNetwork : DelegatingHandler
 
 /// <summary>
 /// Records every wait the SDK asks for and lets the first <c>immediateWaits</c> pass at once, so backoff is asserted
-/// without sleeping; later waits (a drainer's, after the test's point) run in real time.
+/// without sleeping; later waits (a drainer's, after the test's point) run in real time. <see cref="Advance"/> moves
+/// its clock on (timestamps only) for what the SDK measures against it, such as how long it has been on a fallback.
 /// </summary>
 public sealed class ImmediateTimeProvider(int immediateWaits = int.MaxValue) : TimeProvider
 {
     private int _created;
+    private long _offset;
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _offset, (long)(by.TotalSeconds * TimestampFrequency));
+
+    public override long GetTimestamp() => base.GetTimestamp() + Interlocked.Read(ref _offset);
 
     public ConcurrentQueue<TimeSpan> Waits { get; } = new();
 

@@ -9,31 +9,73 @@ namespace HiPortal.DeviceSdk.Transport;
 
 /// <summary>
 /// Sends one request and classifies what came back. Timeouts run on the real clock (they bound real I/O);
-/// waits between tries are the caller's, on the injected <see cref="TimeProvider"/>.
+/// waits between tries are the caller's, on the injected <see cref="TimeProvider"/>. Requests carry paths relative to
+/// the server in use (<see cref="ServerAddresses"/>): a failure that says the server is down moves the next request,
+/// the caller's retry, to the next server.
 /// </summary>
 internal sealed class DeviceHttp : IDisposable
 {
     private readonly HttpClient _client;
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
+    private readonly ServerAddresses _servers;
+    private readonly DeviceCounters _counters;
 
-    public DeviceHttp(HiDeviceOptions options)
+    public DeviceHttp(HiDeviceOptions options, DeviceCounters counters)
     {
         var handler = options.HttpMessageHandler
             ?? ServerCertificates.CreateHandler(options.ServerCertificateThumbprint, options.AcceptAnyServerCertificate, options.RequestTimeout);
+        // One handler for every server: a pinned certificate is the only one accepted from any of them.
         _client = new HttpClient(handler, disposeHandler: options.HttpMessageHandler is null)
         {
-            BaseAddress = options.ServerUri,
             // Per-request limits below; long-polls need longer than ordinary calls.
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.DeviceKey);
         _time = options.TimeProvider;
         _timeout = options.RequestTimeout;
+        _servers = new ServerAddresses([options.ServerUri, .. options.FallbackUris], options.FailbackAfter, options.TimeProvider);
+        _counters = counters;
     }
+
+    /// <summary>The server requests go to now.</summary>
+    public Uri Server => _servers[_servers.Current];
 
     public async Task<CallResult<T>> SendAsync<T>(HttpRequestMessage request, JsonTypeInfo<T> answer,
         CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var server = Aim(request);
+        var result = await SendToServerAsync(request, answer, timeout, cancellationToken);
+        Observe(server, result.Error);
+        return result;
+    }
+
+    /// <summary>GETs a file of at most <paramref name="maxBytes"/> (a 304 when <paramref name="etag"/> still matches).</summary>
+    public async Task<CallResult<byte[]>> GetFileAsync(string path, string? etag, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        var server = Aim(request);
+        var result = await GetFileFromServerAsync(request, etag, maxBytes, cancellationToken);
+        Observe(server, result.Error);
+        return result;
+    }
+
+    private int Aim(HttpRequestMessage request)
+    {
+        var server = _servers.Current;
+        if (request.RequestUri is { IsAbsoluteUri: false } relative)
+            request.RequestUri = new Uri(_servers[server], relative);
+        return server;
+    }
+
+    private void Observe(int server, HiDeviceErrorKind? error)
+    {
+        if (ServerAddresses.IsServerDown(error) && _servers.MoveOn(server))
+            _counters.Update(s => s.ServerSwitches++);
+    }
+
+    private async Task<CallResult<T>> SendToServerAsync<T>(HttpRequestMessage request, JsonTypeInfo<T> answer,
+        TimeSpan? timeout, CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout ?? _timeout);
@@ -70,10 +112,9 @@ internal sealed class DeviceHttp : IDisposable
         }
     }
 
-    /// <summary>GETs a file of at most <paramref name="maxBytes"/> (a 304 when <paramref name="etag"/> still matches).</summary>
-    public async Task<CallResult<byte[]>> GetFileAsync(string path, string? etag, long maxBytes, CancellationToken cancellationToken)
+    private async Task<CallResult<byte[]>> GetFileFromServerAsync(HttpRequestMessage request, string? etag, long maxBytes,
+        CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (etag is not null)
             request.Headers.TryAddWithoutValidation("If-None-Match", $"\"{etag}\"");
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

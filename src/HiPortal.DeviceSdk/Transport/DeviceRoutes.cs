@@ -3,7 +3,7 @@ using HiPortal.Contracts;
 namespace HiPortal.DeviceSdk.Transport;
 
 /// <summary>
-/// The server's <see cref="Routes"/> relative to <see cref="HiDeviceOptions.ServerUri"/>: requests resolve against a
+/// The server's <see cref="Routes"/> relative to the server in use (<see cref="HiDeviceOptions.ServerUri"/> or a fallback): requests resolve against a
 /// base address that may carry a path prefix (<c>https://host/hiportal/</c>), which an absolute <c>/api/...</c> would drop.
 /// </summary>
 internal static class DeviceRoutes
