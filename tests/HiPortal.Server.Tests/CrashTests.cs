@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 
 namespace HiPortal.Server.Tests;
 
-/// <summary>A device that got an answer can rely on it: the decision is in SQLite however the server stops.</summary>
+/// <summary>A device that got an answer can rely on it: the decision is in the database (the suite's provider) however the server stops.</summary>
 public sealed class CrashTests
 {
     private const int Posters = 8;
@@ -13,8 +13,8 @@ public sealed class CrashTests
     [Fact]
     public async Task EveryAnsweredOffload_IsInTheDatabase_AfterTheServerIsKilled()
     {
-        await using var server = await ServerProcess.StartAsync(
-            ServerProcess.Dotnet(Path.Combine(AppContext.BaseDirectory, "HiPortal.Server.dll")), HiPortalHost.AdminPassword);
+        await using var database = new CrashDatabase();
+        await using var server = await database.StartServerAsync();
         CreatedDevice device;
         using (var admin = server.CreateClient())
         {
@@ -31,12 +31,11 @@ public sealed class CrashTests
         await server.KillAsync();
         await Task.WhenAll(posters).WaitAsync(TimeSpan.FromSeconds(60));
 
-        var database = new ServerDatabase(server.DatabasePath);
-        var stored = await database.SampleIdsAsync();
+        var stored = await database.Database.SampleIdsAsync();
         var missing = answered.Where(id => !stored.Contains(id)).ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} of {answered.Count} answered offloads are not stored: {string.Join(", ", missing.Take(10))}");
-        Assert.Equal(0L, await database.CountAsync(
-            "SELECT COUNT(*) FROM (SELECT \"DeviceId\", \"SampleId\" FROM \"Decisions\" GROUP BY \"DeviceId\", \"SampleId\" HAVING COUNT(*) > 1) AS repeated"));
+        Assert.True(missing.Count == 0,
+            $"{missing.Count} of {answered.Count} answered offloads are not stored ({database.Provider}): {string.Join(", ", missing.Take(10))}");
+        Assert.Equal(0L, await database.RepeatedDecisionsAsync());
     }
 
     [Fact]
