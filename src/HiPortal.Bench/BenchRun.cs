@@ -6,7 +6,8 @@ using Spectre.Console;
 namespace HiPortal.Bench;
 
 public sealed record BenchOptions(int[] Devices, TimeSpan Window, int MaxBatch, double MaxDelayMs, ExecutionProvider Provider,
-    bool Spin, bool JsonBody, string Output, string Data, string Model = "fashion-large", bool AllPairs = false, int Instances = 1);
+    bool Spin, bool JsonBody, string Output, string Data, string Model = "fashion-large", bool AllPairs = false, int Instances = 1,
+    int Servers = 1);
 
 public sealed record GoalCheck(string Goal, double Measured, double Target, bool Met);
 
@@ -57,13 +58,13 @@ public static class BenchRun
         {
             settings["Inference:Provider"] = options.Provider.ToString();
             settings["Inference:AllowSpinning"] = options.Spin ? "true" : "false";
-            await using var server = await BenchServer.StartAsync(settings, pairs);
+            await using var servers = await BenchServers.StartAsync(options.Servers, settings, pairs);
             // Pair after pair on the same server, each behind its own fleet: the server routes by the device's fleet.
             foreach (var pair in pairs)
             {
                 foreach (var devices in options.Devices)
                 {
-                    var result = await LoadGenerator.RunAsync(server, name, pair, devices, TimeSpan.FromSeconds(1.5), options.Window, options.JsonBody);
+                    var result = await LoadGenerator.RunAsync(servers.Instances, name, pair, devices, TimeSpan.FromSeconds(1.5), options.Window, options.JsonBody);
                     AnsiConsole.MarkupLineInterpolated(
                         $"{pair.Large.Name,-16} {name,-8} {devices,4} devices: {result.SamplesPerSecond,8:0} samples/s  p50 {result.P50Ms,7:0.00} ms  p99 {result.P99Ms,7:0.00} ms  mean batch {result.MeanBatchSize:0.0}");
                     served.Add(result with { Model = pair.Large.Reference });
@@ -71,9 +72,13 @@ public static class BenchRun
             }
 
             // The server's own histograms (queue wait, inference, store, end to end) say where the time went.
-            using var metricsClient = server.CreateClient();
             Directory.CreateDirectory(options.Output);
-            await File.WriteAllTextAsync(Path.Combine(options.Output, $"metrics-{name}.txt"), await metricsClient.MetricsAsync());
+            for (var i = 0; i < servers.Instances.Count; i++)
+            {
+                using var metricsClient = servers.Instances[i].CreateClient();
+                var file = i == 0 ? $"metrics-{name}.txt" : $"metrics-{name}.{i}.txt";
+                await File.WriteAllTextAsync(Path.Combine(options.Output, file), await metricsClient.MetricsAsync());
+            }
         }
 
         var goals = pairs.SelectMany(pair => Goals(pair.Large.Reference, raw, served, options)).ToList();

@@ -30,18 +30,33 @@ public sealed record ServedResult(
 /// <summary>
 /// (b)/(c) Closed-loop devices of one pair's fleet: each posts its next offload (binary form, the pair's test samples,
 /// fresh sample ids) as soon as the previous one is answered. Latency is measured only inside the window after a
-/// warm-up. A device's first answer must come from the pair's large model, or the run counts it as an error.
+/// warm-up. A device's first answer must come from the pair's large model, or the run counts it as an error. With
+/// several server processes (one database), device d posts to instance d mod n: the load is spread evenly over them.
 /// </summary>
 public static class LoadGenerator
 {
-    public static async Task<ServedResult> RunAsync(ServerProcess server, string config, BenchPair pair, int devices,
+    public static async Task<ServedResult> RunAsync(IReadOnlyList<ServerProcess> servers, string config, BenchPair pair, int devices,
         TimeSpan warmup, TimeSpan window, bool json)
     {
-        var samples = pair.Samples;
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 4096, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
-        using var client = new HiPortalClient(server.Address, handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
+        var clients = servers.Select(s => new HiPortalClient(s.Address, handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) }).ToArray();
+        try
+        {
+            return await RunAsync(servers, clients, config, pair, devices, warmup, window, json);
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+    }
+
+    private static async Task<ServedResult> RunAsync(IReadOnlyList<ServerProcess> servers, HiPortalClient[] clients, string config,
+        BenchPair pair, int devices, TimeSpan warmup, TimeSpan window, bool json)
+    {
+        var samples = pair.Samples;
         var keys = new string[devices];
-        using (var admin = await BenchServer.SignInAsync(server))
+        using (var admin = await BenchServer.SignInAsync(servers[0]))
         {
             for (var d = 0; d < devices; d++)
             {
@@ -61,13 +76,13 @@ public static class LoadGenerator
         var snapshots = Task.Run(async () =>
         {
             await Task.Delay(measureFrom);
-            before = MetricSnapshot.Parse(await client.MetricsAsync());
-            serverCpuBefore = server.CpuTime;
+            before = await MetricSnapshot.ReadAsync(clients);
+            serverCpuBefore = CpuTime(servers);
             self.Refresh();
             clientCpuBefore = self.TotalProcessorTime;
             await Task.Delay(window);
-            after = MetricSnapshot.Parse(await client.MetricsAsync());
-            serverCpuAfter = server.CpuTime;
+            after = await MetricSnapshot.ReadAsync(clients);
+            serverCpuAfter = CpuTime(servers);
             self.Refresh();
             clientCpuAfter = self.TotalProcessorTime;
         });
@@ -85,7 +100,7 @@ public static class LoadGenerator
                 string? outcome;
                 try
                 {
-                    using var response = await client.SendAsync(request);
+                    using var response = await clients[d % clients.Length].SendAsync(request);
                     await response.Content.LoadIntoBufferAsync();
                     outcome = response.IsSuccessStatusCode ? null : ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
                     if (first && outcome is null)
@@ -147,6 +162,8 @@ public static class LoadGenerator
         return request;
     }
 
+    private static TimeSpan CpuTime(IReadOnlyList<ServerProcess> servers) => TimeSpan.FromTicks(servers.Sum(s => s.CpuTime.Ticks));
+
     private static double PerSample(TimeSpan cpu, int samples) => samples == 0 ? double.NaN : cpu.TotalMilliseconds / samples;
 
     private static double Percentile(double[] sorted, double q) =>
@@ -154,6 +171,13 @@ public static class LoadGenerator
 
     private readonly record struct MetricSnapshot(double Inferences, double Executions)
     {
+        /// <summary>The counters summed over every instance.</summary>
+        public static async Task<MetricSnapshot> ReadAsync(HiPortalClient[] clients)
+        {
+            var all = await Task.WhenAll(clients.Select(async c => Parse(await c.MetricsAsync())));
+            return new MetricSnapshot(all.Sum(m => m.Inferences), all.Sum(m => m.Executions));
+        }
+
         public static MetricSnapshot Parse(string text)
         {
             double Read(string name) => text.Split('\n')
