@@ -22,7 +22,7 @@ public static class HostSetup
             var contentRoot = builder.Environment.ContentRootPath;
             var tlsDirectory = builder.Configuration["Tls:Directory"] is { Length: > 0 } configured
                 ? Path.GetFullPath(configured, contentRoot)
-                : Path.Combine(Persistence.DatabaseOptions.From(builder.Configuration).DataDirectory(contentRoot), "tls");
+                : Path.Combine(Persistence.DatabaseOptions.From(builder.Configuration).DataDirectory(), "tls");
             var certificate = new Lazy<System.Security.Cryptography.X509Certificates.X509Certificate2>(() =>
                 SelfSignedCertificate.LoadOrCreate(tlsDirectory,
                     LoggerFactory.Create(l => l.AddConsole()).CreateLogger(typeof(SelfSignedCertificate))));

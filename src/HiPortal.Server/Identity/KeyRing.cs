@@ -49,7 +49,7 @@ public static class KeyRing
         else
         {
             directory = string.IsNullOrEmpty(options.Directory)
-                ? Path.Combine(DatabaseOptions.From(builder.Configuration).DataDirectory(contentRoot), "keys")
+                ? Path.Combine(DatabaseOptions.From(builder.Configuration).DataDirectory(), "keys")
                 : Path.GetFullPath(options.Directory, contentRoot);
             OwnerOnly.CreateDirectory(directory);
             dataProtection.SetApplicationName(options.ApplicationName).PersistKeysToFileSystem(new DirectoryInfo(directory));

@@ -9,7 +9,7 @@ namespace HiPortal.Server.Models;
 /// The server's model repository on disk (<see cref="ModelLayout"/>) and its table of versions. Files are written
 /// once per version and never changed, so a loaded session and the file a device downloads always agree.
 /// </summary>
-public sealed class ModelRepository(IOptions<ModelsOptions> options, IOptions<DatabaseOptions> database, IHostEnvironment environment,
+public sealed class ModelRepository(IOptions<ModelsOptions> options, IOptions<DatabaseOptions> database,
     IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time, ILogger<ModelRepository> logger)
 {
     public const string SeedSource = "seed";
@@ -17,7 +17,7 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options, IOptions<Da
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _sampleBytes = new(StringComparer.Ordinal);
 
-    public string Root { get; } = options.Value.Root(database.Value.DataDirectory(environment.ContentRootPath));
+    public string Root { get; } = options.Value.Root(database.Value.DataDirectory());
 
     public string VersionDirectory(string name, string version) => ModelLayout.VersionDirectory(Root, name, version);
 

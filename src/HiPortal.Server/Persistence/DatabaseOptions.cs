@@ -27,8 +27,8 @@ public sealed class DatabaseOptions : IValidatableObject
     /// <summary><c>ConnectionStrings:Postgres</c>, required when <see cref="Provider"/> is Postgres.</summary>
     internal string? PostgresConnectionString { get; set; }
 
-    public string FullPath(string contentRoot) =>
-        string.IsNullOrEmpty(Path) ? System.IO.Path.Combine(DataDirectory(contentRoot), "hiportal.db") : System.IO.Path.GetFullPath(Path);
+    public string FullPath() =>
+        string.IsNullOrEmpty(Path) ? System.IO.Path.Combine(DataDirectory(), "hiportal.db") : System.IO.Path.GetFullPath(Path);
 
     /// <summary>
     /// The instance's data directory: <c>Data:Directory</c> (absolute, or relative to the working directory), else the
@@ -36,16 +36,15 @@ public sealed class DatabaseOptions : IValidatableObject
     /// file, the key ring, the TLS key and the model repository, so each instance has its own secrets, and a rebuild,
     /// a Release run after a Debug run or a redeploy of the program folder all find the same data.
     /// </summary>
-    /// <param name="contentRoot">Unused: the data no longer lives under the program's folder (kept for callers).</param>
-    public string DataDirectory(string contentRoot) =>
+    public string DataDirectory() =>
         !string.IsNullOrEmpty(DataDirectorySetting) ? System.IO.Path.GetFullPath(DataDirectorySetting)
         : !string.IsNullOrEmpty(Path) ? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!
         : System.IO.Path.GetFullPath("data");
 
     /// <summary>The SQLite connection string; creates the data directory and the database file owner-only first.</summary>
-    public string ConnectionString(string contentRoot)
+    public string ConnectionString()
     {
-        var path = FullPath(contentRoot);
+        var path = FullPath();
         OwnerOnly.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         // SQLite gives the -wal and -shm files the main file's permissions, so creating it 0600 covers all three.
         OwnerOnly.EnsureFile(path);
@@ -55,15 +54,15 @@ public sealed class DatabaseOptions : IValidatableObject
     /// <summary>The PostgreSQL connection string; a message naming the key when it is missing.</summary>
     public string PostgresConnection() => !string.IsNullOrWhiteSpace(PostgresConnectionString)
         ? PostgresConnectionString
-        : throw new OptionsValidationException(Section, typeof(DatabaseOptions),
-            ["Database:Provider is Postgres but ConnectionStrings:Postgres is not set"]);
+        : throw new OptionsValidationException(Section, typeof(DatabaseOptions), [MissingPostgresConnection]);
+
+    private const string MissingPostgresConnection = "Database:Provider is Postgres but ConnectionStrings:Postgres is not set";
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(PostgresConnectionString))
         {
-            yield return new ValidationResult("Database:Provider is Postgres but ConnectionStrings:Postgres is not set",
-                ["ConnectionStrings:Postgres"]);
+            yield return new ValidationResult(MissingPostgresConnection, ["ConnectionStrings:Postgres"]);
         }
     }
 

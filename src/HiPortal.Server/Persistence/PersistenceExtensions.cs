@@ -12,10 +12,9 @@ public static class PersistenceExtensions
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
             .Configure<IConfiguration>(DatabaseOptions.ReadOutsideSection)
             .ValidateDataAnnotations().ValidateOnStart();
-        var contentRoot = builder.Environment.ContentRootPath;
         var database = DatabaseOptions.From(builder.Configuration);
         // The data directory is the instance's secret store whichever database holds the rows: owner-only from the start.
-        OwnerOnly.CreateDirectory(database.DataDirectory(contentRoot));
+        OwnerOnly.CreateDirectory(database.DataDirectory());
         if (database.Provider == DatabaseProvider.Postgres)
         {
             builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(database.PostgresConnection()));
@@ -32,10 +31,10 @@ public static class PersistenceExtensions
         {
             builder.Services.AddSingleton<SqlitePragmas>();
             builder.Services.AddDbContextFactory<HiPortalDb>((services, options) => options
-                .UseSqlite(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString(contentRoot))
+                .UseSqlite(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString())
                 .AddInterceptors(services.GetRequiredService<SqlitePragmas>()));
             builder.Services.AddSingleton(services =>
-                new SqliteConnectionFactory(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString(contentRoot)));
+                new SqliteConnectionFactory(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString()));
             builder.Services.AddSingleton<IDatabaseMigrator, SqliteMigrator>();
             builder.Services.AddSingleton<IRawDatabase, SqliteRawDatabase>();
         }

@@ -13,8 +13,8 @@ public sealed class DataDirectoryTests
     {
         var options = Options();
 
-        Assert.Equal(Path.GetFullPath("data"), options.DataDirectory(AppContext.BaseDirectory));
-        Assert.Equal(Path.Combine(Path.GetFullPath("data"), "hiportal.db"), options.FullPath(AppContext.BaseDirectory));
+        Assert.Equal(Path.GetFullPath("data"), options.DataDirectory());
+        Assert.Equal(Path.Combine(Path.GetFullPath("data"), "hiportal.db"), options.FullPath());
     }
 
     [Fact]
@@ -22,8 +22,8 @@ public sealed class DataDirectoryTests
     {
         var options = Options(("Data:Directory", "/srv/hiportal"));
 
-        Assert.Equal("/srv/hiportal", options.DataDirectory(AppContext.BaseDirectory));
-        Assert.Equal("/srv/hiportal/hiportal.db", options.FullPath(AppContext.BaseDirectory));
+        Assert.Equal("/srv/hiportal", options.DataDirectory());
+        Assert.Equal("/srv/hiportal/hiportal.db", options.FullPath());
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class DataDirectoryTests
     {
         var options = Options(("Database:Path", "/var/lib/old/store.db"));
 
-        Assert.Equal("/var/lib/old", options.DataDirectory(AppContext.BaseDirectory));
-        Assert.Equal("/var/lib/old/store.db", options.FullPath(AppContext.BaseDirectory));
+        Assert.Equal("/var/lib/old", options.DataDirectory());
+        Assert.Equal("/var/lib/old/store.db", options.FullPath());
     }
 }
