@@ -14,14 +14,30 @@ public sealed class OversizedBodyTests(ServerFixture server) : IClassFixture<Ser
         var name = Samples.Unique("huge");
         var padding = new string('x', bytes);
 
-        using var create = await SendLargeAsync(admin, HttpMethod.Post, "/api/v1/admin/fleets", $$"""{"name":"{{name}}","reason":"{{padding}}"}""");
-        using var change = await SendLargeAsync(admin, HttpMethod.Put, "/api/v1/admin/fleets/default/config", $$"""{"threshold":0.5,"reason":"{{padding}}"}""");
-        using var device = await SendLargeAsync(admin, HttpMethod.Post, "/api/v1/admin/devices", $$"""{"name":"{{padding}}"}""");
+        using var large = LargeBodyClient(admin);
+        using var create = await SendLargeAsync(large, HttpMethod.Post, "/api/v1/admin/fleets", $$"""{"name":"{{name}}","reason":"{{padding}}"}""");
+        using var change = await SendLargeAsync(large, HttpMethod.Put, "/api/v1/admin/fleets/default/config", $$"""{"threshold":0.5,"reason":"{{padding}}"}""");
+        using var device = await SendLargeAsync(large, HttpMethod.Post, "/api/v1/admin/devices", $$"""{"name":"{{padding}}"}""");
 
         Assert.All(new[] { create, change, device }, r => Assert.True(
             r.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge, $"{r.RequestMessage?.RequestUri}: {(int)r.StatusCode}"));
         using var lookup = await admin.GetAsync($"/api/v1/admin/fleets/{name}");
         Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+    }
+
+    /// <summary>
+    /// The admin's credentials on a handler that waits for the server's 100-continue or refusal instead of the default
+    /// 1 s: on a loaded machine the refusal can take longer, and a client that starts writing 31 MB by then meets a
+    /// socket Kestrel has closed (a broken pipe, not an answer).
+    /// </summary>
+    private static HttpClient LargeBodyClient(HttpClient admin)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(60) })
+        {
+            BaseAddress = admin.BaseAddress,
+        };
+        client.DefaultRequestHeaders.Authorization = admin.DefaultRequestHeaders.Authorization;
+        return client;
     }
 
     /// <summary>
