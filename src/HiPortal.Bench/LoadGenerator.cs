@@ -23,6 +23,16 @@ public sealed record ServedResult(
     int Ok,
     IReadOnlyDictionary<string, int> Errors)
 {
+    /// <summary>Wall time of the model's executions per sample (the server's <c>hiportal.inference.duration</c>).</summary>
+    public double ServerModelMsPerSample { get; init; }
+
+    /// <summary>
+    /// Time the server's JIT compiled during the window, per sample: non-zero while a fresh process is still warming up
+    /// (tiered compilation), which a long-running server has long finished.
+    /// </summary>
+    public double ServerJitMsPerSample { get; init; }
+
+
     /// <summary>The large model (name@version) that answered.</summary>
     public string Model { get; init; } = "";
 }
@@ -138,7 +148,11 @@ public static class LoadGenerator
         return new ServedResult(config, devices, all.Length / window.TotalSeconds, Percentile(all, 0.50),
             Percentile(all, 0.95), Percentile(all, 0.99), executions > 0 ? (after.Inferences - before.Inferences) / executions : 0,
             PerSample(serverCpuAfter - serverCpuBefore, all.Length), PerSample(clientCpuAfter - clientCpuBefore, all.Length),
-            all.Length, errorTotals);
+            all.Length, errorTotals)
+        {
+            ServerModelMsPerSample = PerSample(TimeSpan.FromSeconds(after.ModelSeconds - before.ModelSeconds), all.Length),
+            ServerJitMsPerSample = PerSample(TimeSpan.FromSeconds(after.JitSeconds - before.JitSeconds), all.Length),
+        };
     }
 
     /// <summary>One device's offload on the shared connection pool: the device's key on the request, not the client.</summary>
@@ -169,13 +183,14 @@ public static class LoadGenerator
     private static double Percentile(double[] sorted, double q) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
-    private readonly record struct MetricSnapshot(double Inferences, double Executions)
+    private readonly record struct MetricSnapshot(double Inferences, double Executions, double ModelSeconds, double JitSeconds)
     {
         /// <summary>The counters summed over every instance.</summary>
         public static async Task<MetricSnapshot> ReadAsync(HiPortalClient[] clients)
         {
             var all = await Task.WhenAll(clients.Select(async c => Parse(await c.MetricsAsync())));
-            return new MetricSnapshot(all.Sum(m => m.Inferences), all.Sum(m => m.Executions));
+            return new MetricSnapshot(all.Sum(m => m.Inferences), all.Sum(m => m.Executions), all.Sum(m => m.ModelSeconds),
+                all.Sum(m => m.JitSeconds));
         }
 
         public static MetricSnapshot Parse(string text)
@@ -184,7 +199,8 @@ public static class LoadGenerator
                 .Where(l => l.StartsWith(name, StringComparison.Ordinal))
                 .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture))
                 .FirstOrDefault();
-            return new MetricSnapshot(Read("hiportal_inferences_total"), Read("hiportal_executions_total"));
+            return new MetricSnapshot(Read("hiportal_inferences_total"), Read("hiportal_executions_total"),
+                Read("hiportal_inference_duration_seconds_sum"), Read("dotnet_jit_compilation_time_seconds_total"));
         }
     }
 }

@@ -11,6 +11,9 @@ public static class ObservabilityExtensions
         builder.Services.AddSingleton<HiPortalMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(HiPortalMetrics.MeterName)
+            // The runtime's own meter (JIT, GC, thread pool, process CPU): the bench reads JIT time from it to tell a
+            // warm server from one still compiling.
+            .AddMeter("System.Runtime")
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
         builder.Services.AddHealthChecks().AddCheck<ModelReadyCheck>("model", tags: ["ready"]);
