@@ -197,6 +197,11 @@ public sealed class StatsTests(ServerFixture server) : IClassFixture<ServerFixtu
         Assert.Equal(expected.LatencyHiSeconds * 1000, Double(figures, "latencyHiMs")!.Value, Precision);
         Assert.Equal(expected.LatencyFullOffloadSeconds * 1000, Double(figures, "latencyFullOffloadMs")!.Value, Precision);
         Assert.Equal(expected.EnergySavedFraction, Double(figures, "energySavedFraction")!.Value, Precision);
+        // The three ways to run, per sample: HI, full offload, and the tiny model alone (latency ms, energy mJ).
+        Assert.Equal(profile.LocalInferenceSeconds * 1000, Double(figures, "latencyLocalOnlyMs")!.Value, Precision);
+        Assert.Equal(expected.EnergyHiJoules * 1000, Double(figures, "energyHiMillijoules")!.Value, Precision);
+        Assert.Equal(expected.EnergyFullOffloadJoules * 1000, Double(figures, "energyFullOffloadMillijoules")!.Value, Precision);
+        Assert.Equal(profile.JoulesPerLocalInference * 1000, Double(figures, "energyLocalOnlyMillijoules")!.Value, Precision);
     }
 
     private Task<HiPortalClient> OperatorClientAsync() => server.App.CreateOperatorAsync(Samples.Unique("operator"));

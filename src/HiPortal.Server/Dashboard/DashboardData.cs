@@ -1,14 +1,24 @@
 using HiPortal.Core.Calibration;
 using HiPortal.Server.Advice;
 using HiPortal.Server.Ingest;
+using HiPortal.Server.Models;
 using HiPortal.Server.Persistence;
 using HiPortal.Server.Stats;
 using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Dashboard;
 
+/// <summary>A stored decision as the dashboard shows it: class indexes with the names the answering model's card gives them.</summary>
 public sealed record DecisionRow(long Id, DateTimeOffset ReceivedAt, string DeviceId, string Fleet, string SampleId, int LocalClass,
-    double LocalConfidence, int ServerClass, double ServerConfidence, bool Agrees, int? Label, int BatchSize, double QueueMs, double InferenceMs);
+    double LocalConfidence, int ServerClass, double ServerConfidence, bool Agrees, int? Label, int BatchSize, double QueueMs, double InferenceMs,
+    string Model)
+{
+    public string LocalName { get; init; } = "";
+
+    public string ServerName { get; init; } = "";
+
+    public string? LabelName { get; init; }
+}
 
 public sealed record DecisionFilter(string? Fleet, string? DeviceId, bool? Agrees, DateTimeOffset? From, DateTimeOffset? To);
 
@@ -17,8 +27,12 @@ public sealed record DecisionFilter(string? Fleet, string? DeviceId, bool? Agree
 /// API also answers are not here: pages call the same query classes as the endpoints (DeviceQueries, FleetQueries,
 /// AuditQueries, StatsQueries).
 /// </summary>
-public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, StatsQueries stats, ThresholdAdvisor advisor, TimeProvider time)
+public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, StatsQueries stats, ThresholdAdvisor advisor, ClassNames classNames,
+    TimeProvider time)
 {
+    /// <summary>Bins of the confidence histogram: 0.05 wide over [0, 1].</summary>
+    public const int HistogramBins = 20;
+
     public Task<StatsSeries> SeriesAsync(StatsScope scope, TimeSpan range, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -30,11 +44,34 @@ public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, Stats
     public async Task<List<DecisionRow>> DecisionsAsync(DecisionFilter filter, int skip, int take, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await Filtered(db, filter).OrderByDescending(d => d.Id).Skip(skip).Take(take)
-            .Select(d => new DecisionRow(d.Id, DateTimeOffset.FromUnixTimeMilliseconds(d.ReceivedAtMs), d.DeviceId, d.Fleet, d.SampleId,
-                d.LocalClass, d.LocalConfidence, d.ServerClass, d.ServerConfidence, d.Agrees, d.Label, d.BatchSize,
-                d.QueueMicros / 1000.0, d.InferenceMicros / 1000.0))
+        var rows = await Filtered(db, filter).OrderByDescending(d => d.Id).Skip(skip).Take(take)
+            .Select(d => new
+            {
+                Row = new DecisionRow(d.Id, DateTimeOffset.FromUnixTimeMilliseconds(d.ReceivedAtMs), d.DeviceId, d.Fleet, d.SampleId,
+                    d.LocalClass, d.LocalConfidence, d.ServerClass, d.ServerConfidence, d.Agrees, d.Label, d.BatchSize,
+                    d.QueueMicros / 1000.0, d.InferenceMicros / 1000.0, d.ModelName + "@" + d.ModelVersion),
+                d.ModelName,
+                d.ModelVersion,
+            })
             .ToListAsync(cancellationToken);
+        return rows.Select(r =>
+        {
+            var names = classNames.Of(r.ModelName, r.ModelVersion);
+            return r.Row with
+            {
+                LocalName = ClassNames.Name(names, r.Row.LocalClass),
+                ServerName = ClassNames.Name(names, r.Row.ServerClass),
+                LabelName = r.Row.Label is { } label ? ClassNames.Name(names, label) : null,
+            };
+        }).ToList();
+    }
+
+    /// <summary>Local class against the large model's over the last <paramref name="range"/> (SQL aggregate in StatsQueries).</summary>
+    public async Task<IReadOnlyList<ConfusionMatrix>> ConfusionAsync(StatsScope scope, TimeSpan range, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var matrices = await stats.ConfusionAsync(scope, now - range, now, cancellationToken);
+        return matrices.Select(m => m with { ClassNames = classNames.Of(m.Model, m.Version) }).ToList();
     }
 
     public async Task<int> DecisionCountAsync(DecisionFilter filter, CancellationToken cancellationToken)
@@ -43,18 +80,18 @@ public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, Stats
         return await Filtered(db, filter).CountAsync(cancellationToken);
     }
 
-    /// <summary>Local confidence of a device's recent offloads, in 20 bins over [0, 1] (counted by SQLite).</summary>
-    public async Task<int[]> ConfidenceHistogramAsync(string deviceId, CancellationToken cancellationToken)
+    /// <summary>Local confidence of a fleet's or device's offloads, in <see cref="HistogramBins"/> bins over [0, 1] (counted by the database).</summary>
+    public async Task<int[]> ConfidenceHistogramAsync(string? fleet, string? deviceId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var bins = await db.Decisions.AsNoTracking().Where(d => d.DeviceId == deviceId)
-            .GroupBy(d => (int)(d.LocalConfidence * 20))
+        var bins = await Filtered(db, new DecisionFilter(fleet, deviceId, null, null, null))
+            .GroupBy(d => (int)(d.LocalConfidence * HistogramBins))
             .Select(g => new { Bin = g.Key, Count = g.Count() })
             .ToListAsync(cancellationToken);
-        var histogram = new int[20];
+        var histogram = new int[HistogramBins];
         foreach (var bin in bins)
         {
-            histogram[Math.Clamp(bin.Bin, 0, 19)] += bin.Count;
+            histogram[Math.Clamp(bin.Bin, 0, HistogramBins - 1)] += bin.Count;
         }
 
         return histogram;
@@ -63,17 +100,21 @@ public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, Stats
     public Task<ThresholdAdvice?> AdviceAsync(string? fleet, string? deviceId, CancellationToken cancellationToken) =>
         advisor.AdviseAsync(fleet, deviceId, 0.3, 1.0, cancellationToken);
 
-    /// <summary>Accuracy against offloaded share on a device's labelled offloads (the recent window).</summary>
-    public async Task<IReadOnlyList<TradeoffPoint>> TradeoffAsync(string deviceId, CancellationToken cancellationToken)
+    /// <summary>Accuracy against offloaded share on a fleet's or device's labelled offloads (the recent window).</summary>
+    public async Task<IReadOnlyList<TradeoffPoint>> TradeoffAsync(string? fleet, string? deviceId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Decisions.AsNoTracking().Where(d => d.DeviceId == deviceId && d.Label != null)
+        var rows = await Filtered(db, new DecisionFilter(fleet, deviceId, null, null, null)).Where(d => d.Label != null)
             .OrderByDescending(d => d.Id).Take(ThresholdAdvisor.Window)
             .Select(d => new { d.LocalConfidence, Local = d.LocalClass == d.Label, Server = d.ServerClass == d.Label })
             .ToListAsync(cancellationToken);
         return rows.Count == 0 ? [] : TradeoffCurve.Build(rows.Select(r => r.LocalConfidence).ToList(),
             rows.Select(r => r.Local).ToList(), rows.Select(r => r.Server).ToList()).Points;
     }
+
+    /// <summary>The curve's point for θ: today's θ applied to the same labelled offloads.</summary>
+    public static TradeoffPoint? OperatingPoint(IReadOnlyList<TradeoffPoint> curve, double threshold) =>
+        curve.LastOrDefault(p => p.Threshold <= threshold) ?? (curve.Count > 0 ? curve[0] : null);
 
     internal static IQueryable<Decision> Filtered(HiPortalDb db, DecisionFilter filter)
     {

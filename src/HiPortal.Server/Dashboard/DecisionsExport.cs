@@ -1,4 +1,5 @@
 using System.Globalization;
+using HiPortal.Server.Models;
 using HiPortal.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -7,30 +8,35 @@ namespace HiPortal.Server.Dashboard;
 /// <summary><c>GET /export/decisions.csv?fleet=&amp;deviceId=&amp;agrees=&amp;from=&amp;to=</c>: streamed, never buffered whole.</summary>
 public static class DecisionsExport
 {
-    public static async Task WriteAsync(HttpContext context, IDbContextFactory<HiPortalDb> dbFactory, string? fleet, string? deviceId,
-        bool? agrees, DateTimeOffset? from, DateTimeOffset? to)
+    public static async Task WriteAsync(HttpContext context, IDbContextFactory<HiPortalDb> dbFactory, ClassNames classNames, string? fleet,
+        string? deviceId, bool? agrees, DateTimeOffset? from, DateTimeOffset? to)
     {
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = "attachment; filename=\"decisions.csv\"";
         await using var db = await dbFactory.CreateDbContextAsync(context.RequestAborted);
         await using var writer = new StreamWriter(context.Response.Body);
-        await writer.WriteLineAsync("id,receivedAt,deviceId,fleet,sampleId,localClass,localConfidence,serverClass,serverConfidence,agrees,label,batchSize,queueMicros,inferenceMicros");
+        await writer.WriteLineAsync("id,receivedAt,deviceId,fleet,sampleId,localClass,localClassName,localConfidence,serverClass,serverClassName,serverConfidence,agrees,label,labelName,batchSize,queueMicros,inferenceMicros,model");
         var rows = DashboardData.Filtered(db, new DecisionFilter(fleet, deviceId, agrees, from, to)).OrderBy(d => d.Id).AsAsyncEnumerable();
         await foreach (var d in rows.WithCancellation(context.RequestAborted))
         {
+            // Names from the card of the model that answered: the index stays for joins, the name is for people.
+            var names = classNames.Of(d.ModelName, d.ModelVersion);
             await writer.WriteLineAsync(string.Join(',',
                 d.Id.ToString(CultureInfo.InvariantCulture),
                 DateTimeOffset.FromUnixTimeMilliseconds(d.ReceivedAtMs).ToString("O", CultureInfo.InvariantCulture),
                 d.DeviceId, d.Fleet, Quote(d.SampleId),
-                d.LocalClass.ToString(CultureInfo.InvariantCulture), d.LocalConfidence.ToString("R", CultureInfo.InvariantCulture),
-                d.ServerClass.ToString(CultureInfo.InvariantCulture), d.ServerConfidence.ToString("R", CultureInfo.InvariantCulture),
+                d.LocalClass.ToString(CultureInfo.InvariantCulture), Quote(ClassNames.Name(names, d.LocalClass)),
+                d.LocalConfidence.ToString("R", CultureInfo.InvariantCulture),
+                d.ServerClass.ToString(CultureInfo.InvariantCulture), Quote(ClassNames.Name(names, d.ServerClass)),
+                d.ServerConfidence.ToString("R", CultureInfo.InvariantCulture),
                 d.Agrees ? "true" : "false", d.Label?.ToString(CultureInfo.InvariantCulture) ?? "",
+                d.Label is { } label ? Quote(ClassNames.Name(names, label)) : "",
                 d.BatchSize.ToString(CultureInfo.InvariantCulture), d.QueueMicros.ToString(CultureInfo.InvariantCulture),
-                d.InferenceMicros.ToString(CultureInfo.InvariantCulture)));
+                d.InferenceMicros.ToString(CultureInfo.InvariantCulture), Quote($"{d.ModelName}@{d.ModelVersion}")));
         }
     }
 
-    // Sample ids are printable ASCII chosen by devices: quote them, and defuse spreadsheet formulas.
+    // Sample ids are printable ASCII chosen by devices, class names come from uploaded cards: quote them, and defuse spreadsheet formulas.
     private static string Quote(string value) =>
         "\"" + (value.Length > 0 && "=+-@".Contains(value[0], StringComparison.Ordinal) ? "'" + value : value).Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -28,6 +28,7 @@ public static class ApiDocs
             o.AddOperationTransformer<ProblemResponses>();
             o.AddOperationTransformer<BinaryBodies>();
             o.AddOperationTransformer<OpenInferenceResponses>();
+            o.AddOperationTransformer<ApiExamples>();
         });
         return builder;
     }

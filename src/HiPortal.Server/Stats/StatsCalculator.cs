@@ -46,7 +46,11 @@ public static class StatsCalculator
             EnergyJoules = c.EnergyJoules,
             LatencyHiMs = savings?.LatencyHiMs,
             LatencyFullOffloadMs = savings?.LatencyFullOffloadMs,
+            LatencyLocalOnlyMs = savings?.LatencyLocalOnlyMs,
             EnergySavedFraction = savings?.EnergySavedFraction,
+            EnergyHiMillijoules = savings?.EnergyHiMillijoules,
+            EnergyFullOffloadMillijoules = savings?.EnergyFullOffloadMillijoules,
+            EnergyLocalOnlyMillijoules = savings?.EnergyLocalOnlyMillijoules,
         };
     }
 
@@ -54,11 +58,11 @@ public static class StatsCalculator
     /// Each fleet is costed with its own profile and offload rate; the results are weighted by samples (energy by
     /// what full offload would have spent), which for a single fleet is the plain estimate.
     /// </summary>
-    private static (double LatencyHiMs, double LatencyFullOffloadMs, double EnergySavedFraction)? Savings(
+    private static SavingsFigures? Savings(
         IReadOnlyDictionary<string, StatsCounts> parts, FleetCosts profiles,
         IReadOnlyDictionary<string, StatsCounts>? serverTimeFallback)
     {
-        double samples = 0, latencyHi = 0, latencyFull = 0, energyHi = 0, energyFull = 0;
+        double samples = 0, latencyHi = 0, latencyFull = 0, latencyLocal = 0, energyHi = 0, energyFull = 0, energyLocal = 0;
         foreach (var (fleet, part) in parts)
         {
             if (part.Samples <= 0 || !profiles.Profiles.TryGetValue(fleet, out var profile))
@@ -75,8 +79,10 @@ public static class StatsCalculator
             samples += part.Samples;
             latencyHi += part.Samples * estimate.LatencyHiSeconds;
             latencyFull += part.Samples * estimate.LatencyFullOffloadSeconds;
+            latencyLocal += part.Samples * estimate.LatencyOnDeviceSeconds;
             energyHi += part.Samples * estimate.EnergyHiJoules;
             energyFull += part.Samples * estimate.EnergyFullOffloadJoules;
+            energyLocal += part.Samples * profile.JoulesPerLocalInference;
         }
 
         if (samples == 0)
@@ -84,8 +90,13 @@ public static class StatsCalculator
             return null;
         }
 
-        return (latencyHi / samples * 1000, latencyFull / samples * 1000, energyFull > 0 ? 1 - (energyHi / energyFull) : 0);
+        return new SavingsFigures(latencyHi / samples * 1000, latencyFull / samples * 1000, latencyLocal / samples * 1000,
+            energyFull > 0 ? 1 - (energyHi / energyFull) : 0, energyHi / samples * 1000, energyFull / samples * 1000, energyLocal / samples * 1000);
     }
+
+    /// <summary>Per-sample means of the three ways to run: HI, offloading every sample, and the tiny model alone.</summary>
+    private sealed record SavingsFigures(double LatencyHiMs, double LatencyFullOffloadMs, double LatencyLocalOnlyMs, double EnergySavedFraction,
+        double EnergyHiMillijoules, double EnergyFullOffloadMillijoules, double EnergyLocalOnlyMillijoules);
 
     private static double? Ratio(double numerator, double denominator) => denominator > 0 ? numerator / denominator : null;
 }

@@ -59,8 +59,20 @@ public record StatsFigures
     /// <summary>Modelled per-sample latency had every sample been offloaded.</summary>
     public double? LatencyFullOffloadMs { get; init; }
 
+    /// <summary>Modelled per-sample latency of the tiny model alone (nothing offloaded).</summary>
+    public double? LatencyLocalOnlyMs { get; init; }
+
     /// <summary>Modelled device energy HI saves against offloading every sample.</summary>
     public double? EnergySavedFraction { get; init; }
+
+    /// <summary>Modelled device energy per sample under HI (the tiny model always, the radio for offloads).</summary>
+    public double? EnergyHiMillijoules { get; init; }
+
+    /// <summary>Modelled device energy per sample had every sample been offloaded.</summary>
+    public double? EnergyFullOffloadMillijoules { get; init; }
+
+    /// <summary>Modelled device energy per sample of the tiny model alone.</summary>
+    public double? EnergyLocalOnlyMillijoules { get; init; }
 }
 
 /// <summary>One bucket of a series: the figures of rows whose time falls in [BucketStart, BucketStart + bucket).</summary>

@@ -50,6 +50,14 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, IRawDa
         return new StatsSeries(StatsCalculator.Figures(fleetTotals, profiles), buckets);
     }
 
+    /// <summary>Local class against the large model's, over the offloads stored in [from, to), one matrix per model version.</summary>
+    public async Task<IReadOnlyList<ConfusionMatrix>> ConfusionAsync(StatsScope scope, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var sql = new StatsSql(raw, scope, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), null);
+        return ConfusionMatrix.From(await db.Database.SqlQueryRaw<ConfusionRow>(sql.Confusion, sql.Parameters).ToListAsync(cancellationToken));
+    }
+
     /// <summary>Counts by bucket start, then fleet. Without a bucket size everything falls in bucket 0.</summary>
     private async Task<(Dictionary<long, Dictionary<string, StatsCounts>> Counts, FleetCosts Profiles)> LoadAsync(
         StatsScope scope, long fromMs, long toMs, long? bucketMs, CancellationToken cancellationToken)

@@ -41,9 +41,19 @@ internal sealed class StatsSql
             WHERE {filter}"ReceivedAtMs" >= {from} AND "ReceivedAtMs" < {to}
             GROUP BY 1, 2
             """";
+
+        // The tiny model's class against the large model's, per model that answered (class lists differ by model).
+        Confusion = $"""
+            SELECT "ModelName", "ModelVersion", "LocalClass", "ServerClass", {raw.Total("1")} AS "Count"
+            FROM "Decisions"
+            WHERE {filter}"ReceivedAtMs" >= {from} AND "ReceivedAtMs" < {to}
+            GROUP BY 1, 2, 3, 4
+            """;
     }
 
     public string Telemetry { get; }
+
+    public string Confusion { get; }
 
     public string Decisions { get; }
 

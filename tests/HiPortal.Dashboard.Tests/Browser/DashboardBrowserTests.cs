@@ -26,8 +26,14 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
         await Expect(page.Locator("#tile-samples .tile-value")).ToHaveTextAsync("2.0");
         await Expect(page.Locator("#tile-offload .tile-value")).ToHaveTextAsync("10.0 %");
         // The charts reload at the stream's pace too: four ten-second buckets of bandwidth saved, the last 1 - 4/30.
-        await Expect(page.Locator("#chart-bandwidth polyline")).ToHaveAttributeAsync("points", new Regex(@"^(\S+ ){3}\S+$"));
-        await Expect(page.Locator("#chart-bandwidth")).ToContainTextAsync("86.7 %");
+        await Expect(page.Locator("#chart-bandwidth path.mud-chart-line")).ToHaveAttributeAsync("d", new Regex(@"^M \S+ \S+( L \S+ \S+){3}$"));
+        await Expect(page.Locator("#chart-bandwidth .chart-latest")).ToHaveTextAsync("86.7 %");
+        // MudBlazor's chart: a titled time axis with ticks, and the exact value of a bucket on hover.
+        await Expect(page.Locator("#chart-bandwidth text.mud-charts-xaxis")).ToHaveTextAsync("time (UTC)");
+        await Expect(page.Locator("#chart-bandwidth text.mud-charts-yaxis")).ToHaveTextAsync("bytes saved (%)");
+        Assert.True(await page.Locator("#chart-bandwidth g.mud-charts-xaxis text").CountAsync() >= 2);
+        await page.Locator("#chart-bandwidth circle.mud-chart-point[opacity='0']").Last.HoverAsync();
+        await Expect(page.Locator("#chart-bandwidth g.mud-charts-tooltip")).ToContainTextAsync("86.7 %");
         await Screenshots.SaveAsync(page, "overview");
 
         // Thresholds: θ for the fleet, with a reason, after an explicit confirmation.
