@@ -20,7 +20,8 @@ public sealed class NewAdminBrowserTests(HttpsBrowserFixture fixture) : IClassFi
 
         // Nothing yet: the devices page says what to do next.
         await page.ClickAsync("a[href='devices']");
-        await Expect(page.Locator("#devices-empty")).ToContainTextAsync("No devices yet. Register one above");
+        // The first wait for the circuit (the table loads only once it is up) allows for a loaded CI machine.
+        await Expect(page.Locator("#devices-empty")).ToContainTextAsync("No devices yet. Register one above", new() { Timeout = 60_000 });
 
         // A fleet.
         await page.ClickAsync("#nav-fleets");
@@ -33,7 +34,7 @@ public sealed class NewAdminBrowserTests(HttpsBrowserFixture fixture) : IClassFi
         // A device in it; its key is shown once and copied from the page.
         await page.ClickAsync("a[href='devices']");
         await page.FillAsync("#new-device-name", "press-1");
-        await page.Locator("#register-device .mud-select").ClickAsync();
+        await page.Locator("#register-device div.mud-select").First.ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "plant" }).ClickAsync();
         await page.ClickAsync("#register-device-button");
         var key = await CopyAsync(page, "#copy-key");
@@ -95,6 +96,8 @@ public sealed class NewAdminBrowserTests(HttpsBrowserFixture fixture) : IClassFi
     {
         var page = await SignInAsync();
         await page.ClickAsync("#nav-users");
+        // Enabled once the circuit is up (a loaded CI machine may take a while).
+        await Expect(page.Locator("#create-user-button")).ToBeEnabledAsync(new() { Timeout = 60_000 });
         await page.FillAsync("#new-user-name", "otto");
         await page.FillAsync("#new-user-password", "short");
         await page.ClickAsync("#create-user-button");

@@ -22,6 +22,7 @@ public sealed class RegisterDeviceTests
         await using var database = await TempDatabase.CreateAsync();
         await using var ctx = Create(database);
         ctx.AddAuthorization().SetAuthorized("olga").SetRoles(Roles.Operator);
+        ctx.Render<MudPopoverProvider>();
 
         var cut = ctx.Render<RegisterDevice>(p => p.Add(c => c.Fleets, s_fleets));
 
@@ -34,6 +35,7 @@ public sealed class RegisterDeviceTests
         await using var database = await TempDatabase.CreateAsync();
         await using var ctx = Create(database);
         ctx.AddAuthorization().SetAuthorized("admin").SetRoles(Roles.Admin);
+        ctx.Render<MudPopoverProvider>();
 
         var cut = ctx.Render<RegisterDevice>(p => p.Add(c => c.Fleets, s_fleets));
         await cut.Find("#register-device-button").ClickAsync(new());
@@ -53,7 +55,6 @@ public sealed class RegisterDeviceTests
         ctx.Services.AddOptions<IdentityOptions>();
         ctx.Services.AddSingleton<DeviceKeyVerifier>();
         ctx.Services.AddSingleton<DeviceAdmin>();
-        ctx.Render<MudPopoverProvider>();
         return ctx;
     }
 }
