@@ -28,6 +28,11 @@ public static class HostSetup
                     LoggerFactory.Create(l => l.AddConsole()).CreateLogger(typeof(SelfSignedCertificate))));
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
                 https.ServerCertificate ??= certificate.Value));
+            builder.Services.AddSingleton(new ServerCertificate(() => certificate.Value));
+        }
+        else
+        {
+            builder.Services.AddSingleton(new ServerCertificate(() => null));
         }
 
         builder.Services.AddSingleton(TimeProvider.System);

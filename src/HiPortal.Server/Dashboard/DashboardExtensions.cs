@@ -20,6 +20,7 @@ public static class DashboardExtensions
         builder.Services.AddMudServices();
         builder.Services.AddScoped<DashboardData>();
         builder.Services.AddSingleton<Models.ClassNames>();
+        builder.Services.AddSingleton<DeviceConnection>();
         // Without this, an operator opening /thresholds is sent to the cookie default /Account/AccessDenied: a 404.
         builder.Services.PostConfigure<CookieAuthenticationOptions>(IdentityExtensions.CookieScheme,
             o => o.AccessDeniedPath = AccessDeniedPath);

@@ -1,7 +1,4 @@
-using HiPortal.Server.Audit;
-using HiPortal.Server.Fleets;
 using HiPortal.Server.Identity;
-using HiPortal.Server.Persistence;
 using HiPortal.Server.Problems;
 using HiPortal.Server.RemoteConfig;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -37,6 +34,7 @@ public static class DevicesApi
     public static IHostApplicationBuilder AddDevices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<DeviceQueries>();
+        builder.Services.AddSingleton<DeviceAdmin>();
         return builder;
     }
 
@@ -59,30 +57,10 @@ public static class DevicesApi
     }
 
     public static async Task<Results<Created<CreatedDevice>, ProblemHttpResult>> CreateDevice(
-        CreateDeviceRequest? request, IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time, CurrentUser user,
-        CancellationToken cancellationToken)
+        CreateDeviceRequest? request, DeviceAdmin admin, CurrentUser user, CancellationToken cancellationToken)
     {
-        var name = request?.Name?.Trim();
-        var fleet = string.IsNullOrWhiteSpace(request?.Fleet) ? Fleet.DefaultName : request.Fleet.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 128)
-        {
-            return ProblemResults.Validation("name", "name is required and at most 128 characters");
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (!FleetNames.IsValid(fleet) || !await db.Fleets.AnyAsync(f => f.Name == fleet, cancellationToken))
-        {
-            return ProblemResults.Validation("fleet", $"unknown fleet '{fleet}'; create it first (POST {Routes.Fleets})");
-        }
-
-        var (key, keyId, hash) = DeviceKeyFormat.Generate();
-        var now = time.GetUtcNow().UtcDateTime;
-        var device = new Device { Id = DeviceKeyFormat.NewDeviceId(), Name = name, Fleet = fleet, CreatedAt = now };
-        device.Keys.Add(new DeviceKey { DeviceId = device.Id, KeyId = keyId, SecretHash = hash, CreatedAt = now });
-        db.Devices.Add(device);
-        AuditLog.Record(db, now, user.Actor, "device.create", "device", device.Id, null, new { name, fleet, keyId }, null);
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created(Routes.Device(device.Id), new CreatedDevice(device.Id, name, fleet, key, keyId));
+        var outcome = await admin.CreateAsync(request, user, cancellationToken);
+        return outcome.Value is { } device ? TypedResults.Created(Routes.Device(device.DeviceId), device) : outcome.Refusal!.ToProblem();
     }
 
     public static async Task<Results<Ok<DevicePage>, ProblemHttpResult>> ListDevices(DeviceQueries queries, string? fleet, string? status,
@@ -136,8 +114,7 @@ public static class DevicesApi
         return Result(id, result);
     }
 
-    internal static ProblemHttpResult NotFound(string id) =>
-        ProblemResults.Status(StatusCodes.Status404NotFound, "Unknown device.", $"no device '{id}'", "deviceId");
+    internal static ProblemHttpResult NotFound(string id) => DeviceAdmin.UnknownDevice(id).ToProblem();
 
     private static Results<Ok<ConfigChangeResult>, ProblemHttpResult> Result(string id, ConfigChangeResult result) => result switch
     {

@@ -29,6 +29,7 @@ public static class IdentityExtensions
         builder.Services.AddSingleton<UserCredentials>();
         builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddSingleton<UserSessions>();
+        builder.Services.AddSingleton<UserAccounts>();
         builder.Services.AddScoped<CurrentUser>().AddScoped<Microsoft.AspNetCore.Authentication.IClaimsTransformation, CurrentUserClaims>();
         builder.Services.AddAuthentication(o =>
             {

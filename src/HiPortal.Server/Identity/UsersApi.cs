@@ -1,16 +1,10 @@
-using System.Security.Claims;
-using HiPortal.Server.Audit;
-using HiPortal.Server.Persistence;
-using HiPortal.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Identity;
 
 /// <summary>
-/// People: admins create users, set roles, passwords and disabled state, sign users out and delete them. Passwords
-/// are PBKDF2-hashed, never returned. Every change is audited (<see cref="UserAccountChanges"/>).
+/// People: admins create users, set roles, passwords and disabled state, sign users out and delete them. The rules,
+/// the audit rows and the refusals live in <see cref="UserAccounts"/>, which the dashboard's users page calls too.
 /// </summary>
 public static class UsersApi
 {
@@ -21,66 +15,35 @@ public static class UsersApi
         var group = app.MapGroup("/api/v1/admin/users").RequireAuthorization(Policies.Admin).WithTags("Users");
         group.MapGet("/", List);
         group.MapPost("/", Create);
-        group.MapPut("/{username}/role", UserAccountChanges.SetRole);
-        group.MapPut("/{username}/password", UserAccountChanges.SetPassword);
-        group.MapPut("/{username}/disabled", UserAccountChanges.SetDisabled);
-        group.MapPost("/{username}/sign-out", UserAccountChanges.SignOut);
-        group.MapDelete("/{username}", UserAccountChanges.Delete);
+        group.MapPut("/{username}/role", (string username, SetRoleRequest? request, UserAccounts accounts, CurrentUser actor, CancellationToken ct) =>
+            Answer(accounts.SetRoleAsync(username, request?.Role, actor, ct)));
+        group.MapPut("/{username}/password", (string username, SetPasswordRequest? request, UserAccounts accounts, CurrentUser actor, CancellationToken ct) =>
+            Answer(accounts.SetPasswordAsync(username, request?.Password, actor, ct)));
+        group.MapPut("/{username}/disabled", (string username, SetDisabledRequest? request, UserAccounts accounts, CurrentUser actor, CancellationToken ct) =>
+            Answer(accounts.SetDisabledAsync(username, request?.Disabled, actor, ct)));
+        group.MapPost("/{username}/sign-out", (string username, UserAccounts accounts, CurrentUser actor, CancellationToken ct) =>
+            Answer(accounts.SignOutAsync(username, actor, ct)));
+        group.MapDelete("/{username}", (string username, UserAccounts accounts, CurrentUser actor, CancellationToken ct) =>
+            Answer(accounts.DeleteAsync(username, actor, ct)));
         return app;
     }
 
-    public static async Task<Ok<List<UserView>>> List(IDbContextFactory<HiPortalDb> dbFactory, CancellationToken cancellationToken)
+    public static async Task<Ok<List<UserView>>> List(UserAccounts accounts, CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return TypedResults.Ok(await db.Users.AsNoTracking().OrderBy(u => u.Username)
-            .Select(u => new UserView(u.Id, u.Username, u.Role, u.CreatedAt)).ToListAsync(cancellationToken));
+        var rows = await accounts.ListAsync(cancellationToken);
+        return TypedResults.Ok(rows.Select(u => new UserView(u.Id, u.Username, u.Role, u.CreatedAt)).ToList());
     }
 
-    public static async Task<Results<Created<UserView>, ProblemHttpResult>> Create(CreateUserRequest? request,
-        IDbContextFactory<HiPortalDb> dbFactory, IPasswordHasher<User> hasher, TimeProvider time, ClaimsPrincipal actor,
-        CancellationToken cancellationToken)
+    public static async Task<Results<Created<UserView>, ProblemHttpResult>> Create(CreateUserRequest? request, UserAccounts accounts,
+        CurrentUser actor, CancellationToken cancellationToken)
     {
-        if (Names.NewUser(request?.Username, out var nameError) is not { } username)
-        {
-            return ProblemResults.Validation("username", nameError!);
-        }
-
-        if (PasswordPolicy.Check(request!.Password, username) is { } weak)
-        {
-            return ProblemResults.Validation("password", weak);
-        }
-
-        if (NormaliseRole(request.Role) is not { } role)
-        {
-            return ProblemResults.Validation("role", $"one of {Roles.Admin}, {Roles.Operator}");
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (await db.Users.AnyAsync(u => u.Username == username, cancellationToken))
-        {
-            return ProblemResults.Status(StatusCodes.Status409Conflict, "The user exists.", $"'{username}' is taken", "username");
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        var user = new User { Username = username, PasswordHash = "", Role = role, CreatedAt = now };
-        user.PasswordHash = hasher.HashPassword(user, request.Password!);
-        db.Users.Add(user);
-        AuditLog.Record(db, now, CurrentUser.From(actor).Actor, "user.create", "user", username, null, new { role }, null);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            // The unique index caught a concurrent create of the same name.
-            return ProblemResults.Status(StatusCodes.Status409Conflict, "The user exists.", $"'{username}' is taken", "username");
-        }
-
-        return TypedResults.Created($"/api/v1/admin/users/{username}", new UserView(user.Id, username, role, now));
+        var outcome = await accounts.CreateAsync(request, actor, cancellationToken);
+        return outcome.Value is { } user ? TypedResults.Created($"{Routes.Users}/{user.Username}", user) : outcome.Refusal!.ToProblem();
     }
 
-    internal static string? NormaliseRole(string? role) =>
-        string.Equals(role, Roles.Admin, StringComparison.OrdinalIgnoreCase) ? Roles.Admin
-        : string.Equals(role, Roles.Operator, StringComparison.OrdinalIgnoreCase) ? Roles.Operator
-        : null;
+    private static async Task<Results<Ok<UserView>, ProblemHttpResult>> Answer(Task<Problems.Outcome<UserView>> change)
+    {
+        var outcome = await change;
+        return outcome.Value is { } user ? TypedResults.Ok(user) : outcome.Refusal!.ToProblem();
+    }
 }

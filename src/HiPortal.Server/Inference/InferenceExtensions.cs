@@ -15,6 +15,7 @@ public static class InferenceExtensions
         builder.Services.AddOptions<ModelsOptions>().BindConfiguration(ModelsOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ModelRepository>();
+        builder.Services.AddSingleton<FleetModelSwitch>();
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(s => s.GetRequiredService<ModelHost>());
         return builder;

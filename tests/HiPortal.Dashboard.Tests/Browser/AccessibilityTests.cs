@@ -37,12 +37,31 @@ public sealed class AccessibilityTests(BrowserFixture fixture) : IClassFixture<B
             ("thresholds", "#threshold-form-axe"),
             ("decisions", "#decisions-table tbody tr"),
             ("audit", "#audit-table tbody tr"),
+            ("fleets", "#fleets-table tr[data-fleet='axe']"),
+            ("users", "#users-table tr[data-user='admin']"),
         })
         {
             await page.GotoAsync(path);
             await Expect(page.Locator(ready).First).ToBeVisibleAsync();
             await CheckAsync(page, "/" + path, failures);
         }
+
+        // The admin panels that open on demand: fleet settings, a new key with its snippets, a confirmation dialog.
+        await page.GotoAsync("fleets");
+        await page.ClickAsync("#edit-fleet-axe");
+        await Expect(page.Locator("#fleet-settings-axe")).ToBeVisibleAsync();
+        await CheckAsync(page, "/fleets (settings)", failures);
+        await page.GotoAsync("devices");
+        await Expect(page.Locator($"span.config-state[data-device='{device.DeviceId}']")).ToBeVisibleAsync();
+        await page.FillAsync("#new-device-name", "axe-second");
+        await page.ClickAsync("#register-device-button");
+        await Expect(page.Locator("#snippet-curl")).ToBeVisibleAsync();
+        await CheckAsync(page, "/devices (new key)", failures);
+        await page.GotoAsync($"devices/{device.DeviceId}");
+        await page.ClickAsync("#revoke-device");
+        await Expect(page.Locator("#confirm-message")).ToBeVisibleAsync();
+        await CheckAsync(page, "/devices/{id} (confirm)", failures);
+        await page.ClickAsync("#confirm-cancel");
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }

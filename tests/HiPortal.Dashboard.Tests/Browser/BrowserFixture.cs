@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace HiPortal.Dashboard.Tests.Browser;
 
 /// <summary>The server and one headless Chromium for a test class; each test opens its own browser context.</summary>
-public sealed class BrowserFixture : DashboardFixture
+public class BrowserFixture : DashboardFixture
 {
     private IPlaywright? _playwright;
 
@@ -28,4 +28,10 @@ public sealed class BrowserFixture : DashboardFixture
         _playwright?.Dispose();
         await base.DisposeAsync();
     }
+}
+
+/// <summary>The browser fixture's server with its HTTPS listener too, as devices reach it (a self-signed certificate they pin).</summary>
+public sealed class HttpsBrowserFixture : BrowserFixture
+{
+    protected override HiPortalHostOptions Options => base.Options with { Https = true };
 }
