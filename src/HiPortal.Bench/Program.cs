@@ -37,17 +37,19 @@ var modelOption = new Option<string>("--model") { Description = "Large model of 
 var pairsOption = new Option<bool>("--all-pairs") { Description = "Every committed pair (fashion, vibration), raw and served, side by side in one run" };
 var instancesOption = new Option<int>("--instances") { Description = "Also serve with this many batches in flight per model (Batching:Instances), beside one, in the same run; 1: only one", DefaultValueFactory = _ => 2 };
 var serversOption = new Option<int>("--servers") { Description = "Server processes per served run, the devices spread over them; more than one needs a shared database and Redis (Database__Provider=Postgres, ConnectionStrings__Redis in the environment)", DefaultValueFactory = _ => 1 };
+var ceilingOption = new Option<string>("--ceiling") { Description = "Model served beside the measured one as the server's own ceiling (models/trivial: next to no inference); none: skip", DefaultValueFactory = _ => BenchCeiling.DefaultModel };
 var root = new RootCommand("HiPortal benchmark: raw ONNX Runtime vs served, dynamic batching vs batch 1, in one run")
 {
     devicesOption, windowOption, maxBatchOption, delayOption, providerOption, spinOption, jsonOption, outOption, dataOption, modelOption, pairsOption, instancesOption,
-    serversOption,
+    serversOption, ceilingOption,
 };
 root.SetAction(async parse =>
 {
     var options = new BenchOptions(parse.GetValue(devicesOption)!, TimeSpan.FromSeconds(parse.GetValue(windowOption)),
         parse.GetValue(maxBatchOption), parse.GetValue(delayOption), Enum.Parse<ExecutionProvider>(parse.GetValue(providerOption)!, ignoreCase: true),
         parse.GetValue(spinOption), parse.GetValue(jsonOption), parse.GetValue(outOption)!, parse.GetValue(dataOption)!,
-        parse.GetValue(modelOption)!, parse.GetValue(pairsOption), parse.GetValue(instancesOption), parse.GetValue(serversOption));
+        parse.GetValue(modelOption)!, parse.GetValue(pairsOption), parse.GetValue(instancesOption), parse.GetValue(serversOption),
+        parse.GetValue(ceilingOption)!);
     var report = await BenchRun.RunAsync(options);
     Directory.CreateDirectory(options.Output);
     var path = Path.Combine(options.Output, "bench.json");
