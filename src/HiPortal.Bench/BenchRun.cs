@@ -7,7 +7,7 @@ namespace HiPortal.Bench;
 
 public sealed record BenchOptions(int[] Devices, TimeSpan Window, int MaxBatch, double MaxDelayMs, ExecutionProvider Provider,
     bool Spin, bool JsonBody, string Output, string Data, string Model = "fashion-large", bool AllPairs = false, int Instances = 1,
-    int Servers = 1, double ServerWarmupSeconds = 10);
+    int Servers = 1, double ServerWarmupSeconds = 10, string Ceiling = BenchCeiling.DefaultModel);
 
 public sealed record GoalCheck(string Goal, double Measured, double Target, bool Met);
 
@@ -28,6 +28,9 @@ public static class BenchRun
     {
         var images = FashionMnist.Load(FashionMnistSplit.Test, options.Data).Take(2000);
         var pairs = BenchModels.Select(options.Model, options.AllPairs, images);
+        // The ceiling model is served beside the measured pairs (its own fleet), never run raw.
+        var (ceiling, ceilingModel) = BenchCeiling.Select(options.Ceiling, pairs, images);
+        List<BenchPair> servedPairs = ceiling is null ? pairs : [.. pairs, ceiling];
         var raw = new List<RawResult>();
         foreach (var pair in pairs)
         {
@@ -58,16 +61,16 @@ public static class BenchRun
         {
             settings["Inference:Provider"] = options.Provider.ToString();
             settings["Inference:AllowSpinning"] = options.Spin ? "true" : "false";
-            await using var servers = await BenchServers.StartAsync(options.Servers, settings, pairs);
-            await WarmAsync(servers, name, pairs, options);
+            await using var servers = await BenchServers.StartAsync(options.Servers, settings, servedPairs);
+            await WarmAsync(servers, name, servedPairs, options);
             // Pair after pair on the same server, each behind its own fleet: the server routes by the device's fleet.
-            foreach (var pair in pairs)
+            foreach (var pair in servedPairs)
             {
                 foreach (var devices in options.Devices)
                 {
                     var result = await LoadGenerator.RunAsync(servers.Instances, name, pair, devices, TimeSpan.FromSeconds(1.5), options.Window, options.JsonBody);
                     AnsiConsole.MarkupLineInterpolated(
-                        $"{pair.Large.Name,-16} {name,-8} {devices,4} devices: {result.SamplesPerSecond,8:0} samples/s  p50 {result.P50Ms,7:0.00} ms  p99 {result.P99Ms,7:0.00} ms  mean batch {result.MeanBatchSize:0.0}  server CPU {result.ServerCpuMsPerSample:0.000} ms/sample (JIT {result.ServerJitMsPerSample:0.000})");
+                        $"{pair.Large.Name,-16} {name,-8} {devices,4} devices: {result.SamplesPerSecond,8:0} offloads/s  p50 {result.P50Ms,7:0.00} ms  p99 {result.P99Ms,7:0.00} ms  mean batch {result.MeanBatchSize:0.0}  server CPU {result.ServerCpuMsPerSample * 1000:0} µs/offload (JIT {result.ServerJitMsPerSample * 1000:0})");
                     served.Add(result with { Model = pair.Large.Reference });
                 }
             }
@@ -82,6 +85,7 @@ public static class BenchRun
             }
         }
 
+        served = BenchCeiling.Bound(served, raw, ceilingModel);
         var goals = pairs.SelectMany(pair => Goals(pair.Large.Reference, raw, served, options)).ToList();
         Print(raw, served, goals);
         PrintPairs(pairs, raw, served, options);
@@ -161,11 +165,13 @@ public static class BenchRun
         }
 
         var servedTable = new Table().Title("(b) dynamic batching and (c) MaxBatchSize = 1, served over loopback HTTP");
-        servedTable.AddColumns("model", "server", "devices", "samples/s", "p50 ms", "p95 ms", "p99 ms", "mean batch", "server CPU ms/sample", "of it JIT", "model ms/sample", "client CPU ms/sample", "errors");
+        servedTable.AddColumns("model", "server", "devices", "offloads/s", "p50 ms", "p95 ms", "p99 ms", "mean batch", "server CPU µs/offload",
+            "of it JIT", "model ms/sample", "client CPU ms/sample", "served / min(raw at formed batch, ceiling)", "errors");
         foreach (var s in served)
         {
             servedTable.AddRow(Markup.Escape(s.Model), s.Config, $"{s.Devices}", $"{s.SamplesPerSecond:0}", $"{s.P50Ms:0.00}", $"{s.P95Ms:0.00}", $"{s.P99Ms:0.00}",
-                $"{s.MeanBatchSize:0.0}", $"{s.ServerCpuMsPerSample:0.000}", $"{s.ServerJitMsPerSample:0.000}", $"{s.ServerModelMsPerSample:0.000}", $"{s.ClientCpuMsPerSample:0.000}", s.Errors.Count == 0 ? "0" : string.Join(", ", s.Errors.Select(e => $"{e.Key}: {e.Value}")));
+                $"{s.MeanBatchSize:0.0}", $"{s.ServerCpuMsPerSample * 1000:0}", $"{s.ServerJitMsPerSample * 1000:0}", $"{s.ServerModelMsPerSample:0.000}", $"{s.ClientCpuMsPerSample:0.000}",
+                s.BoundRatio is { } ratio ? Markup.Escape($"{ratio:0.00} ({s.Bound})") : "-", s.Errors.Count == 0 ? "0" : string.Join(", ", s.Errors.Select(e => $"{e.Key}: {e.Value}")));
         }
 
         var goalTable = new Table().Title("goals");

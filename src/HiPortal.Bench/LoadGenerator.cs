@@ -35,6 +35,12 @@ public sealed record ServedResult(
 
     /// <summary>The large model (name@version) that answered.</summary>
     public string Model { get; init; } = "";
+
+    /// <summary>Offloads/s over min(raw model at the batch size the server formed, the ceiling); see <see cref="BenchCeiling"/>.</summary>
+    public double? BoundRatio { get; init; }
+
+    /// <summary>Which bound was the lower: <c>raw batch N</c> or <c>ceiling</c>.</summary>
+    public string? Bound { get; init; }
 }
 
 /// <summary>

@@ -38,10 +38,11 @@ var pairsOption = new Option<bool>("--all-pairs") { Description = "Every committ
 var instancesOption = new Option<int>("--instances") { Description = "Also serve with this many batches in flight per model (Batching:Instances), beside one, in the same run; 1: only one", DefaultValueFactory = _ => 2 };
 var serversOption = new Option<int>("--servers") { Description = "Server processes per served run, the devices spread over them; more than one needs a shared database and Redis (Database__Provider=Postgres, ConnectionStrings__Redis in the environment)", DefaultValueFactory = _ => 1 };
 var serverWarmupOption = new Option<double>("--server-warmup") { Description = "Seconds each fresh server is driven at saturation, every pair, before any window is measured (its JIT warms up, as a long-running server's has); 0: none", DefaultValueFactory = _ => 10 };
+var ceilingOption = new Option<string>("--ceiling") { Description = "Model served beside the measured one as the server's own ceiling (models/trivial: next to no inference); none: skip", DefaultValueFactory = _ => BenchCeiling.DefaultModel };
 var root = new RootCommand("HiPortal benchmark: raw ONNX Runtime vs served, dynamic batching vs batch 1, in one run")
 {
     devicesOption, windowOption, maxBatchOption, delayOption, providerOption, spinOption, jsonOption, outOption, dataOption, modelOption, pairsOption, instancesOption,
-    serversOption, serverWarmupOption,
+    serversOption, serverWarmupOption, ceilingOption,
 };
 root.SetAction(async parse =>
 {
@@ -49,7 +50,7 @@ root.SetAction(async parse =>
         parse.GetValue(maxBatchOption), parse.GetValue(delayOption), Enum.Parse<ExecutionProvider>(parse.GetValue(providerOption)!, ignoreCase: true),
         parse.GetValue(spinOption), parse.GetValue(jsonOption), parse.GetValue(outOption)!, parse.GetValue(dataOption)!,
         parse.GetValue(modelOption)!, parse.GetValue(pairsOption), parse.GetValue(instancesOption), parse.GetValue(serversOption),
-        parse.GetValue(serverWarmupOption));
+        parse.GetValue(serverWarmupOption), parse.GetValue(ceilingOption)!);
     var report = await BenchRun.RunAsync(options);
     Directory.CreateDirectory(options.Output);
     var path = Path.Combine(options.Output, "bench.json");

@@ -41,4 +41,24 @@ public static class Prometheus
 
         return sum;
     }
+
+    /// <summary>
+    /// Scrapes until <paramref name="condition"/> holds on the page (the exporter caches a page briefly, and gauges
+    /// change as the server works), for at most 30 s; returns that page.
+    /// </summary>
+    public static async Task<string> WaitForAsync(HttpClient client, Func<string, bool> condition)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var page = await ScrapeAsync(client);
+            if (condition(page))
+            {
+                return page;
+            }
+
+            Assert.True(DateTime.UtcNow < until, "the metrics page never showed the expected values:\n" + page);
+            await Task.Delay(50);
+        }
+    }
 }

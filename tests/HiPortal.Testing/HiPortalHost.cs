@@ -188,6 +188,8 @@ public sealed class HiPortalHost : WebApplicationFactory<Program>
             {
                 services.AddSingleton(time);
             }
+
+            _options.Services?.Invoke(services);
         });
     }
 

@@ -14,6 +14,9 @@ public sealed record HiPortalHostOptions
     /// <summary>Replaces the server's clock (presence, rate limits, long-poll waits, background timers).</summary>
     public TimeProvider? Time { get; init; }
 
+    /// <summary>Services the test adds to (or replaces in) the server's own, e.g. a batch gate that holds a batch on cue.</summary>
+    public Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? Services { get; init; }
+
     /// <summary>Also listen on HTTPS with the server's own self-signed certificate (for pinning).</summary>
     public bool Https { get; init; }
 

@@ -67,19 +67,30 @@ public sealed class DeviceKey
 /// <summary>What an authenticated device is, as the request pipeline sees it.</summary>
 public sealed record DeviceIdentity(string DeviceId, string Fleet)
 {
-    public ClaimsPrincipal ToPrincipal(string scheme) => new(new ClaimsIdentity(
+    public ClaimsPrincipal ToPrincipal(string scheme) => new DevicePrincipal(this, scheme);
+
+    public ClaimsIdentity ToClaimsIdentity(string scheme) => new(
         [
             new Claim(ClaimTypes.NameIdentifier, DeviceId),
             new Claim(HiPortalClaims.DeviceId, DeviceId),
             new Claim(HiPortalClaims.Fleet, Fleet),
             new Claim(ClaimTypes.Role, Roles.Device),
         ],
-        scheme));
+        scheme);
 
+    /// <summary>The caller's device, read from its principal (without a claims search when the principal is a device's own).</summary>
     public static DeviceIdentity? From(ClaimsPrincipal user) =>
-        user.FindFirstValue(HiPortalClaims.DeviceId) is { } id
-            ? new DeviceIdentity(id, user.FindFirstValue(HiPortalClaims.Fleet) ?? "")
-            : null;
+        user is DevicePrincipal principal
+            ? principal.Device
+            : user.FindFirstValue(HiPortalClaims.DeviceId) is { } id
+                ? new DeviceIdentity(id, user.FindFirstValue(HiPortalClaims.Fleet) ?? "")
+                : null;
+}
+
+/// <summary>A device's principal: its claims, and the identity they came from, so a request reads it without parsing claims.</summary>
+public sealed class DevicePrincipal(DeviceIdentity device, string scheme) : ClaimsPrincipal(device.ToClaimsIdentity(scheme))
+{
+    public DeviceIdentity Device => device;
 }
 
 internal sealed class DeviceEntityConfiguration : IEntityTypeConfiguration<Device>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -8,13 +9,22 @@ namespace HiPortal.Server.Devices;
 
 /// <summary>
 /// Checks device keys against their stored hashes. Verified keys are remembered for a short while (keyed by the
-/// key's hash, never the key) so the ingest hot path does not hit the database for every request.
+/// key's hash, never the key) so the ingest hot path does not hit the database for every request; with each one the
+/// principal its requests carry, built once (nothing in the server changes a principal once authenticated).
+/// Revoking or rotating a key clears the whole cache (<see cref="Invalidate"/>), so it takes effect on the next request.
 /// </summary>
 public sealed class DeviceKeyVerifier(IDbContextFactory<HiPortalDb> dbFactory, IOptions<IdentityOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, (DeviceIdentity Device, DateTimeOffset Until)> _cache = new();
+    private readonly ConcurrentDictionary<string, Verified> _cache = new();
 
-    public async Task<DeviceIdentity?> VerifyAsync(string key, CancellationToken cancellationToken)
+    public async Task<DeviceIdentity?> VerifyAsync(string key, CancellationToken cancellationToken) =>
+        (await VerifiedAsync(key, cancellationToken))?.Device;
+
+    /// <summary>The principal of the device that holds <paramref name="key"/>, null when the key is unknown or revoked.</summary>
+    public async ValueTask<ClaimsPrincipal?> AuthenticateAsync(string key, string scheme, CancellationToken cancellationToken) =>
+        (await VerifiedAsync(key, cancellationToken))?.Principal(scheme);
+
+    private async ValueTask<Verified?> VerifiedAsync(string key, CancellationToken cancellationToken)
     {
         if (!DeviceKeyFormat.TryParse(key, out var keyId, out var secret))
         {
@@ -25,7 +35,7 @@ public sealed class DeviceKeyVerifier(IDbContextFactory<HiPortalDb> dbFactory, I
         var now = time.GetUtcNow();
         if (_cache.TryGetValue(cacheKey, out var cached) && cached.Until > now)
         {
-            return cached.Device;
+            return cached;
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -39,9 +49,22 @@ public sealed class DeviceKeyVerifier(IDbContextFactory<HiPortalDb> dbFactory, I
             return null;
         }
 
-        var device = new DeviceIdentity(match.Id, match.Fleet);
-        _cache[cacheKey] = (device, now.Add(options.Value.DeviceKeyCacheLifetime));
-        return device;
+        var verified = new Verified(new DeviceIdentity(match.Id, match.Fleet), now.Add(options.Value.DeviceKeyCacheLifetime));
+        _cache[cacheKey] = verified;
+        return verified;
+    }
+
+    private sealed class Verified(DeviceIdentity device, DateTimeOffset until)
+    {
+        private DevicePrincipal? _principal;
+
+        public DeviceIdentity Device => device;
+
+        public DateTimeOffset Until => until;
+
+        /// <summary>Built on first use; two racing requests may each build one, which is harmless.</summary>
+        public DevicePrincipal Principal(string scheme) =>
+            _principal is { } p && p.Identity?.AuthenticationType == scheme ? p : _principal = new DevicePrincipal(device, scheme);
     }
 
     /// <summary>Forget every cached verification (a key was revoked or rotated): takes effect at once.</summary>

@@ -46,8 +46,8 @@ public sealed class BearerAuthenticationHandler(
 
         if (token.StartsWith(DeviceKeyFormat.Prefix, StringComparison.Ordinal))
         {
-            var device = await deviceKeys.VerifyAsync(token, Context.RequestAborted);
-            return device is null ? Reject("unknown or revoked device key") : Success(device.ToPrincipal(SchemeName));
+            var device = await deviceKeys.AuthenticateAsync(token, SchemeName, Context.RequestAborted);
+            return device is null ? Reject("unknown or revoked device key") : Success(device);
         }
 
         if (token.StartsWith(TokenService.Prefix, StringComparison.Ordinal))

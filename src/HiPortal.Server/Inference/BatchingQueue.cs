@@ -49,6 +49,7 @@ public sealed class BatchingQueue(int capacity)
             return EnqueueResult.Closed;
         }
 
+        request.ArmDeadline();
         Enqueued?.Invoke(depth);
         return EnqueueResult.Accepted;
     }

@@ -29,15 +29,22 @@ public sealed record InferenceOutcome(
 
 /// <summary>
 /// One sample waiting for the large model. Its input is a pooled buffer the worker returns after copying it into
-/// the batch; ingest requests also carry the decision to store before the caller is answered.
+/// the batch; ingest requests also carry the decision to store before the caller is answered. Once queued, its
+/// deadline is a timer of its own: the caller is answered when it passes, even while a batch holding it is running.
 /// </summary>
 public sealed class InferenceRequest
 {
-    private readonly TaskCompletionSource<InferenceOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly InferenceOutcome s_deadlinePassed =
+        new(InferenceStatus.Expired, Error: "deadline exceeded while waiting for the model");
 
-    private InferenceRequest(float[] input, long enqueuedAt, long deadline, PendingDecision? decision)
+    private readonly TaskCompletionSource<InferenceOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeProvider _time;
+    private ITimer? _deadlineTimer;
+
+    private InferenceRequest(float[] input, TimeProvider time, long enqueuedAt, long deadline, PendingDecision? decision)
     {
         Input = input;
+        _time = time;
         EnqueuedAt = enqueuedAt;
         Deadline = deadline;
         Decision = decision;
@@ -66,7 +73,34 @@ public sealed class InferenceRequest
     {
         var now = time.GetTimestamp();
         var ticks = (long)(deadline.TotalSeconds * time.TimestampFrequency);
-        return new InferenceRequest(rentedInput, now, now + ticks, decision);
+        return new InferenceRequest(rentedInput, time, now, now + ticks, decision);
+    }
+
+    /// <summary>Whether the caller has its answer (the deadline's included): the worker drops such a request unrun.</summary>
+    public bool IsAnswered => _completion.Task.IsCompleted;
+
+    /// <summary>
+    /// Starts the deadline's timer (the queue calls it once the request is accepted). When it fires the caller is
+    /// answered <see cref="InferenceStatus.Expired"/> at once; the input stays with the worker, which may be copying it,
+    /// and a result the model still gives is stored (a retry with the same sample id replays it).
+    /// </summary>
+    public void ArmDeadline()
+    {
+        var remaining = _time.GetElapsedTime(_time.GetTimestamp(), Deadline);
+        if (remaining <= TimeSpan.Zero)
+        {
+            _completion.TrySetResult(s_deadlinePassed);
+            return;
+        }
+
+        var timer = _time.CreateTimer(static state => ((InferenceRequest)state!)._completion.TrySetResult(s_deadlinePassed),
+            this, remaining, Timeout.InfiniteTimeSpan);
+        Volatile.Write(ref _deadlineTimer, timer);
+        // Answered meanwhile: Complete ran before the timer was stored and could not stop it.
+        if (IsAnswered)
+        {
+            timer.Dispose();
+        }
     }
 
     public void ReturnInput()
@@ -82,5 +116,6 @@ public sealed class InferenceRequest
     {
         ReturnInput();
         _completion.TrySetResult(outcome);
+        Volatile.Read(ref _deadlineTimer)?.Dispose();
     }
 }

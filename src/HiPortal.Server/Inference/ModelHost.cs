@@ -25,11 +25,11 @@ public sealed class ModelHost(
     IOptionsMonitor<BatchingOptions> batching,
     IDbContextFactory<HiPortalDb> dbFactory,
     DecisionWriter writer,
-    DecisionStore store,
     HiPortalMetrics metrics,
     TimeProvider time,
     ILoggerFactory loggers,
-    ILogger<ModelHost> logger) : BackgroundService
+    ILogger<ModelHost> logger,
+    IBatchGate? gate = null) : BackgroundService
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, Lazy<Task<ServedModel>>> _loaded = new(StringComparer.Ordinal);
@@ -246,7 +246,7 @@ public sealed class ModelHost(
         served.Queue.Enqueued += depth => Enqueued?.Invoke(depth);
         // Each instance has its own buffers; ONNX Runtime sessions may run concurrently.
         served.Worker = Task.WhenAll(Enumerable.Range(0, options.Instances).Select(_ =>
-            Task.Run(new InferenceWorker(served, writer, store, metrics, time, loggers.CreateLogger<InferenceWorker>()).RunAsync)));
+            Task.Run(new InferenceWorker(served, writer, metrics, time, loggers.CreateLogger<InferenceWorker>(), gate).RunAsync)));
         logger.LogInformation("Model {Model} {Version} loaded on {Provider} and warmed for batches up to {Max} in {Ms:0} ms",
             card.Name, card.Version, o.Provider, options.MaxBatchSize, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return served;

@@ -10,7 +10,8 @@ namespace HiPortal.Server.Ingest;
 /// a device never holds an answer the database does not. Runs beside the worker, so batch k+1 is inferred while
 /// batch k is written. A duplicate (device, sample id) inserts nothing and is reported as already stored.
 /// </summary>
-public sealed class DecisionWriter(IDecisionBatchStore store, HiPortalMetrics metrics, TimeProvider time, ILogger<DecisionWriter> logger)
+public sealed class DecisionWriter(IDecisionBatchStore store, Live.LiveAggregates live, HiPortalMetrics metrics, TimeProvider time,
+    ILogger<DecisionWriter> logger)
     : BackgroundService
 {
     private readonly Channel<List<InferenceRequest>> _batches =
@@ -36,6 +37,7 @@ public sealed class DecisionWriter(IDecisionBatchStore store, HiPortalMetrics me
             try
             {
                 var inserted = await WriteAsync(pending);
+                live.AddDecisions(pending, inserted);
                 for (var i = 0; i < pending.Count; i++)
                 {
                     pending[i].Complete(inserted[i]

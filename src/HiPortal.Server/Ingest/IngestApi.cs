@@ -42,7 +42,13 @@ public static class IngestApi
 
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
-        app.MapDeviceGroup(Routes.Offloads).WithTags("Ingest").MapPost("/", PostOffload)
+        // Every service an offload needs is a singleton: resolved once here, not from each request's scope.
+        var provider = app.ServiceProvider;
+        var services = new IngestServices(provider.GetRequiredService<DecisionStore>(), provider.GetRequiredService<ModelHost>(),
+            provider.GetRequiredService<IOptions<BatchingOptions>>(), provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<HiPortalMetrics>(), provider.GetRequiredService<DevicePresence>(),
+            provider.GetRequiredService<ConfigService>());
+        app.MapDeviceGroup(Routes.Offloads).WithTags("Ingest").MapPost("/", (Func<HttpContext, Task<IResult>>)(context => PostOffload(context, services)))
             .Accepts<OffloadRequest>("application/json", "application/octet-stream").Produces<OffloadResponse>();
         return app;
     }

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using HiPortal.Core.Codec;
 
 namespace HiPortal.Server.Ingest;
@@ -179,13 +179,29 @@ public static class OffloadParser
         return null;
     }
 
+    /// <summary>
+    /// SHA-256 of the sample's bytes then <c>|class|confidence|label</c> (invariant text), in one pass over one pooled
+    /// buffer: an incremental hash allocated a native digest context per request.
+    /// </summary>
     private static string Hash(ReadOnlySpan<byte> sample, int localClass, double confidence, int? label)
     {
-        var meta = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"|{localClass}|{confidence:R}|{label}"));
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(sample);
-        hash.AppendData(meta);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        var buffer = ArrayPool<byte>.Shared.Rent(sample.Length + 64);
+        try
+        {
+            sample.CopyTo(buffer);
+            if (!Utf8.TryWrite(buffer.AsSpan(sample.Length), CultureInfo.InvariantCulture, $"|{localClass}|{confidence:R}|{label}", out var written))
+            {
+                throw new InvalidOperationException("payload hash metadata did not fit");
+            }
+
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.AsSpan(0, sample.Length + written), digest);
+            return Convert.ToHexStringLower(digest);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static string FieldFromPath(string? path) =>

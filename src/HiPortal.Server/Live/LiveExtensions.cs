@@ -8,6 +8,7 @@ public static class LiveExtensions
         builder.Services.AddSignalR();
         builder.Services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LiveNotifier>();
+        builder.Services.AddSingleton<LiveAggregates>();
         builder.Services.AddSingleton<SnapshotPublisher>();
         builder.Services.AddHostedService(s => s.GetRequiredService<SnapshotPublisher>());
         return builder;

@@ -22,14 +22,19 @@ public sealed class LiveOptions
 }
 
 /// <summary>
-/// Once per interval: one aggregate pass over the window for all fleets, one snapshot per fleet to the in-process
+/// Once per interval: the window's sums for all fleets (from <see cref="LiveAggregates"/>, or with several instances
+/// one aggregate query over the window), one snapshot per fleet to the in-process
 /// notifier and to the hub's fleet groups, and device online/offline transitions. Cost does not grow with the
 /// number of offloads per second or with connected browsers. With several instances every one feeds its own
 /// dashboards, and only the holder of the <see cref="IPublisherLease"/> sends to the hub (the backplane carries it
 /// to every instance's clients); all compute from the shared database and shared presence, so their figures agree.
+/// A single instance (no lease) adds up its in-memory per-second sums instead, which it fills from the database at
+/// start-up before serving: the same figures as the SQL over the same whole seconds, at a cost that does not grow
+/// with offloads per second.
 /// </summary>
 public sealed class SnapshotPublisher(
     StatsQueries stats,
+    LiveAggregates aggregates,
     IDbContextFactory<HiPortalDb> dbFactory,
     DevicePresence presence,
     ModelHost models,
@@ -43,6 +48,21 @@ public sealed class SnapshotPublisher(
     private Dictionary<string, int> _totals = [];
     private DateTimeOffset _totalsAt = DateTimeOffset.MinValue;
     private HashSet<string> _online = [];
+    private FleetCosts _costs = new(new Dictionary<string, HiPortal.Core.Savings.DeviceProfile>(), new Dictionary<string, int>());
+
+    private bool InMemory => lease is null;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (InMemory)
+        {
+            // Before requests are served (hosted services start before the server): nothing is counted twice.
+            var (from, to) = LiveAggregates.WindowEndingAt(time.GetUtcNow(), options.Value.Window);
+            aggregates.Seed(await stats.CountsBySecondAsync(from, to + (to - from), cancellationToken));
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -67,7 +87,17 @@ public sealed class SnapshotPublisher(
             var now = time.GetUtcNow();
             await RefreshTotalsAsync(now, cancellationToken);
             var online = presence.OnlineByFleet();
-            var summaries = await stats.SummariesByFleetAsync(now - options.Value.Window, now, cancellationToken);
+            Func<string, StatsFigures> summaries;
+            if (InMemory)
+            {
+                var (from, to) = LiveAggregates.WindowEndingAt(now, options.Value.Window);
+                summaries = StatsQueries.Summaries(aggregates.Window(from, to), _costs);
+            }
+            else
+            {
+                summaries = await stats.SummariesByFleetAsync(now - options.Value.Window, now, cancellationToken);
+            }
+
             var toHub = lease is null || await lease.HoldAsync(cancellationToken);
             foreach (var fleet in _totals.Keys)
             {
@@ -111,6 +141,7 @@ public sealed class SnapshotPublisher(
         var totals = fleets.ToDictionary(f => f, f => counts.GetValueOrDefault(f));
         totals["*"] = counts.Values.Sum();
         _totals = totals;
+        _costs = await stats.CostsAsync(cancellationToken);
         _totalsAt = now;
     }
 

@@ -18,6 +18,7 @@ public sealed class HiPortalMetrics
     private readonly Histogram<double> _inferenceTime;
     private readonly Histogram<double> _endToEnd;
     private readonly Histogram<double> _storeTime;
+    private int _running;
 
     public HiPortalMetrics(IMeterFactory meterFactory)
     {
@@ -37,6 +38,8 @@ public sealed class HiPortalMetrics
         _endToEnd = meter.CreateHistogram("hiportal.offload.duration", "s", "Ingest request time, body read to response", advice: secondsAdvice);
         _storeTime = meter.CreateHistogram("hiportal.store.duration", "s", "Database transaction time per stored batch", advice: secondsAdvice);
         meter.CreateObservableGauge("hiportal.queue.depth", () => QueueDepth?.Invoke() ?? 0, "{request}", "Requests waiting for the model");
+        meter.CreateObservableGauge("hiportal.batch.running", () => Volatile.Read(ref _running), "{sample}",
+            "Samples in model executions running now (with hiportal.queue.depth: what waits behind them)");
     }
 
     /// <summary>Requests waiting across the served models; set by the model host (which itself needs the metrics).</summary>
@@ -47,11 +50,20 @@ public sealed class HiPortalMetrics
 
     public void RequestExpired() => Request("overloaded", "deadline_in_queue");
 
+    /// <summary>A batch of <paramref name="size"/> was formed and starts running: its size is exported now, not after the run.</summary>
+    public void BatchFormed(int size)
+    {
+        _batchSize.Record(size);
+        Interlocked.Add(ref _running, size);
+    }
+
+    /// <summary>The batch <see cref="BatchFormed"/> reported is done (run, or failed).</summary>
+    public void BatchFinished(int size) => Interlocked.Add(ref _running, -size);
+
     public void BatchExecuted(int size, long micros)
     {
         _executions.Add(1);
         _inferences.Add(size);
-        _batchSize.Record(size);
         _inferenceTime.Record(micros / 1e6);
     }
 

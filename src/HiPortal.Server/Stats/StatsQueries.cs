@@ -26,7 +26,12 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, IRawDa
     public async Task<Func<string, StatsFigures>> SummariesByFleetAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var (counts, profiles) = await LoadAsync(StatsScope.AllFleets, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), null, cancellationToken);
-        var byFleet = ByFleet(counts);
+        return Summaries(ByFleet(counts), profiles);
+    }
+
+    /// <summary>Figures for every fleet and for all together ("*") from window totals by fleet (SQL's or the live sums).</summary>
+    public static Func<string, StatsFigures> Summaries(Dictionary<string, StatsCounts> byFleet, FleetCosts profiles)
+    {
         var all = StatsCalculator.Figures(byFleet, profiles);
         var empty = StatsCalculator.Figures(new Dictionary<string, StatsCounts>(), profiles);
         var figures = byFleet.ToDictionary(kv => kv.Key, kv => StatsCalculator.Figures(new Dictionary<string, StatsCounts> { [kv.Key] = kv.Value }, profiles));
@@ -56,6 +61,18 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, IRawDa
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var sql = new StatsSql(raw, scope, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), null);
         return ConfusionMatrix.From(await db.Database.SqlQueryRaw<ConfusionRow>(sql.Confusion, sql.Parameters).ToListAsync(cancellationToken));
+    }
+
+    /// <summary>Counts by second (bucket start) and fleet over [from, to): what the live sums start from.</summary>
+    public async Task<Dictionary<long, Dictionary<string, StatsCounts>>> CountsBySecondAsync(long fromMs, long toMs,
+        CancellationToken cancellationToken) =>
+        (await LoadAsync(StatsScope.AllFleets, fromMs, toMs, 1000, cancellationToken)).Counts;
+
+    /// <summary>Each fleet's device profile and sample size, which cost its savings.</summary>
+    public async Task<FleetCosts> CostsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await ProfilesAsync(db, cancellationToken);
     }
 
     /// <summary>Counts by bucket start, then fleet. Without a bucket size everything falls in bucket 0.</summary>

@@ -10,7 +10,7 @@ public sealed record TelemetryOutcome(int Accepted, int Duplicates, long Gaps, l
 /// Stores a device's reports and its sequence bookkeeping in one transaction. A sequence already stored is left as
 /// it was (the first report of a sequence wins), so a device may resend a batch it is unsure about.
 /// </summary>
-public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time)
+public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Live.LiveAggregates live, TimeProvider time)
 {
     // Counters a device does not measure may be left out; they are stored as 0.
     private static readonly SqlInsert<TelemetryRow> s_insert = new("Telemetry", ["DeviceId", "Sequence"],
@@ -48,6 +48,7 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Tim
         await using var insert = s_insert.CreateCommand(connection, transaction.GetDbTransaction());
         var receivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var accepted = 0;
+        var stored = new List<TelemetryPeriod>(reports.Count);
         var highestAccepted = 0L;
         foreach (var report in reports)
         {
@@ -55,6 +56,7 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Tim
             if (await insert.InsertAsync(new TelemetryRow(report, deviceId, device.Fleet, receivedAtMs), cancellationToken) == 1)
             {
                 accepted++;
+                stored.Add(report);
                 highestAccepted = Math.Max(highestAccepted, report.Sequence!.Value);
             }
         }
@@ -71,6 +73,7 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Tim
         device.TelemetryDuplicates += duplicates;
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        live.AddTelemetry(device.Fleet, stored);
         return new TelemetryOutcome(accepted, duplicates, device.TelemetryGaps, last);
     }
 

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Http.Json;
+using HiPortal.Server.Inference;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HiPortal.Server.Tests;
+
+/// <summary>Holds every model execution until released: a model as slow as the test wants, on cue.</summary>
+public sealed class HeldBatches : IBatchGate
+{
+    private readonly TaskCompletionSource<int> _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes with the batch size once a batch is held.</summary>
+    public Task<int> Entered => _entered.Task;
+
+    public bool IsReleased => _release.Task.IsCompleted;
+
+    public void Release() => _release.TrySetResult();
+
+    public async ValueTask BeforeRunAsync(ServedModel model, int batchSize)
+    {
+        _entered.TrySetResult(batchSize);
+        await _release.Task;
+    }
+}
+
+// Reads /metrics: runs alone so no other test's server adds to the process-wide HiPortal meter.
+[Collection(MetricsCollection.Name)]
+public sealed class DeadlineWhileBusyTests
+{
+    [Fact]
+    public async Task PostOffload_IsAnsweredAtItsDeadline_WhileItsBatchIsStillRunning_AndQueueMetricsShowTheWait()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var gate = new HeldBatches();
+        await using var app = await HiPortalHost.StartAsync(HiPortalHostOptions.FakeClock(time) with
+        {
+            Services = services => services.AddSingleton<IBatchGate>(gate),
+        });
+        using var device = await app.CreateDeviceAsync();
+        using var anonymous = app.CreateAnonymousClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/offloads") { Content = JsonContent.Create(Samples.Offload(0, "held")) };
+        request.Headers.Add(HiPortal.Contracts.WireHeaders.Deadline, "1000");
+
+        var held = device.SendAsync(request);
+        Assert.Equal(1, await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30)));
+        var waiting = device.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(1, "behind-the-held-batch"));
+        // Both gauges say so while the batch runs: one sample running, one request waiting behind it.
+        await Prometheus.WaitForAsync(anonymous, page =>
+            Prometheus.Sum(page, "hiportal_batch_running") == 1 && Prometheus.Sum(page, "hiportal_queue_depth") == 1);
+        Assert.False(held.IsCompleted, "answered before its deadline passed");
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        using var expired = await held.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(gate.IsReleased, "the batch must still be running when the expired request is answered");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, expired.StatusCode);
+        Assert.NotNull(expired.Headers.RetryAfter);
+        Assert.Contains("deadline", await expired.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(waiting.IsCompleted, "the waiting request has the default deadline (5 s) and must still wait");
+
+        gate.Release();
+        using var answered = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        // The held batch still ran and stored its decision: the device's retry is answered from the database.
+        var replay = await device.OffloadAsync(0, "held");
+        Assert.True(replay.Replayed);
+    }
+}
