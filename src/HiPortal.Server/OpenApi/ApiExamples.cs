@@ -75,7 +75,7 @@ internal sealed class ApiExamples : IOpenApiOperationTransformer
         return Task.CompletedTask;
     }
 
-    private static FleetView Fleet() => new("lab", s_config, 50, 100, "esp32-wifi", false, 0.5, 0.99, 12, 11, 1);
+    private static FleetView Fleet() => new("lab", s_config, 50, 100, "esp32-wifi", false, 0.5, 0.99, 12, 11, 1, "fashion-tiny@1.0.0", "fashion-large@1.0.0");
 
     private static DeviceRow Device() => new("d-3f9a2c", "sensor-7", "lab", true, s_at, OffloadRules.MaxSoftmax, 0.8, false, 4, 4, "applied", false, false);
 }
