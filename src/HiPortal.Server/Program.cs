@@ -35,6 +35,7 @@ builder.AddRemoteConfig();
 builder.AddPresence();
 builder.AddAdvice();
 builder.AddIngest(); // before AddInference: the decision writer stops after the worker
+builder.AddBatchIngest();
 builder.AddInference();
 builder.AddObservability();
 builder.AddTelemetry();
@@ -68,6 +69,7 @@ app.MapConfigApi();
 app.MapAdviceApi();
 app.MapAuditApi();
 app.MapIngestApi();
+app.MapBatchIngestApi();
 app.MapTelemetryApi();
 app.MapStatsApi();
 app.MapOpenInference();
