@@ -80,4 +80,5 @@ dashboard.SetAction(async parse =>
     return 0;
 });
 root.Subcommands.Add(dashboard);
+root.Subcommands.Add(TransportsCommand.Create(outOption, dataOption));
 return await root.Parse(args).InvokeAsync();

@@ -19,24 +19,33 @@ public sealed record BinaryOffload(string SampleId, ReadOnlyMemory<byte> Data, i
         var content = new ReadOnlyMemoryContent(Data);
         content.Headers.ContentType = new MediaTypeHeaderValue(WireHeaders.BinaryContentType);
         var request = new HttpRequestMessage(HttpMethod.Post, Routes.Offloads) { Content = content };
-        request.Headers.Add(WireHeaders.SampleId, SampleId);
-        request.Headers.Add(WireHeaders.LocalClass, LocalClass.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add(WireHeaders.LocalConfidence, LocalConfidence.ToString("R", CultureInfo.InvariantCulture));
+        foreach (var (name, value) in Headers())
+        {
+            request.Headers.Add(name, value);
+        }
+
+        return request;
+    }
+
+    /// <summary>The metadata headers, as the single request sends them and a batch frame carries them.</summary>
+    public IEnumerable<KeyValuePair<string, string>> Headers()
+    {
+        yield return new(WireHeaders.SampleId, SampleId);
+        yield return new(WireHeaders.LocalClass, LocalClass.ToString(CultureInfo.InvariantCulture));
+        yield return new(WireHeaders.LocalConfidence, LocalConfidence.ToString("R", CultureInfo.InvariantCulture));
         if (Label is { } label)
         {
-            request.Headers.Add(WireHeaders.Label, label.ToString(CultureInfo.InvariantCulture));
+            yield return new(WireHeaders.Label, label.ToString(CultureInfo.InvariantCulture));
         }
 
         if (Datatype is { } datatype)
         {
-            request.Headers.Add(WireHeaders.Datatype, datatype);
+            yield return new(WireHeaders.Datatype, datatype);
         }
 
         if (LocalMicros is { } micros)
         {
-            request.Headers.Add(WireHeaders.LocalMicros, micros.ToString(CultureInfo.InvariantCulture));
+            yield return new(WireHeaders.LocalMicros, micros.ToString(CultureInfo.InvariantCulture));
         }
-
-        return request;
     }
 }

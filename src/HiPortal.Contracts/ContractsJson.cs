@@ -12,6 +12,8 @@ namespace HiPortal.Contracts;
     NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(OffloadRequest))]
 [JsonSerializable(typeof(OffloadResponse))]
+[JsonSerializable(typeof(OffloadBatchRequest))]
+[JsonSerializable(typeof(OffloadBatchResponse))]
 [JsonSerializable(typeof(TelemetryBatch))]
 [JsonSerializable(typeof(TelemetryResponse))]
 [JsonSerializable(typeof(EffectiveConfigResponse))]

@@ -5,6 +5,7 @@ public static class Routes
 {
     public const string Token = "/api/v1/auth/token";
     public const string Offloads = "/api/v1/offloads";
+    public const string OffloadsBatch = "/api/v1/offloads/batch";
     public const string Telemetry = "/api/v1/telemetry";
     public const string Config = "/api/v1/config";
     public const string ConfigAck = "/api/v1/config/ack";

@@ -30,6 +30,7 @@ public sealed class HiDeviceClient : IAsyncDisposable
     private readonly Backoff _backoff;
     private readonly ConfigFollower _config;
     private readonly Offloader _offloader;
+    private readonly OffloadBatcher? _batcher;
     private readonly TelemetryReporter _telemetry;
     private readonly List<Task> _background = [];
     private readonly string _idPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
@@ -53,7 +54,10 @@ public sealed class HiDeviceClient : IAsyncDisposable
         var cache = options.ModelCacheDirectory ?? Path.Combine(Path.GetTempPath(), "hiportal-device-models");
         _config = new ConfigFollower(_http, initial, _counters, RaiseConfigurationChanged, _stopping.Token,
             new TinyModelDelivery(_http, _model, cache));
-        var sender = new OffloadSender(_http, _backoff, _time, _counters, _config.Observe);
+        _batcher = options.OffloadBatchSize > 1
+            ? new OffloadBatcher(_http, options.OffloadBatchSize, options.OffloadBatchDelay, _time, _stopping.Token)
+            : null;
+        var sender = new OffloadSender(_http, _backoff, _time, _counters, _config.Observe, _batcher);
         var buffer = new OfflineBuffer(options.OfflineBufferCapacity);
         _offloader = new Offloader(sender, buffer, new BufferDrainer(buffer, sender, _backoff, _time, _counters), _counters,
             options.MaxRetries, _stopping.Token);
@@ -180,6 +184,8 @@ public sealed class HiDeviceClient : IAsyncDisposable
             }
         }
 
+        if (_batcher is not null)
+            await _batcher.StopAsync();
         await _offloader.StopAsync();
         _http.Dispose();
         _model.Dispose();

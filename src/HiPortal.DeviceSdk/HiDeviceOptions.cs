@@ -88,6 +88,15 @@ public sealed class HiDeviceOptions
     /// </summary>
     public long FirstTelemetrySequence { get; init; } = 1;
 
+    /// <summary>
+    /// Offloads sent together in one batch request (<c>POST /api/v1/offloads/batch</c>), for a gateway fronting many
+    /// sensors; 1 (the default) sends each on its own. Each sample still has its own result, retries and buffering.
+    /// </summary>
+    public int OffloadBatchSize { get; init; } = 1;
+
+    /// <summary>How long the first offload of a batch waits for others before the batch is sent anyway.</summary>
+    public TimeSpan OffloadBatchDelay { get; init; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>Also hold a long-poll open for configuration changes (otherwise they are learnt from each response).</summary>
     public bool LongPollConfiguration { get; init; }
 
@@ -107,6 +116,8 @@ public sealed class HiDeviceOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryBaseDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRetryDelay, RetryBaseDelay);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(InitialTelemetryInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(OffloadBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(OffloadBatchDelay, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(Profile);
         ArgumentNullException.ThrowIfNull(TimeProvider);
     }

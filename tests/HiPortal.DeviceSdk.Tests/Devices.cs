@@ -5,7 +5,7 @@ public static class Devices
 {
     public static HiDeviceClient Create(HiPortalHost app, CreatedDevice device, HttpMessageHandler? network = null,
         TimeProvider? time = null, double initialThreshold = 0.65, int maxRetries = 3, int bufferCapacity = 16,
-        bool longPoll = false) =>
+        bool longPoll = false, int batchSize = 1, TimeSpan? batchDelay = null) =>
         new(new HiDeviceOptions
         {
             ServerUri = app.HttpAddress,
@@ -20,5 +20,7 @@ public static class Devices
             MaxRetryDelay = TimeSpan.FromSeconds(5),
             RequestTimeout = TimeSpan.FromSeconds(10),
             LongPollConfiguration = longPoll,
+            OffloadBatchSize = batchSize,
+            OffloadBatchDelay = batchDelay ?? TimeSpan.FromMilliseconds(10),
         });
 }

@@ -10,8 +10,9 @@ internal readonly record struct OffloadOutcome(CallResult<OffloadResponse> Last,
 /// Sends an offload, retrying transient failures with backoff (honouring Retry-After) under the same sample id.
 /// Counts every try: transmissions and bytes for telemetry, errors by kind.
 /// </summary>
+/// <remarks>With a <paramref name="batcher"/>, every try goes out in a batch request with whatever else is waiting.</remarks>
 internal sealed class OffloadSender(DeviceHttp http, Backoff backoff, TimeProvider time, DeviceCounters counters,
-    Action<long> observeConfigVersion)
+    Action<long> observeConfigVersion, OffloadBatcher? batcher = null)
 {
     public async Task<OffloadOutcome> SendAsync(PendingOffload offload, int maxRetries, CancellationToken cancellationToken)
     {
@@ -28,8 +29,7 @@ internal sealed class OffloadSender(DeviceHttp http, Backoff backoff, TimeProvid
 
     public async Task<CallResult<OffloadResponse>> SendOnceAsync(PendingOffload offload, CancellationToken cancellationToken)
     {
-        using var request = offload.ToRequest();
-        var result = await http.SendAsync(request, ContractsJson.Default.OffloadResponse, cancellationToken);
+        var result = batcher is null ? await SendAloneAsync(offload, cancellationToken) : await batcher.SendAsync(offload, cancellationToken);
         counters.Update(s =>
         {
             s.Transmissions++;
@@ -49,6 +49,12 @@ internal sealed class OffloadSender(DeviceHttp http, Backoff backoff, TimeProvid
         if (result.Value is { } ok)
             observeConfigVersion(ok.ConfigVersion);
         return result;
+    }
+
+    private async Task<CallResult<OffloadResponse>> SendAloneAsync(PendingOffload offload, CancellationToken cancellationToken)
+    {
+        using var request = offload.ToRequest();
+        return await http.SendAsync(request, ContractsJson.Default.OffloadResponse, cancellationToken);
     }
 
     public static HiDeviceException Refusal(PendingOffload offload, CallResult<OffloadResponse> result) => new(

@@ -24,19 +24,27 @@ internal sealed class PendingOffload(string sampleId, string datatype, byte[] pi
     public HttpRequestMessage ToRequest()
     {
         var content = new ByteArrayContent(pixels);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Headers.ContentType = new MediaTypeHeaderValue(WireHeaders.BinaryContentType);
         var request = new HttpRequestMessage(HttpMethod.Post, DeviceRoutes.Offloads) { Content = content };
-        var headers = request.Headers;
-        headers.Add(WireHeaders.SampleId, SampleId);
-        headers.Add(WireHeaders.Datatype, datatype);
-        headers.Add(WireHeaders.LocalClass, localClass.ToString(CultureInfo.InvariantCulture));
-        // "R" round-trips the value, so the server's payload hash is the same on every try.
-        headers.Add(WireHeaders.LocalConfidence, ((double)localConfidence).ToString("R", CultureInfo.InvariantCulture));
-        headers.Add(WireHeaders.LocalMicros, localMicros.ToString(CultureInfo.InvariantCulture));
-        headers.Add(WireHeaders.CapturedAt, capturedAt.ToString("O", CultureInfo.InvariantCulture));
-        if (label is { } l)
-            headers.Add(WireHeaders.Label, l.ToString(CultureInfo.InvariantCulture));
+        foreach (var (name, value) in Headers())
+            request.Headers.Add(name, value);
         return request;
+    }
+
+    /// <summary>Appends this offload as one frame of a binary batch: the same headers and bytes as its single request.</summary>
+    public void WriteFrame(Stream batch) => OffloadBatchFrames.Write(batch, Headers(), pixels);
+
+    private IEnumerable<KeyValuePair<string, string>> Headers()
+    {
+        yield return new(WireHeaders.SampleId, SampleId);
+        yield return new(WireHeaders.Datatype, datatype);
+        yield return new(WireHeaders.LocalClass, localClass.ToString(CultureInfo.InvariantCulture));
+        // "R" round-trips the value, so the server's payload hash is the same on every try.
+        yield return new(WireHeaders.LocalConfidence, ((double)localConfidence).ToString("R", CultureInfo.InvariantCulture));
+        yield return new(WireHeaders.LocalMicros, localMicros.ToString(CultureInfo.InvariantCulture));
+        yield return new(WireHeaders.CapturedAt, capturedAt.ToString("O", CultureInfo.InvariantCulture));
+        if (label is { } l)
+            yield return new(WireHeaders.Label, l.ToString(CultureInfo.InvariantCulture));
     }
 
     public void Answer(OffloadResponse answer) => _deferred.TrySetResult(answer);

@@ -9,6 +9,7 @@ namespace HiPortal.DeviceSdk.Transport;
 internal static class DeviceRoutes
 {
     public static readonly string Offloads = Relative(Routes.Offloads);
+    public static readonly string OffloadsBatch = Relative(Routes.OffloadsBatch);
     public static readonly string Telemetry = Relative(Routes.Telemetry);
     public static readonly string Config = Relative(Routes.Config);
     public static readonly string ConfigAck = Relative(Routes.ConfigAck);

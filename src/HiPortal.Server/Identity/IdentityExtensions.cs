@@ -11,6 +11,7 @@ public static class IdentityExtensions
     private static string UseBearer(HttpContext context) =>
         context.Request.Headers.Authorization.Count > 0 ||
         context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/v2") ||
+        context.Request.Path.StartsWithSegments(OpenInference.Grpc.GrpcInferenceExtensions.PathPrefix) ||
         (context.Request.Path.StartsWithSegments("/hubs") && context.Request.Query.ContainsKey("access_token"))
             ? BearerAuthenticationHandler.SchemeName
             : CookieScheme;
@@ -37,7 +38,7 @@ public static class IdentityExtensions
                 o.DefaultChallengeScheme = SmartScheme;
             })
             // APIs and hubs answer to bearer tokens (device keys, user tokens); the dashboard to its sign-in cookie.
-            // Cookies never authenticate /api or /v2, so a browser session cannot be used for cross-site writes.
+            // Cookies never authenticate /api, /v2 or gRPC, so a browser session cannot be used for cross-site writes.
             .AddPolicyScheme(SmartScheme, "bearer or cookie", o => o.ForwardDefaultSelector = UseBearer)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(
                 BearerAuthenticationHandler.SchemeName, null)

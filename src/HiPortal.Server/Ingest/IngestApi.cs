@@ -109,51 +109,21 @@ public static class IngestApi
             return ProblemResults.Validation(error.Field, error.Message);
         }
 
-        var pending = new PendingDecision
-        {
-            DeviceId = device.DeviceId,
-            Fleet = device.Fleet,
-            SampleId = offload!.SampleId,
-            PayloadHash = offload.PayloadHash,
-            ReceivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
-            CapturedAtMs = offload.CapturedAt?.ToUnixTimeMilliseconds(),
-            LocalClass = offload.LocalClass,
-            LocalConfidence = offload.LocalConfidence,
-            LocalInferenceMicros = offload.LocalInferenceMicros,
-            Label = offload.Label,
-            InputBytes = offload.InputBytes,
-        };
+        var pending = OffloadAnswer.Pending(device, offload!, time);
         var request = InferenceRequest.Create(input, time, deadline, pending);
         var (enqueued, _) = await model.EnqueueAsync(device.Fleet, served, request, context.RequestAborted);
         if (enqueued != EnqueueResult.Accepted)
         {
             request.ReturnInput();
-            metrics.Request("overloaded", enqueued == EnqueueResult.Full ? "queue_full" : "swapping");
-            return Unavailable(context, options, enqueued == EnqueueResult.Full ? "the inference queue is full" : "the fleet's model is being replaced");
+            return OffloadAnswer.NotQueued(enqueued, metrics).ToResult(context, options);
         }
 
         var outcome = await request.Completion;
-        switch (outcome.Status)
-        {
-            case InferenceStatus.Completed:
-                metrics.Request("ok", "inferred");
-                return Respond(offload.SampleId, offload.LocalClass, outcome.Result!, pending.ModelName, pending.ModelVersion, configVersion);
-            case InferenceStatus.AlreadyStored:
-                var stored = outcome.Stored ?? await store.FindAsync(device.DeviceId, offload.SampleId, CancellationToken.None);
-                return stored is null
-                    ? Unavailable(context, options, "the decision could not be stored")
-                    : Replay(stored, offload, metrics, configVersion);
-            case InferenceStatus.Expired:
-                metrics.Request("overloaded", "deadline");
-                return Unavailable(context, options, outcome.Error ?? "deadline exceeded");
-            default:
-                metrics.Request("failed", "server");
-                return Unavailable(context, options, outcome.Error ?? "inference failed");
-        }
+        return (await OffloadAnswer.FromOutcomeAsync(outcome, offload!, pending, store, metrics, configVersion)).ToResult(context, options);
     }
 
     /// <summary>The fleet's large model once the host is ready; null while not ready or when it cannot load.</summary>
-    private static async Task<ServedModel?> ServedForAsync(ModelHost model, string fleet, CancellationToken cancellationToken)
+    internal static async Task<ServedModel?> ServedForAsync(ModelHost model, string fleet, CancellationToken cancellationToken)
     {
         if (!model.IsReady)
         {
@@ -170,36 +140,13 @@ public static class IngestApi
         }
     }
 
-    private static IResult Replay(StoredDecision stored, ParsedOffload offload, HiPortalMetrics metrics, long configVersion)
-    {
-        if (stored.PayloadHash != offload.PayloadHash)
-        {
-            metrics.Request("rejected", "conflict");
-            return ProblemResults.Status(StatusCodes.Status409Conflict, "This sample id was already used.",
-                "a decision with this sampleId exists for a different payload; use a new sampleId", "sampleId");
-        }
-
-        metrics.Request("ok", "replayed");
-        var result = new InferenceResult(stored.Probabilities, [], stored.ServerClass, stored.ServerConfidence,
-            stored.BatchSize, stored.QueueMicros, stored.InferenceMicros);
-        return TypedResults.Json(new OffloadResponse(offload.SampleId, result.PredictedClass, result.Confidence,
-            result.Probabilities, result.PredictedClass == stored.LocalClass, stored.ModelName, stored.ModelVersion,
-            result.BatchSize, result.QueueMicros, result.InferenceMicros, Replayed: true, configVersion), ContractsJson.Default.OffloadResponse);
-    }
-
-    private static IResult Respond(string sampleId, int localClass, InferenceResult result, string modelName, string modelVersion,
-        long configVersion) =>
-        TypedResults.Json(new OffloadResponse(sampleId, result.PredictedClass, result.Confidence, result.Probabilities,
-            result.PredictedClass == localClass, modelName, modelVersion, result.BatchSize, result.QueueMicros,
-            result.InferenceMicros, Replayed: false, configVersion), ContractsJson.Default.OffloadResponse);
-
     public static IResult Unavailable(HttpContext context, BatchingOptions options, string detail)
     {
         options.AdviseRetry(context.Response);
         return ProblemResults.Status(StatusCodes.Status503ServiceUnavailable, "The server is busy; retry later.", detail);
     }
 
-    private static FieldError? ReadDeadline(HttpContext context, TimeSpan defaultDeadline, out TimeSpan deadline)
+    internal static FieldError? ReadDeadline(HttpContext context, TimeSpan defaultDeadline, out TimeSpan deadline)
     {
         deadline = defaultDeadline;
         var text = context.Request.Headers[WireHeaders.Deadline].ToString();
@@ -218,6 +165,6 @@ public static class IngestApi
         return null;
     }
 
-    private static bool IsBinary(string? contentType) =>
+    internal static bool IsBinary(string? contentType) =>
         contentType is not null && contentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase);
 }

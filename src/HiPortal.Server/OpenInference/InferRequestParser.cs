@@ -48,18 +48,11 @@ public static class InferRequestParser
                 return Fail("inputs[0] must be an object");
             }
 
-            var inputName = decoder.Signature.InputName;
-            if (!tensor.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String ||
-                (name.GetString() != inputName && name.GetString() != "input"))
-            {
-                return Fail($"inputs[0].name must be '{inputName}'");
-            }
-
+            var name = tensor.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
             var datatype = tensor.TryGetProperty("datatype", out var dt) && dt.ValueKind == JsonValueKind.String ? dt.GetString() : null;
-            if (datatype is null || !SampleDatatypes.TryParse(datatype, out var type) ||
-                !decoder.AcceptedDatatypes.Contains(type.Name(), StringComparer.OrdinalIgnoreCase))
+            if (CheckTensor(name, datatype, decoder, out var type) is { } tensorError)
             {
-                return Fail($"inputs[0].datatype must be {string.Join(" or ", decoder.AcceptedDatatypes)}");
+                return Fail(tensorError);
             }
 
             if (ReadShape(tensor, decoder, out var count) is { } shapeError)
@@ -85,7 +78,6 @@ public static class InferRequestParser
         var length = decoder.SampleLength;
         var sampleBytes = length * type.ElementBytes();
         var wire = ArrayPool<byte>.Shared.Rent(sampleBytes * count);
-        var samples = new List<float[]>(count);
         try
         {
             var limit = count * length;
@@ -100,13 +92,53 @@ public static class InferRequestParser
                 return Fail($"inputs[0].data holds {written} values; shape needs {limit}");
             }
 
+            return DecodeSamples(id, type, wire.AsSpan(0, sampleBytes * count), count, decoder, "inputs[0].data");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(wire);
+        }
+    }
+
+    /// <summary>The tensor's name and datatype, as every transport of the protocol (REST, gRPC) checks them.</summary>
+    internal static string? CheckTensor(string? name, string? datatype, SampleDecoder decoder, out SampleDatatype type)
+    {
+        type = default;
+        var inputName = decoder.Signature.InputName;
+        if (name != inputName && name != "input")
+        {
+            return $"inputs[0].name must be '{inputName}'";
+        }
+
+        return datatype is null || !SampleDatatypes.TryParse(datatype, out type) ||
+            !decoder.AcceptedDatatypes.Contains(type.Name(), StringComparer.OrdinalIgnoreCase)
+            ? $"inputs[0].datatype must be {string.Join(" or ", decoder.AcceptedDatatypes)}"
+            : null;
+    }
+
+    /// <summary>
+    /// Splits <paramref name="wire"/> (count samples' wire bytes, back to back) into decoded samples in pooled buffers.
+    /// </summary>
+    internal static ParsedInferRequest DecodeSamples(string? id, SampleDatatype type, ReadOnlySpan<byte> wire, int count, SampleDecoder decoder,
+        string field)
+    {
+        var length = decoder.SampleLength;
+        var sampleBytes = length * type.ElementBytes();
+        if (wire.Length != sampleBytes * count)
+        {
+            return Fail($"{field} holds {wire.Length} bytes; shape needs {sampleBytes * count}");
+        }
+
+        var samples = new List<float[]>(count);
+        try
+        {
             for (var i = 0; i < count; i++)
             {
                 var sample = ArrayPool<float>.Shared.Rent(length);
                 samples.Add(sample);
-                if (!decoder.TryDecode(type.Name(), wire.AsSpan(i * sampleBytes, sampleBytes), sample, out var error))
+                if (!decoder.TryDecode(type.Name(), wire.Slice(i * sampleBytes, sampleBytes), sample, out var error))
                 {
-                    return Fail($"inputs[0].data, sample {i}: {error!.Message}");
+                    return Fail($"{field}, sample {i}: {error!.Message}");
                 }
             }
 
@@ -118,7 +150,6 @@ public static class InferRequestParser
         {
             // On success the list was handed over (and replaced by an empty one); on failure its buffers go back.
             samples.ForEach(sample => ArrayPool<float>.Shared.Return(sample));
-            ArrayPool<byte>.Shared.Return(wire);
         }
     }
 
@@ -133,12 +164,24 @@ public static class InferRequestParser
         var dims = new List<long>();
         foreach (var d in shape.EnumerateArray())
         {
-            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var v) || v < 1)
+            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var v))
             {
                 return "inputs[0].shape must hold positive integers";
             }
 
             dims.Add(v);
+        }
+
+        return CheckShape(dims, decoder, out count);
+    }
+
+    /// <summary>N samples, each in one of the shapes the decoder accepts; at most <see cref="OpenInferenceApi.MaxSamples"/>.</summary>
+    internal static string? CheckShape(IReadOnlyList<long> dims, SampleDecoder decoder, out int count)
+    {
+        count = 0;
+        if (dims.Any(d => d < 1))
+        {
+            return "inputs[0].shape must hold positive integers";
         }
 
         // A batch of samples: N, then one sample's shape as the decoder accepts it (flat, squeezed or the graph's).
@@ -196,7 +239,7 @@ public static class InferRequestParser
 
     /// <summary>Writes one JSON number as its wire form; only whole numbers in range have an integer one (the JSON's to
     /// check, not the decoder's).</summary>
-    private static bool Write(SampleDatatype type, double v, byte[] wire, int index)
+    internal static bool Write(SampleDatatype type, double v, byte[] wire, int index)
     {
         switch (type)
         {
@@ -224,5 +267,5 @@ public static class InferRequestParser
         }
     }
 
-    private static ParsedInferRequest Fail(string message) => new(null, null, message);
+    internal static ParsedInferRequest Fail(string message) => new(null, null, message);
 }

@@ -48,7 +48,7 @@ public static class OpenInferenceApi
         .Select(m => new { name = m.Name, version = m.Version, state = model.IsLoaded(m.Name, m.Version) ? "READY" : "UNAVAILABLE", reason = "" }));
 
     /// <summary>The version asked for, or the newest in the repository; null when there is none.</summary>
-    private static string? Resolve(string name, string? version, ModelRepository repository)
+    internal static string? Resolve(string name, string? version, ModelRepository repository)
     {
         if (!ModelLayout.IsValidName(name) || (version is not null && !ModelLayout.IsValidName(version)))
         {
@@ -64,8 +64,10 @@ public static class OpenInferenceApi
             .OrderDescending(VersionComparer.Instance).FirstOrDefault();
     }
 
-    private static IResult Unknown(string name, string? version) =>
-        Error($"unknown model '{name}'{(version is null ? "" : $" version '{version}'")}", StatusCodes.Status404NotFound);
+    private static IResult Unknown(string name, string? version) => Error(UnknownMessage(name, version), StatusCodes.Status404NotFound);
+
+    internal static string UnknownMessage(string name, string? version) =>
+        $"unknown model '{name}'{(version is null ? "" : $" version '{version}'")}";
 
     private static IResult MetadataAsync(string name, string? version, ModelHost model, ModelRepository repository)
     {
@@ -110,7 +112,7 @@ public static class OpenInferenceApi
         return ready ? Results.Ok(new { name, ready = true }) : Results.Json(new { name, ready = false }, statusCode: 503);
     }
 
-    private static async Task<ServedModel?> TryLoadAsync(ModelHost model, string name, string version)
+    internal static async Task<ServedModel?> TryLoadAsync(ModelHost model, string name, string version)
     {
         try
         {
@@ -125,21 +127,15 @@ public static class OpenInferenceApi
     public static async Task<IResult> Infer(HttpContext context, string name, string? version, ModelHost model, ModelRepository repository,
         IOptions<BatchingOptions> options, TimeProvider time)
     {
-        if (!model.IsReady)
+        var (served, status, message) = await ServedForAsync(name, version, model, repository);
+        if (served is null)
         {
-            options.Value.AdviseRetry(context.Response);
-            return Error("model not ready", StatusCodes.Status503ServiceUnavailable);
-        }
+            if (status == StatusCodes.Status503ServiceUnavailable)
+            {
+                options.Value.AdviseRetry(context.Response);
+            }
 
-        if (Resolve(name, version, repository) is not { } resolved)
-        {
-            return Unknown(name, version);
-        }
-
-        if (await TryLoadAsync(model, name, resolved) is not { } served)
-        {
-            options.Value.AdviseRetry(context.Response);
-            return Error($"model '{name}' version '{resolved}' could not be loaded", StatusCodes.Status503ServiceUnavailable);
+            return Error(message!, status);
         }
 
         var (body, length) = await RequestBody.ReadAsync(context, MaxBodyBytes);
@@ -172,37 +168,11 @@ public static class OpenInferenceApi
             return refused;
         }
 
-        var requests = new List<InferenceRequest>(samples.Count);
-        foreach (var sample in samples)
+        var run = await OpenInferenceRun.RunAsync(served, samples, options.Value.DefaultDeadline, time);
+        if (run.Error is { } busy)
         {
-            var request = InferenceRequest.Create(sample, time, options.Value.DefaultDeadline);
-            if (served.Queue.TryEnqueue(request) != EnqueueResult.Accepted)
-            {
-                request.ReturnInput();
-                foreach (var rest in samples.Skip(requests.Count + 1))
-                {
-                    ArrayPool<float>.Shared.Return(rest);
-                }
-
-                options.Value.AdviseRetry(context.Response);
-                return Error("the inference queue is full", StatusCodes.Status503ServiceUnavailable);
-            }
-
-            requests.Add(request);
-        }
-
-        var outcomes = await Task.WhenAll(requests.Select(r => r.Completion));
-        var classes = served.Signature.ClassCount;
-        var scores = new float[outcomes.Length * classes];
-        for (var i = 0; i < outcomes.Length; i++)
-        {
-            if (outcomes[i].Status != InferenceStatus.Completed)
-            {
-                options.Value.AdviseRetry(context.Response);
-                return Error(outcomes[i].Error ?? "inference failed", StatusCodes.Status503ServiceUnavailable);
-            }
-
-            outcomes[i].Result!.Logits.CopyTo(scores, i * classes);
+            options.Value.AdviseRetry(context.Response);
+            return Error(busy, StatusCodes.Status503ServiceUnavailable);
         }
 
         return Results.Ok(new
@@ -212,11 +182,33 @@ public static class OpenInferenceApi
             id,
             outputs = new[]
             {
-                new { name = served.Signature.OutputName, datatype = "FP32", shape = new[] { outcomes.Length, classes }, data = scores },
-                new { name = "probabilities", datatype = "FP32", shape = new[] { outcomes.Length, classes },
-                      data = outcomes.SelectMany(o => o.Result!.Probabilities).ToArray() },
+                new { name = served.Signature.OutputName, datatype = "FP32", shape = new[] { run.Count, served.Signature.ClassCount }, data = run.Logits },
+                new { name = OpenInferenceRun.ProbabilitiesOutput, datatype = "FP32", shape = new[] { run.Count, served.Signature.ClassCount },
+                      data = run.Probabilities },
             },
         });
+    }
+
+    /// <summary>
+    /// The model an inference call names, loaded: null with a 404 (unknown name or version) or a 503 (not ready, or it
+    /// cannot be loaded) and why, as REST and gRPC both answer.
+    /// </summary>
+    internal static async Task<(ServedModel? Served, int Status, string? Error)> ServedForAsync(string name, string? version,
+        ModelHost model, ModelRepository repository)
+    {
+        if (!model.IsReady)
+        {
+            return (null, StatusCodes.Status503ServiceUnavailable, "model not ready");
+        }
+
+        if (Resolve(name, version, repository) is not { } resolved)
+        {
+            return (null, StatusCodes.Status404NotFound, UnknownMessage(name, version));
+        }
+
+        return await TryLoadAsync(model, name, resolved) is { } served
+            ? (served, StatusCodes.Status200OK, null)
+            : (null, StatusCodes.Status503ServiceUnavailable, $"model '{name}' version '{resolved}' could not be loaded");
     }
 
     public static IResult Error(string message, int status = StatusCodes.Status400BadRequest) =>

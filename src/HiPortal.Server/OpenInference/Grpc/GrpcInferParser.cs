@@ -1,0 +1,83 @@
+using System.Buffers;
+using HiPortal.Core.Codec;
+using HiPortal.Core.Inference;
+
+namespace HiPortal.Server.OpenInference.Grpc;
+
+/// <summary>
+/// Reads a gRPC <c>ModelInferRequest</c> with the REST parser's rules (<see cref="InferRequestParser"/>): one input
+/// tensor, N samples of an accepted shape, in an accepted datatype; its data either typed contents or raw bytes.
+/// Every error names its field as the protocol spells it.
+/// </summary>
+public static class GrpcInferParser
+{
+    public static ParsedInferRequest Parse(ModelInferRequest request, SampleDecoder decoder)
+    {
+        var id = request.Id.Length == 0 ? null : request.Id;
+        if (request.Inputs.Count != 1)
+        {
+            return InferRequestParser.Fail("inputs must hold exactly one tensor named 'input'");
+        }
+
+        var tensor = request.Inputs[0];
+        if (InferRequestParser.CheckTensor(tensor.Name, tensor.Datatype.Length == 0 ? null : tensor.Datatype, decoder, out var type) is { } tensorError)
+        {
+            return InferRequestParser.Fail(tensorError);
+        }
+
+        if (InferRequestParser.CheckShape(tensor.Shape, decoder, out var count) is { } shapeError)
+        {
+            return InferRequestParser.Fail(shapeError);
+        }
+
+        if (request.RawInputContents.Count > 0)
+        {
+            return request.RawInputContents.Count != 1 || tensor.Contents is not null
+                ? InferRequestParser.Fail("raw_input_contents must hold one entry, and inputs[0].contents must then be empty")
+                : InferRequestParser.DecodeSamples(id, type, request.RawInputContents[0].Span, count, decoder, "raw_input_contents[0]");
+        }
+
+        return FromContents(id, type, tensor.Contents, count, decoder);
+    }
+
+    /// <summary>Typed contents are written as the wire bytes the decoder reads, checked value by value as the REST numbers are.</summary>
+    private static ParsedInferRequest FromContents(string? id, SampleDatatype type, InferTensorContents? contents, int count, SampleDecoder decoder)
+    {
+        var (values, field) = type switch
+        {
+            SampleDatatype.Fp32 => (contents?.Fp32Contents.Select(v => (double)v).ToList(), "inputs[0].contents.fp32_contents"),
+            SampleDatatype.Uint8 => (contents?.UintContents.Select(v => (double)v).ToList(), "inputs[0].contents.uint_contents"),
+            SampleDatatype.Int8 or SampleDatatype.Int16 => (contents?.IntContents.Select(v => (double)v).ToList(), "inputs[0].contents.int_contents"),
+            _ => (null, "raw_input_contents"),
+        };
+        if (values is null || values.Count == 0)
+        {
+            return InferRequestParser.Fail($"{field} is required for a {type.Name()} tensor");
+        }
+
+        var limit = count * decoder.SampleLength;
+        if (values.Count != limit)
+        {
+            return InferRequestParser.Fail($"{field} holds {values.Count} values; shape needs {limit}");
+        }
+
+        var bytes = limit * type.ElementBytes();
+        var wire = ArrayPool<byte>.Shared.Rent(bytes);
+        try
+        {
+            for (var i = 0; i < limit; i++)
+            {
+                if (!InferRequestParser.Write(type, values[i], wire, i))
+                {
+                    return InferRequestParser.Fail($"{field}[{i}] = {values[i]} is not a {type.Name()} value");
+                }
+            }
+
+            return InferRequestParser.DecodeSamples(id, type, wire.AsSpan(0, bytes), count, decoder, field);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(wire);
+        }
+    }
+}
