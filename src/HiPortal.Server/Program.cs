@@ -1,5 +1,6 @@
 using HiPortal.Server;
 using HiPortal.Server.Advice;
+using HiPortal.Server.Alarms;
 using HiPortal.Server.Audit;
 using HiPortal.Server.Dashboard;
 using HiPortal.Server.Demo;
@@ -40,6 +41,7 @@ builder.AddObservability();
 builder.AddTelemetry();
 builder.AddStats();
 builder.AddLive();
+builder.AddAlarms(); // after AddLive: alarms go to the live hub
 builder.AddScaleOut(); // after AddLive: the SignalR backplane and the snapshot lease
 builder.AddDashboard();
 builder.AddApiDocs();
@@ -72,6 +74,7 @@ app.MapTelemetryApi();
 app.MapStatsApi();
 app.MapOpenInference();
 app.MapModelsApi();
+app.MapAlarmsApi();
 app.MapApiDocs();
 app.MapLive();
 app.MapDashboard();
