@@ -16,6 +16,7 @@ public static class Routes
     public const string Audit = "/api/v1/admin/audit";
     public const string Stats = "/api/v1/stats";
     public const string Models = "/api/v1/admin/models";
+    public const string Alarms = "/api/v1/admin/alarms";
     public const string OpenInference = "/v2";
     public const string LiveHub = "/hubs/live";
     public const string Ready = "/health/ready";
@@ -41,6 +42,8 @@ public static class Routes
     public static string DeviceKeys(string deviceId) => $"{Device(deviceId)}/keys";
 
     public static string DeviceKey(string deviceId, string keyId) => $"{DeviceKeys(deviceId)}/{Uri.EscapeDataString(keyId)}";
+
+    public static string AlarmAcknowledge(long id) => $"{Alarms}/{id}/acknowledge";
 
     public static string User(string username) => $"{Users}/{Uri.EscapeDataString(username)}";
 

@@ -1,5 +1,6 @@
 using HiPortal.Server;
 using HiPortal.Server.Advice;
+using HiPortal.Server.Alarms;
 using HiPortal.Server.Audit;
 using HiPortal.Server.Dashboard;
 using HiPortal.Server.Demo;
@@ -43,6 +44,7 @@ builder.AddObservability();
 builder.AddTelemetry();
 builder.AddStats();
 builder.AddLive();
+builder.AddAlarms(); // after AddLive: alarms go to the live hub
 builder.AddScaleOut(); // after AddLive: the SignalR backplane and the snapshot lease
 builder.AddDashboard();
 builder.AddApiDocs();
@@ -77,6 +79,7 @@ app.MapStatsApi();
 app.MapOpenInference();
 app.MapGrpcInference();
 app.MapModelsApi();
+app.MapAlarmsApi();
 app.MapApiDocs();
 app.MapLive();
 app.MapDashboard();

@@ -12,6 +12,12 @@ public enum DriftKind
 
     /// <summary>Unchanged for the first half of the run, then a brightness offset at half the full strength.</summary>
     BrightnessStep,
+
+    /// <summary>Vibration (INT16): from half-way the machine runs 20 % slower (the window is time-stretched).</summary>
+    SpeedStep,
+
+    /// <summary>Vibration (INT16): from half-way a heavier load (× 1.6 amplitude, ±30 % amplitude modulation).</summary>
+    LoadStep,
 }
 
 /// <summary>
@@ -30,6 +36,9 @@ public static class Drift
     /// <param name="progress">Run progress in [0, 1].</param>
     public static byte[] Apply(ReadOnlySpan<byte> image, DriftKind kind, double progress, Random random)
     {
+        if (VibrationDrift.Handles(kind))
+            return VibrationDrift.Apply(image, kind, progress);
+
         var result = image.ToArray();
         progress = Math.Clamp(progress, 0, 1);
         if (kind is DriftKind.NoiseStep or DriftKind.BrightnessStep)

@@ -22,8 +22,10 @@ public static class FleetSimulation
         // Devices send their sensor's raw samples, and drift distorts grey levels: both need the card's datatype.
         if (images.Datatype != pair.Tiny.Signature.Datatype)
             throw new InvalidDataException($"the devices send {pair.Tiny.Signature.Datatype.Name()} samples; the data is {images.Datatype.Name()}");
-        if (settings.Drift != DriftKind.None && images.Datatype != SampleDatatype.Uint8)
-            throw new ArgumentException("--drift distorts UINT8 grey levels; use --drift none for other datatypes");
+        if (settings.Drift != DriftKind.None && images.Datatype != (VibrationDrift.Handles(settings.Drift) ? SampleDatatype.Int16 : SampleDatatype.Uint8))
+            throw new ArgumentException(VibrationDrift.Handles(settings.Drift)
+                ? "--drift speedstep|loadstep distorts INT16 vibration windows (the vibration pair)"
+                : "--drift noise|brightness|noisestep|brightnessstep distorts UINT8 grey levels (the Fashion pair); speedstep|loadstep is the vibration pair's");
         // The devices' tiny model: one thread, no spinning, shared by every virtual device (sessions are thread-safe).
         using var tiny = OnnxClassifier.Load(ModelLayout.OnnxPath(pair.TinyDirectory), pair.TinyCard, intraOpThreads: 1, allowSpinning: false);
         using var network = ServerCertificates.CreateHandler(settings.CertificateSha256, settings.Insecure, TimeSpan.FromSeconds(10));

@@ -18,7 +18,7 @@ public static class SimulateCommand
         var keyFile = new Option<string?>("--key-file") { Description = "Device keys, one 'deviceId key' per line; written here after registering" };
         var adminUser = new Option<string>("--admin-user") { Description = "Admin user for registering devices", DefaultValueFactory = _ => "admin" };
         var adminPassword = new Option<string?>("--admin-password") { Description = "Register the devices through the admin API with this password" };
-        var drift = new Option<DriftKind>("--drift") { Description = "Sensor drift: noise or brightness rising over the run; noisestep or brightnessstep at half strength from half-way (what the drift detector is tested on); none", DefaultValueFactory = _ => DriftKind.None };
+        var drift = new Option<DriftKind>("--drift") { Description = "Sensor drift: noise or brightness rising over the run; noisestep or brightnessstep at half strength from half-way (what the drift detector is tested on); speedstep (20 % slower machine) or loadstep (heavier load) from half-way for the vibration pair; none", DefaultValueFactory = _ => DriftKind.None };
         var fleet = new Option<string>("--fleet") { Description = "Fleet of registered devices (created if missing)", DefaultValueFactory = _ => "default" };
         var insecure = new Option<bool>("--insecure") { Description = "Accept any server certificate (test rigs only)" };
         var pin = new Option<string?>("--cert-sha256") { Description = "Pin the server's self-signed certificate by its SHA-256 (logged at server start)" };

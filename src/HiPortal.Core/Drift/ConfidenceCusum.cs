@@ -18,7 +18,9 @@ namespace HiPortal.Core.Drift;
 /// confidence, so a drift that leaves it unchanged goes unseen; the agreement of offloaded samples is no substitute
 /// while a learner moves θ, since θ itself changes which samples are offloaded.
 /// </remarks>
-public sealed class ConfidenceCusum(int blockSize = 100, int warmupBlocks = 20, double k = 1, double h = 10)
+/// <param name="minSampleDeviation">The least per-sample deviation assumed: a 0/1 stream (agreement) that was constant
+/// during warm-up has none, and every later block would otherwise be infinitely many deviations away.</param>
+public sealed class ConfidenceCusum(int blockSize = 100, int warmupBlocks = 20, double k = 1, double h = 10, double minSampleDeviation = 0)
 {
     private double _sum;
     private double _sumOfSquares;
@@ -55,7 +57,7 @@ public sealed class ConfidenceCusum(int blockSize = 100, int warmupBlocks = 20, 
             {
                 _mean = _sum / _warmupSamples;
                 var variance = Math.Max(0, (_sumOfSquares / _warmupSamples) - (_mean * _mean));
-                _blockDeviation = Math.Max(Math.Sqrt(variance / BlockSize), 1e-9);
+                _blockDeviation = Math.Max(Math.Sqrt(Math.Max(variance, minSampleDeviation * minSampleDeviation) / BlockSize), 1e-9);
             }
 
             return false;

@@ -19,6 +19,7 @@ public sealed class HiPortalMetrics
     private readonly Histogram<double> _endToEnd;
     private readonly Histogram<double> _storeTime;
     private int _running;
+    private long _overloaded;
 
     public HiPortalMetrics(IMeterFactory meterFactory)
     {
@@ -45,8 +46,18 @@ public sealed class HiPortalMetrics
     /// <summary>Requests waiting across the served models; set by the model host (which itself needs the metrics).</summary>
     public Func<int>? QueueDepth { get; set; }
 
-    public void Request(string outcome, string reason) =>
+    /// <summary>Requests answered 503 since start (the alarm evaluator watches its rate).</summary>
+    public long Overloaded => Interlocked.Read(ref _overloaded);
+
+    public void Request(string outcome, string reason)
+    {
+        if (outcome == "overloaded")
+        {
+            Interlocked.Increment(ref _overloaded);
+        }
+
         _requests.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("reason", reason));
+    }
 
     public void RequestExpired() => Request("overloaded", "deadline_in_queue");
 

@@ -40,6 +40,8 @@ public class HiPortalDb : DbContext
 
     public DbSet<Models.ModelVersion> ModelVersions => Set<Models.ModelVersion>();
 
+    public DbSet<Alarms.Alarm> Alarms => Set<Alarms.Alarm>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HiPortalDb).Assembly);
 }
