@@ -10,7 +10,7 @@ namespace HiPortal.DeviceSdk.Offload;
 /// recognises a retry (and answers it from storage) instead of counting the sample twice.
 /// </summary>
 internal sealed class PendingOffload(string sampleId, string datatype, byte[] pixels, int localClass, float localConfidence,
-    long localMicros, int? label, DateTimeOffset capturedAt)
+    long localMicros, int? label, DateTimeOffset capturedAt, bool explored = false)
 {
     private readonly TaskCompletionSource<OffloadResponse?> _deferred = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -34,6 +34,8 @@ internal sealed class PendingOffload(string sampleId, string datatype, byte[] pi
         headers.Add(WireHeaders.LocalConfidence, ((double)localConfidence).ToString("R", CultureInfo.InvariantCulture));
         headers.Add(WireHeaders.LocalMicros, localMicros.ToString(CultureInfo.InvariantCulture));
         headers.Add(WireHeaders.CapturedAt, capturedAt.ToString("O", CultureInfo.InvariantCulture));
+        if (explored)
+            headers.Add(WireHeaders.Exploration, "true");
         if (label is { } l)
             headers.Add(WireHeaders.Label, l.ToString(CultureInfo.InvariantCulture));
         return request;

@@ -150,6 +150,8 @@ public static class FleetsApi
         fleet.AutoThreshold = request.AutoThreshold ?? fleet.AutoThreshold;
         fleet.AutoThresholdMin = request.AutoThresholdMin ?? fleet.AutoThresholdMin;
         fleet.AutoThresholdMax = request.AutoThresholdMax ?? fleet.AutoThresholdMax;
+        fleet.OnlineLearner = request.OnlineLearner ?? fleet.OnlineLearner;
+        fleet.MaxOffloadFraction = request.MaxOffloadFraction ?? fleet.MaxOffloadFraction;
         if (fleet.AutoThresholdMin > fleet.AutoThresholdMax)
         {
             return ProblemResults.Validation("autoThresholdMin", "must not exceed autoThresholdMax");
@@ -173,5 +175,7 @@ public static class FleetsApi
         f.AutoThreshold,
         f.AutoThresholdMin,
         f.AutoThresholdMax,
+        f.OnlineLearner,
+        f.MaxOffloadFraction,
     };
 }

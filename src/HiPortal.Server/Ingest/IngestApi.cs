@@ -116,6 +116,7 @@ public static class IngestApi
             LocalInferenceMicros = offload.LocalInferenceMicros,
             Label = offload.Label,
             InputBytes = offload.InputBytes,
+            Exploration = offload.Exploration,
         };
         var request = InferenceRequest.Create(input, time, deadline, pending);
         var (enqueued, _) = await model.EnqueueAsync(device.Fleet, served, request, context.RequestAborted);
