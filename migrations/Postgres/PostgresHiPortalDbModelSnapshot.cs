@@ -179,6 +179,10 @@ namespace HiPortal.Server.Migrations.Postgres
                         {
                             b1.IsRequired();
 
+                            b1.Property<double?>("ExplorationRate")
+                                .HasColumnType("double precision")
+                                .HasColumnName("OverrideExplorationRate");
+
                             b1.Property<double?>("LrBias")
                                 .HasColumnType("double precision")
                                 .HasColumnName("OverrideLrBias");
@@ -282,6 +286,16 @@ namespace HiPortal.Server.Migrations.Postgres
                         .HasColumnType("character varying(129)")
                         .HasDefaultValue("fashion-large@1.0.0");
 
+                    b.Property<double?>("MaxOffloadFraction")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("OnlineLearner")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasDefaultValue("hi-lcb-lite");
+
                     b.Property<int>("RateLimitBurst")
                         .HasColumnType("integer");
 
@@ -298,6 +312,10 @@ namespace HiPortal.Server.Migrations.Postgres
                     b.ComplexProperty(typeof(Dictionary<string, object>), "Config", "HiPortal.Server.Fleets.Fleet.Config#ConfigValues", b1 =>
                         {
                             b1.IsRequired();
+
+                            b1.Property<double?>("ExplorationRate")
+                                .HasColumnType("double precision")
+                                .HasColumnName("ExplorationRate");
 
                             b1.Property<double?>("LrBias")
                                 .HasColumnType("double precision")
@@ -393,6 +411,9 @@ namespace HiPortal.Server.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<bool>("Exploration")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("Fleet")
                         .IsRequired()

@@ -170,6 +170,10 @@ namespace HiPortal.Server.Migrations
                         {
                             b1.IsRequired();
 
+                            b1.Property<double?>("ExplorationRate")
+                                .HasColumnType("REAL")
+                                .HasColumnName("OverrideExplorationRate");
+
                             b1.Property<double?>("LrBias")
                                 .HasColumnType("REAL")
                                 .HasColumnName("OverrideLrBias");
@@ -271,6 +275,16 @@ namespace HiPortal.Server.Migrations
                         .HasColumnType("TEXT")
                         .HasDefaultValue("fashion-large@1.0.0");
 
+                    b.Property<double?>("MaxOffloadFraction")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("OnlineLearner")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("hi-lcb-lite");
+
                     b.Property<int>("RateLimitBurst")
                         .HasColumnType("INTEGER");
 
@@ -287,6 +301,10 @@ namespace HiPortal.Server.Migrations
                     b.ComplexProperty(typeof(Dictionary<string, object>), "Config", "HiPortal.Server.Fleets.Fleet.Config#ConfigValues", b1 =>
                         {
                             b1.IsRequired();
+
+                            b1.Property<double?>("ExplorationRate")
+                                .HasColumnType("REAL")
+                                .HasColumnName("ExplorationRate");
 
                             b1.Property<double?>("LrBias")
                                 .HasColumnType("REAL")
@@ -378,6 +396,9 @@ namespace HiPortal.Server.Migrations
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("Exploration")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Fleet")
                         .IsRequired()

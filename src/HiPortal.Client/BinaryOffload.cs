@@ -13,6 +13,9 @@ public sealed record BinaryOffload(string SampleId, ReadOnlyMemory<byte> Data, i
 
     public long? LocalMicros { get; init; }
 
+    /// <summary>An exploration offload: the device's rule would have kept the sample.</summary>
+    public bool Exploration { get; init; }
+
     /// <summary>A request a caller may still add to (a deadline header, say) before sending.</summary>
     public HttpRequestMessage ToRequest()
     {
@@ -22,6 +25,11 @@ public sealed record BinaryOffload(string SampleId, ReadOnlyMemory<byte> Data, i
         foreach (var (name, value) in Headers())
         {
             request.Headers.Add(name, value);
+        }
+
+        if (Exploration)
+        {
+            request.Headers.Add(WireHeaders.Exploration, "true");
         }
 
         return request;

@@ -25,5 +25,8 @@ public sealed record CreateFleetRequest(string? Name, double? Threshold = null, 
     int? TelemetryIntervalSeconds = null, string? DeviceProfile = null, string? Reason = null);
 
 /// <summary>Fleet settings other than the desired configuration: rate limit, device profile, auto-threshold policy.</summary>
+/// <param name="OnlineLearner">The learner auto mode and advice use: hil-f, hil-n or hi-lcb-lite.</param>
+/// <param name="MaxOffloadFraction">The most of its samples the fleet may offload, in (0, 1]; auto mode keeps θ under it.</param>
 public sealed record FleetSettingsRequest(double? RateLimitPerSecond = null, int? RateLimitBurst = null, string? DeviceProfile = null,
-    bool? AutoThreshold = null, double? AutoThresholdMin = null, double? AutoThresholdMax = null, string? Reason = null);
+    bool? AutoThreshold = null, double? AutoThresholdMin = null, double? AutoThresholdMax = null, string? Reason = null,
+    string? OnlineLearner = null, double? MaxOffloadFraction = null);

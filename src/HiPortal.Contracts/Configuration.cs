@@ -1,6 +1,7 @@
 namespace HiPortal.Contracts;
 
 /// <summary>GET /api/v1/config: what the device should run now (rule, θ and tiny model), at which version.</summary>
+/// <param name="ExplorationRate">ε: offload this fraction of the samples the rule would keep, marked as exploration (0: none).</param>
 public sealed record EffectiveConfigResponse(
     long Version,
     string Rule,
@@ -8,7 +9,8 @@ public sealed record EffectiveConfigResponse(
     double[]? Coefficients,
     int TelemetryIntervalSeconds,
     string Fleet,
-    TinyModelRef? Model = null);
+    TinyModelRef? Model = null,
+    double ExplorationRate = 0);
 
 /// <summary>POST /api/v1/config/ack: the device applied (or rejected) a version.</summary>
 public sealed record ConfigAck(long? Version, string? Status, string? Message = null);
@@ -21,4 +23,5 @@ public sealed record ConfigChange(
     string? Rule = null,
     double[]? Coefficients = null,
     int? TelemetryIntervalSeconds = null,
-    string? Reason = null);
+    string? Reason = null,
+    double? ExplorationRate = null);

@@ -13,6 +13,9 @@ public sealed record OffloadRequest
     public LocalDecision? Local { get; init; }
 
     public int? Label { get; init; }
+
+    /// <summary>True for an exploration offload: the device's rule would have kept the sample (fleet setting ε).</summary>
+    public bool? Exploration { get; init; }
 }
 
 /// <summary>The raw sample: a datatype the model card accepts, its shape, and base64 of its little-endian bytes.</summary>

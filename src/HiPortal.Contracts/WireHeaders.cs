@@ -11,6 +11,9 @@ public static class WireHeaders
     public const string Label = "X-HiPortal-Label";
     public const string CapturedAt = "X-HiPortal-Captured-At";
 
+    /// <summary>"true" on an exploration offload: the device's rule would have kept the sample (fleet setting ε).</summary>
+    public const string Exploration = "X-HiPortal-Exploration";
+
     /// <summary>How long the device will wait for the answer; the server drops a sample it cannot answer in time.</summary>
     public const string Deadline = "X-HiPortal-Deadline-Ms";
 

@@ -6,8 +6,9 @@ namespace HiPortal.DeviceSdk;
 public sealed class DeviceConfiguration
 {
     private DeviceConfiguration(long version, IOffloadRule rule, double threshold, IReadOnlyList<double>? coefficients,
-        TimeSpan telemetryInterval, string? fleet)
+        TimeSpan telemetryInterval, string? fleet, double explorationRate)
     {
+        ExplorationRate = explorationRate;
         Version = version;
         OffloadRule = rule;
         Threshold = threshold;
@@ -31,6 +32,9 @@ public sealed class DeviceConfiguration
     /// <summary>[bias, w1, w2] for top2-lr; null otherwise.</summary>
     public IReadOnlyList<double>? Coefficients { get; }
 
+    /// <summary>ε: the fraction of the samples the rule keeps that are offloaded anyway, as exploration offloads.</summary>
+    public double ExplorationRate { get; }
+
     /// <summary>How often telemetry is reported.</summary>
     public TimeSpan TelemetryInterval { get; }
 
@@ -40,12 +44,14 @@ public sealed class DeviceConfiguration
     /// <summary>Builds and checks a configuration.</summary>
     /// <exception cref="ArgumentException">The rule, threshold, coefficients or interval cannot run.</exception>
     public static DeviceConfiguration Create(long version, string rule, double threshold, IReadOnlyList<double>? coefficients,
-        TimeSpan telemetryInterval, string? fleet = null)
+        TimeSpan telemetryInterval, string? fleet = null, double explorationRate = 0)
     {
         ArgumentException.ThrowIfNullOrEmpty(rule);
+        if (!(explorationRate >= 0 && explorationRate <= 1))
+            throw new ArgumentException($"The exploration rate must lie in [0, 1]; got {explorationRate}.", nameof(explorationRate));
         if (telemetryInterval <= TimeSpan.Zero)
             throw new ArgumentException($"The telemetry interval must be positive; got {telemetryInterval}.", nameof(telemetryInterval));
         var offloadRule = OffloadRules.Create(rule, threshold, coefficients?.ToArray());
-        return new DeviceConfiguration(version, offloadRule, threshold, coefficients?.ToArray(), telemetryInterval, fleet);
+        return new DeviceConfiguration(version, offloadRule, threshold, coefficients?.ToArray(), telemetryInterval, fleet, explorationRate);
     }
 }

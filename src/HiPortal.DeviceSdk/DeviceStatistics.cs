@@ -14,6 +14,9 @@ public sealed class DeviceStatistics
     /// <summary>Samples the rule sent to the server.</summary>
     public long Offloaded { get; internal set; }
 
+    /// <summary>Of <see cref="Offloaded"/>, samples the rule would have kept, sent as exploration offloads (ε).</summary>
+    public long ExplorationOffloads { get; internal set; }
+
     /// <summary>Offloads the server answered (directly or after buffering).</summary>
     public long Answered { get; internal set; }
 

@@ -33,6 +33,7 @@ public sealed class HiDeviceClient : IAsyncDisposable
     private readonly OffloadBatcher? _batcher;
     private readonly TelemetryReporter _telemetry;
     private readonly List<Task> _background = [];
+    private readonly ExplorationDraw _exploration = new();
     private readonly string _idPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
     private long _nextId;
     private int _disposed;
@@ -116,31 +117,36 @@ public sealed class HiDeviceClient : IAsyncDisposable
         var configuration = Configuration;
         var local = _model.Predict(sample.Span, configuration.OffloadRule);
         var micros = (long)local.Elapsed.TotalMicroseconds;
+        var explored = !local.Offload && _exploration.Explores(configuration.ExplorationRate);
+        var offloads = local.Offload || explored;
         _counters.Update(s =>
         {
             s.Samples++;
             s.LocalInferenceMicros += micros;
-            if (local.Offload)
+            if (offloads)
                 s.Offloaded++;
             else
                 s.DecidedLocally++;
+            if (explored)
+                s.ExplorationOffloads++;
         });
         var result = new SampleResult
         {
             LocalClass = local.Class,
             LocalConfidence = local.Confidence,
-            Offloaded = local.Offload,
+            Offloaded = offloads,
+            Explored = explored,
             Status = OffloadStatus.Local,
             Configuration = configuration,
             LocalInferenceTime = local.Elapsed,
             Latency = TimeSpan.Zero,
             Deferred = Task.FromResult<OffloadResponse?>(null),
         };
-        if (!local.Offload)
+        if (!offloads)
             return result with { Latency = _time.GetElapsedTime(started) };
 
         var offload = new PendingOffload(sampleId ?? NextSampleId(), _model.Signature.Datatype.Name(), sample.ToArray(), local.Class, local.Confidence, micros,
-            label, _time.GetUtcNow());
+            label, _time.GetUtcNow(), explored);
         var offloaded = await _offloader.OffloadAsync(offload, cancellationToken);
         return result with
         {

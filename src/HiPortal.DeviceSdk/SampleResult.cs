@@ -13,8 +13,11 @@ public sealed record SampleResult
     /// <summary>The tiny model's top probability.</summary>
     public required float LocalConfidence { get; init; }
 
-    /// <summary>True when the rule sent the sample to the server.</summary>
+    /// <summary>True when the sample was sent to the server: by the rule, or as an exploration offload.</summary>
     public required bool Offloaded { get; init; }
+
+    /// <summary>True when the rule would have kept the sample and it was sent as an exploration offload (ε).</summary>
+    public bool Explored { get; init; }
 
     /// <summary>Whether it was decided locally, answered by the server, or buffered.</summary>
     public required OffloadStatus Status { get; init; }

@@ -153,6 +153,8 @@ public sealed class AdviceTests(ServerFixture server) : IClassFixture<ServerFixt
         var admin = await server.App.CreateAdminAsync();
         var fleet = Samples.Unique("advised");
         await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: Current));
+        // These tests are about applying advice: HIL-F moves θ on a few dozen offloads; HI-LCB-lite waits for evidence (FleetLearnerTests).
+        await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(OnlineLearner: "hil-f"));
         var devices = new[] { await server.App.RegisterDeviceAsync("offloading", fleet), await server.App.RegisterDeviceAsync("idle", fleet) };
         using var device = server.App.CreateDeviceClient(devices[0]);
         await device.PostLabelledOffloadsAsync(Offloads, fleet);

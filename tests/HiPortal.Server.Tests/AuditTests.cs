@@ -62,6 +62,7 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
         using var admin = await server.App.CreateAdminAsync();
         var fleet = Samples.Unique("advised");
         await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: 0.9));
+        await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(OnlineLearner: "hil-f"));
         using var device = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("advised", fleet));
         await device.PostLabelledOffloadsAsync(20, "advised");
 
@@ -82,7 +83,8 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
         using var admin = await server.App.CreateAdminAsync();
         var fleet = Samples.Unique("auto");
         await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: 0.9));
-        await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(AutoThreshold: true, AutoThresholdMin: 0.35, AutoThresholdMax: 0.95));
+        await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(AutoThreshold: true, AutoThresholdMin: 0.35, AutoThresholdMax: 0.95,
+            OnlineLearner: "hil-f"));
         using var device = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("auto", fleet));
         await device.PostLabelledOffloadsAsync(20, "auto");
         var auto = server.App.Services.GetRequiredService<AutoThresholdService>();
@@ -107,7 +109,8 @@ public sealed class AuditTests(AuditServerFixture server) : IClassFixture<AuditS
         using var admin = await server.App.CreateAdminAsync();
         var fleet = Samples.Unique("bounded");
         await admin.CreateFleetAsync(new CreateFleetRequest(fleet, Threshold: 0.9));
-        await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(AutoThreshold: true, AutoThresholdMin: 0.85, AutoThresholdMax: 0.95));
+        await admin.ChangeFleetSettingsAsync(fleet, new FleetSettingsRequest(AutoThreshold: true, AutoThresholdMin: 0.85, AutoThresholdMax: 0.95,
+            OnlineLearner: "hil-f"));
         using var device = server.App.CreateDeviceClient(await server.App.RegisterDeviceAsync("bounded", fleet));
         await device.PostLabelledOffloadsAsync(20, "bounded");
         using var advice = await admin.GetAsync($"/api/v1/admin/advice?fleet={fleet}");

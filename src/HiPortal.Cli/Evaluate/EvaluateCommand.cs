@@ -97,7 +97,8 @@ public static class EvaluateCommand
         if (args.Online)
         {
             var stream = OnlineStream.Shuffled(outputs[1].Tiny, outputs[1].Large, args.Seed);
-            onlineReport = OnlineComparison.Run(stream, args.Beta, args.Seed);
+            var warm = OnlineComparison.WarmThreshold(outputs[0].Tiny, outputs[0].Large, args.Beta);
+            onlineReport = OnlineComparison.Run(stream, args.Beta, args.Seed, warmThreshold: warm);
             EvaluationTable.Write(onlineReport);
         }
 

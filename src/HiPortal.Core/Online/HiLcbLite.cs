@@ -30,11 +30,12 @@ public sealed class HiLcbLite : IThresholdLearner
     private readonly long[] _judged;
     private readonly long[] _wrong;
     private readonly Random _random;
+    private readonly int _initialThreshold;
     private int _threshold; // θ = _threshold / Bins
     private long _rounds;
 
     public HiLcbLite(double beta, int seed, int bins = 100, int probeBins = 8, double probeRate = 0.2,
-        double z = 0.5, double c = 0.2, double priorSamples = 5, int localBins = 5)
+        double z = 0.5, double c = 0.2, double priorSamples = 5, int localBins = 5, double initialThreshold = 1)
     {
         CostLedger.ValidateBeta(beta);
         if (bins < 2)
@@ -53,8 +54,23 @@ public sealed class HiLcbLite : IThresholdLearner
         _judged = new long[bins];
         _wrong = new long[bins];
         _random = new Random(seed);
-        _threshold = bins;
+        if (!(initialThreshold >= 0 && initialThreshold <= 1))
+            throw new ArgumentOutOfRangeException(nameof(initialThreshold), initialThreshold, "θ₀ must lie in [0, 1].");
+        _initialThreshold = (int)Math.Round(initialThreshold * bins);
+        _threshold = _initialThreshold;
     }
+
+    /// <summary>Probe rate of <see cref="WarmStarted"/>: 5 % of the samples just above θ, a small share of all kept samples.</summary>
+    public const double WarmProbeRate = 0.05;
+
+    /// <summary>
+    /// HI-LCB-lite started where the deployment already is (the fleet's θ, or a θ chosen on unlabelled calibration
+    /// data against the large model) instead of "offload everything". Every move then needs its lower confidence bound
+    /// (no margin-free local moves): from a good start, point estimates over a few judged samples only wander away
+    /// (measured: 4.3 % above the best fixed θ with them, 0.7–1.6 % without; README).
+    /// </summary>
+    public static HiLcbLite WarmStarted(double beta, int seed, double initialThreshold, double probeRate = WarmProbeRate) =>
+        new(beta, seed, probeRate: probeRate, localBins: 0, initialThreshold: initialThreshold);
 
     public string Name => "HI-LCB-lite";
 
@@ -107,7 +123,7 @@ public sealed class HiLcbLite : IThresholdLearner
         Array.Clear(_seen);
         Array.Clear(_judged);
         Array.Clear(_wrong);
-        _threshold = Bins;
+        _threshold = _initialThreshold;
         _rounds = 0;
     }
 

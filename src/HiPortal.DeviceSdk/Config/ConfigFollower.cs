@@ -80,7 +80,7 @@ internal sealed class ConfigFollower(DeviceHttp http, DeviceConfiguration initia
         try
         {
             next = DeviceConfiguration.Create(remote.Version, remote.Rule ?? "", remote.Threshold,
-                remote.Coefficients, TimeSpan.FromSeconds(remote.TelemetryIntervalSeconds), remote.Fleet);
+                remote.Coefficients, TimeSpan.FromSeconds(remote.TelemetryIntervalSeconds), remote.Fleet, remote.ExplorationRate);
         }
         catch (ArgumentException ex)
         {

@@ -10,7 +10,7 @@ namespace HiPortal.DeviceSdk.Offload;
 /// recognises a retry (and answers it from storage) instead of counting the sample twice.
 /// </summary>
 internal sealed class PendingOffload(string sampleId, string datatype, byte[] pixels, int localClass, float localConfidence,
-    long localMicros, int? label, DateTimeOffset capturedAt)
+    long localMicros, int? label, DateTimeOffset capturedAt, bool explored = false)
 {
     private readonly TaskCompletionSource<OffloadResponse?> _deferred = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -43,6 +43,8 @@ internal sealed class PendingOffload(string sampleId, string datatype, byte[] pi
         yield return new(WireHeaders.LocalConfidence, ((double)localConfidence).ToString("R", CultureInfo.InvariantCulture));
         yield return new(WireHeaders.LocalMicros, localMicros.ToString(CultureInfo.InvariantCulture));
         yield return new(WireHeaders.CapturedAt, capturedAt.ToString("O", CultureInfo.InvariantCulture));
+        if (explored)
+            yield return new(WireHeaders.Exploration, "true");
         if (label is { } l)
             yield return new(WireHeaders.Label, l.ToString(CultureInfo.InvariantCulture));
     }

@@ -13,6 +13,7 @@ public static class AdviceApi
     public static IHostApplicationBuilder AddAdvice(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AutoThresholdOptions>().BindConfiguration(AutoThresholdOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<FleetLearners>();
         builder.Services.AddSingleton<ThresholdAdvisor>();
         builder.Services.AddSingleton<AutoThresholdService>();
         builder.Services.AddHostedService(s => s.GetRequiredService<AutoThresholdService>());

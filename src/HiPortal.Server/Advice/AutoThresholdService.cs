@@ -23,6 +23,10 @@ public sealed class AutoThresholdOptions
 
     [Range(0.0, 1.0)]
     public double Beta { get; set; } = 0.3;
+
+    /// <summary>The period over which a fleet's offload cap (<c>MaxOffloadFraction</c>) is measured.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan BudgetWindow { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>
@@ -65,13 +69,19 @@ public sealed class AutoThresholdService(IDbContextFactory<HiPortalDb> dbFactory
                 }
 
                 var target = Math.Round(Math.Clamp(online.Threshold, fleet.AutoThresholdMin, fleet.AutoThresholdMax), 4);
+                if (fleet.MaxOffloadFraction is { } cap && await CeilingAsync(db, fleet, cap, cancellationToken) is { } ceiling)
+                {
+                    target = Math.Round(Math.Min(target, ceiling), 4);
+                }
+
                 if (Math.Abs(target - DeviceConfiguration.Desired(fleet).Threshold) < options.Value.MinChange)
                 {
                     continue;
                 }
 
                 var result = await configs.ChangeFleetAsync(fleet.Name,
-                    new ConfigChange(target, null, null, null, $"auto: HIL-F over the last {advice.Offloads} offloads, bounds [{fleet.AutoThresholdMin}, {fleet.AutoThresholdMax}]"),
+                    new ConfigChange(target, null, null, null, $"auto: {online.Learner} over {online.Rounds} offloads, bounds [{fleet.AutoThresholdMin}, {fleet.AutoThresholdMax}]" +
+                        (fleet.MaxOffloadFraction is { } c ? $", offloads ≤ {c:P0}" : "")),
                     "auto", "advice.auto", cancellationToken);
                 changed += result.Error is null ? 1 : 0;
             }
@@ -82,5 +92,15 @@ public sealed class AutoThresholdService(IDbContextFactory<HiPortalDb> dbFactory
         }
 
         return changed;
+    }
+
+    /// <summary>The highest θ that keeps the fleet within its offload cap over the last <see cref="AutoThresholdOptions.BudgetWindow"/>.</summary>
+    private async Task<double?> CeilingAsync(HiPortalDb db, Fleets.Fleet fleet, double cap, CancellationToken cancellationToken)
+    {
+        var since = time.GetUtcNow().Add(-options.Value.BudgetWindow).ToUnixTimeMilliseconds();
+        var samples = await db.Telemetry.Where(t => t.Fleet == fleet.Name && t.PeriodEndMs >= since).SumAsync(t => (long?)t.Samples, cancellationToken) ?? 0;
+        var confidences = await db.Decisions.Where(d => d.Fleet == fleet.Name && d.ReceivedAtMs >= since && !d.Exploration)
+            .Select(d => d.LocalConfidence).ToListAsync(cancellationToken);
+        return OffloadCap.MaxThreshold(confidences, samples, cap, DeviceConfiguration.Desired(fleet).ExplorationRate);
     }
 }

@@ -6,7 +6,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Advice;
 
-public sealed record OnlineAdvice(double Threshold, int Rounds, double RegretPerRound);
+/// <param name="RegretPerRound">HIL-F's regret over the window (device scope); null for a fleet's own learner.</param>
+/// <param name="Learner">Which learner gave the θ: the fleet's (hil-f, hil-n, hi-lcb-lite), or HIL-F over a device's window.</param>
+public sealed record OnlineAdvice(double Threshold, int Rounds, double? RegretPerRound, string Learner = "hil-f");
 
 public sealed record CurveAdvice(int Labelled, double MinCostThreshold, double TargetThreshold, double TargetAccuracy,
     double AccuracyAtTarget, double OffloadKeptAtTarget);
@@ -27,7 +29,7 @@ public sealed record ThresholdAdvice(
 /// the learner runs over the offloaded region: that ranks every θ below the current one exactly (samples above
 /// it stay local for all of them); raising θ needs exploration offloads from the devices.
 /// </summary>
-public sealed class ThresholdAdvisor(IDbContextFactory<HiPortalDb> dbFactory, ConfigService configs)
+public sealed class ThresholdAdvisor(IDbContextFactory<HiPortalDb> dbFactory, ConfigService configs, FleetLearners learners)
 {
     public const int Window = 5000;
 
@@ -36,6 +38,7 @@ public sealed class ThresholdAdvisor(IDbContextFactory<HiPortalDb> dbFactory, Co
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         double current;
+        Fleets.Fleet? fleetRow = null;
         if (deviceId is not null)
         {
             var effective = await configs.GetEffectiveAsync(deviceId, cancellationToken);
@@ -55,6 +58,7 @@ public sealed class ThresholdAdvisor(IDbContextFactory<HiPortalDb> dbFactory, Co
             }
 
             current = DeviceConfiguration.Desired(f).Threshold;
+            fleetRow = f;
         }
 
         var query = db.Decisions.AsNoTracking();
@@ -65,7 +69,15 @@ public sealed class ThresholdAdvisor(IDbContextFactory<HiPortalDb> dbFactory, Co
         rows.Reverse();
 
         OnlineAdvice? online = null;
-        if (rows.Count > 0)
+        if (fleetRow is not null && rows.Count > 0)
+        {
+            // The fleet's own learner, fed with every stored decision; only exploration offloads let it raise θ.
+            var state = await learners.AdvanceAsync(fleetRow, beta, cancellationToken);
+            var raises = DeviceConfiguration.Desired(fleetRow).ExplorationRate > 0;
+            online = new OnlineAdvice(raises ? state.Threshold : Math.Min(current, state.Threshold), (int)Math.Min(int.MaxValue, state.Rounds),
+                null, state.Learner);
+        }
+        else if (rows.Count > 0)
         {
             var learner = new HilF(beta, HilF.DefaultEta(rows.Count), seed: 17);
             foreach (var row in rows)
@@ -91,7 +103,9 @@ public sealed class ThresholdAdvisor(IDbContextFactory<HiPortalDb> dbFactory, Co
         }
 
         return new ThresholdAdvice(deviceId is null ? "fleet" : "device", deviceId ?? fleet!, current, rows.Count, beta, online, curve,
-            $"last {rows.Count} offloads (of at most {Window}); online: HIL-F over offloaded rounds with the large model's answer as truth; " +
+            $"last {rows.Count} offloads (of at most {Window}); online: " +
+            (online?.Learner is { } l && fleetRow is not null ? $"the fleet's {l} over every stored offload" : "HIL-F over offloaded rounds") +
+            " with the large model's answer (or the label) as truth; " +
             "curve: labelled offloads only, fractions relative to today's offloads");
     }
 }

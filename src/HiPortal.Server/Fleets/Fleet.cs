@@ -38,6 +38,14 @@ public sealed class Fleet
 
     /// <summary>The model that answers its offloads (name@version).</summary>
     public string LargeModel { get; set; } = "fashion-large@1.0.0";
+
+    /// <summary>The online learner that moves θ in auto mode and advice (hil-f, hil-n, hi-lcb-lite; Advice/FleetLearners).</summary>
+    public string OnlineLearner { get; set; } = DefaultOnlineLearner;
+
+    /// <summary>The most of the fleet's samples it may offload (null: no cap); auto mode and the learner respect it.</summary>
+    public double? MaxOffloadFraction { get; set; }
+
+    public const string DefaultOnlineLearner = "hi-lcb-lite";
 }
 
 internal sealed class FleetConfiguration : IEntityTypeConfiguration<Fleet>
@@ -50,6 +58,7 @@ internal sealed class FleetConfiguration : IEntityTypeConfiguration<Fleet>
         builder.Property(f => f.DeviceProfile).HasMaxLength(32);
         builder.Property(f => f.TinyModel).HasMaxLength(129).HasDefaultValue("fashion-tiny@1.0.0");
         builder.Property(f => f.LargeModel).HasMaxLength(129).HasDefaultValue("fashion-large@1.0.0");
+        builder.Property(f => f.OnlineLearner).HasMaxLength(32).HasDefaultValue(Fleet.DefaultOnlineLearner);
         // The default fleet is inserted by the Initial migration. It is no longer HasData here: EF cannot seed an
         // entity with a complex property (efcore#31254), and every database is created by migrating.
     }

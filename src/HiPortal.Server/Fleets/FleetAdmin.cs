@@ -113,6 +113,8 @@ public sealed class FleetAdmin(IDbContextFactory<HiPortalDb> dbFactory, FleetSet
         fleet.AutoThreshold = request.AutoThreshold ?? fleet.AutoThreshold;
         fleet.AutoThresholdMin = request.AutoThresholdMin ?? fleet.AutoThresholdMin;
         fleet.AutoThresholdMax = request.AutoThresholdMax ?? fleet.AutoThresholdMax;
+        fleet.OnlineLearner = request.OnlineLearner ?? fleet.OnlineLearner;
+        fleet.MaxOffloadFraction = request.MaxOffloadFraction ?? fleet.MaxOffloadFraction;
         if (fleet.AutoThresholdMin > fleet.AutoThresholdMax)
         {
             return Refusal.Invalid("autoThresholdMin", "must not exceed autoThresholdMax");
@@ -134,5 +136,7 @@ public sealed class FleetAdmin(IDbContextFactory<HiPortalDb> dbFactory, FleetSet
         f.AutoThreshold,
         f.AutoThresholdMin,
         f.AutoThresholdMax,
+        f.OnlineLearner,
+        f.MaxOffloadFraction,
     };
 }

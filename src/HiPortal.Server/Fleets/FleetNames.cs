@@ -25,6 +25,9 @@ public static class FleetSettingsValidation
         { AutoThresholdMin: { } min } when !double.IsFinite(min) || min < 0 || min > 1 => new FieldError("autoThresholdMin", "must be in [0, 1]"),
         { AutoThresholdMax: { } max } when !double.IsFinite(max) || max < 0 || max > 1 => new FieldError("autoThresholdMax", "must be in [0, 1]"),
         { Reason.Length: > 500 } => new FieldError("reason", "at most 500 characters"),
+        { OnlineLearner: { } l } when !Advice.FleetLearners.IsKnown(l) =>
+            new FieldError("onlineLearner", $"unknown learner; known: {string.Join(", ", Advice.FleetLearners.Kinds)}"),
+        { MaxOffloadFraction: { } f } when !double.IsFinite(f) || f <= 0 || f > 1 => new FieldError("maxOffloadFraction", "must be in (0, 1]"),
         _ => null,
     };
 }

@@ -17,7 +17,9 @@ public sealed record FleetView(
     int Applied,
     int Pending,
     string TinyModel,
-    string LargeModel);
+    string LargeModel,
+    string OnlineLearner = Fleet.DefaultOnlineLearner,
+    double? MaxOffloadFraction = null);
 
 /// <summary>The fleet reads, shared by the admin API and the dashboard, each with its devices' rollout counts.</summary>
 public sealed class FleetQueries(IDbContextFactory<HiPortalDb> dbFactory)
@@ -44,7 +46,8 @@ public sealed class FleetQueries(IDbContextFactory<HiPortalDb> dbFactory)
 
     private static FleetView View(Fleet f, (int Devices, int Applied) counts) => new(
         f.Name, DeviceConfiguration.Desired(f), f.RateLimitPerSecond, f.RateLimitBurst, f.DeviceProfile, f.AutoThreshold,
-        f.AutoThresholdMin, f.AutoThresholdMax, counts.Devices, counts.Applied, counts.Devices - counts.Applied, f.TinyModel, f.LargeModel);
+        f.AutoThresholdMin, f.AutoThresholdMax, counts.Devices, counts.Applied, counts.Devices - counts.Applied, f.TinyModel, f.LargeModel,
+        f.OnlineLearner, f.MaxOffloadFraction);
 
     /// <summary>Devices per fleet and how many report their current version applied (one grouped query).</summary>
     private static async Task<Dictionary<string, (int Devices, int Applied)>> Counts(HiPortalDb db, string? fleet, CancellationToken cancellationToken)

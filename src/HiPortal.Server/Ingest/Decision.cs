@@ -43,6 +43,9 @@ public sealed class Decision
 
     public int InputBytes { get; set; }
 
+    /// <summary>An exploration offload: the device's rule would have kept it (fleet setting ε); stats count these apart.</summary>
+    public bool Exploration { get; set; }
+
     public long QueueMicros { get; set; }
 
     public long InferenceMicros { get; set; }

@@ -32,6 +32,7 @@ internal static class DecisionRows
         ("Agrees", q => q.Result!.PredictedClass == q.Decision!.LocalClass),
         ("Label", q => q.Decision!.Label),
         ("InputBytes", q => q.Decision!.InputBytes),
+        ("Exploration", q => q.Decision!.Exploration),
         ("QueueMicros", q => q.Result!.QueueMicros),
         ("InferenceMicros", q => q.Result!.InferenceMicros),
         ("BatchSize", q => q.Result!.BatchSize),

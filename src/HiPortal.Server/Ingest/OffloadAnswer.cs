@@ -48,6 +48,7 @@ public sealed record OffloadAnswer(int Status, OffloadResponse? Response, string
         LocalInferenceMicros = offload.LocalInferenceMicros,
         Label = offload.Label,
         InputBytes = offload.InputBytes,
+        Exploration = offload.Exploration,
     };
 
     /// <summary>What an enqueued offload's outcome means for its caller: the answer, a replay of the stored one, or 409/503.</summary>

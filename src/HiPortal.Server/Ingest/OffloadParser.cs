@@ -16,7 +16,8 @@ public sealed record ParsedOffload(
     long? LocalInferenceMicros,
     int? Label,
     int InputBytes,
-    string PayloadHash);
+    string PayloadHash,
+    bool Exploration = false);
 
 public sealed record FieldError(string Field, string Message);
 
@@ -109,7 +110,8 @@ public static class OffloadParser
         }
 
         offload = new ParsedOffload(request.SampleId!, request.CapturedAt, localClass, local.Confidence!.Value,
-            local.InferenceMicros, request.Label, rawLength, Hash(raw[..rawLength], localClass, local.Confidence.Value, request.Label));
+            local.InferenceMicros, request.Label, rawLength, Hash(raw[..rawLength], localClass, local.Confidence.Value, request.Label),
+            request.Exploration ?? false);
         return null;
     }
 
@@ -131,7 +133,8 @@ public static class OffloadParser
             !TryDouble(WireHeaders.LocalConfidence, headers, out var confidence, out error) ||
             !TryLong(WireHeaders.LocalMicros, headers, out var micros, out error) ||
             !TryInt(WireHeaders.Label, headers, out var label, required: false, out error) ||
-            !TryDate(WireHeaders.CapturedAt, headers, out var capturedAt, out error))
+            !TryDate(WireHeaders.CapturedAt, headers, out var capturedAt, out error) ||
+            !TryBool(WireHeaders.Exploration, headers, out var exploration, out error))
         {
             return error;
         }
@@ -142,7 +145,7 @@ public static class OffloadParser
         }
 
         offload = new ParsedOffload(sampleId, capturedAt, localClass!.Value, confidence!.Value, micros, label,
-            body.Length, Hash(body, localClass.Value, confidence.Value, label));
+            body.Length, Hash(body, localClass.Value, confidence.Value, label), exploration);
         return null;
     }
 
@@ -264,6 +267,20 @@ public static class OffloadParser
         }
 
         error = new FieldError(header, "must be an integer");
+        return false;
+    }
+
+    private static bool TryBool(string header, IHeaderDictionary headers, out bool value, out FieldError? error)
+    {
+        error = null;
+        value = false;
+        var text = headers[header].ToString();
+        if (text.Length == 0 || bool.TryParse(text, out value))
+        {
+            return true;
+        }
+
+        error = new FieldError(header, "must be true or false");
         return false;
     }
 

@@ -28,6 +28,8 @@ public sealed class PendingDecision
 
     public int InputBytes { get; init; }
 
+    public bool Exploration { get; init; }
+
     public InferenceResult? Result { get; private set; }
 
     public string ModelName { get; private set; } = "";

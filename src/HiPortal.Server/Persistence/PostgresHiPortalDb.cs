@@ -15,3 +15,14 @@ internal sealed class PostgresHiPortalDbDesignTimeFactory : IDesignTimeDbContext
     public PostgresHiPortalDb CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<PostgresHiPortalDb>().UseNpgsql("Host=localhost").Options);
 }
+
+/// <summary>
+/// For <c>dotnet ef migrations add X --context HiPortalDb --output-dir ../../migrations/Sqlite</c>: without it the
+/// tools build the SQLite context through the PostgreSQL factory above (HiPortalDb is its base type) and write a
+/// PostgreSQL migration into the SQLite folder.
+/// </summary>
+internal sealed class SqliteHiPortalDbDesignTimeFactory : IDesignTimeDbContextFactory<HiPortalDb>
+{
+    public HiPortalDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<HiPortalDb>().UseSqlite("Data Source=design-time.db").Options);
+}

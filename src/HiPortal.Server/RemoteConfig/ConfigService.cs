@@ -167,7 +167,7 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
         notifier.Remember(deviceId, row.Device.ConfigVersion);
         var c = DeviceConfiguration.Effective(row.Fleet, row.Device);
         return new EffectiveConfigResponse(row.Device.ConfigVersion, c.Rule, c.Threshold, c.Coefficients, c.TelemetryIntervalSeconds, row.Fleet.Name,
-            await TinyModelAsync(db, row.Fleet.TinyModel, cancellationToken));
+            await TinyModelAsync(db, row.Fleet.TinyModel, cancellationToken), c.ExplorationRate);
     }
 
     /// <summary>The fleet's tiny model as a device fetches it; null if its version is not registered (nothing to fetch).</summary>

@@ -9,6 +9,9 @@ public static class ConfigValidation
     public const int MinTelemetrySeconds = 1;
     public const int MaxTelemetrySeconds = 3600;
 
+    /// <summary>Exploration offloads cost β each; more than half the kept samples is no longer exploration.</summary>
+    public const double MaxExplorationRate = 0.5;
+
     public static FieldError? Validate(ConfigChange change)
     {
         if (change.Threshold is { } t && (!double.IsFinite(t) || t < 0 || t > 1))
@@ -31,14 +34,19 @@ public static class ConfigValidation
             return new FieldError("telemetryIntervalSeconds", $"must be between {MinTelemetrySeconds} and {MaxTelemetrySeconds}");
         }
 
+        if (change.ExplorationRate is { } e && (!double.IsFinite(e) || e < 0 || e > MaxExplorationRate))
+        {
+            return new FieldError("explorationRate", $"must be a number in [0, {MaxExplorationRate}]");
+        }
+
         if (change.Reason is { Length: > 500 })
         {
             return new FieldError("reason", "at most 500 characters");
         }
 
-        if (change is { Threshold: null, Rule: null, Coefficients: null, TelemetryIntervalSeconds: null })
+        if (change is { Threshold: null, Rule: null, Coefficients: null, TelemetryIntervalSeconds: null, ExplorationRate: null })
         {
-            return new FieldError("body", "nothing to change: give threshold, rule, coefficients or telemetryIntervalSeconds");
+            return new FieldError("body", "nothing to change: give threshold, rule, coefficients, telemetryIntervalSeconds or explorationRate");
         }
 
         return null;

@@ -20,6 +20,8 @@ internal static class ConfigValuesMapping
         values.Property(v => v.LrW2).HasColumnName(prefix + nameof(ConfigValues.LrW2));
         values.Property(v => v.TelemetryIntervalSeconds).HasColumnName(prefix + nameof(ConfigValues.TelemetryIntervalSeconds))
             .IsRequired(complete);
+        // Nullable on fleets too: a fleet without one explores nothing (ConfigValues.Resolve), so old rows need no default.
+        values.Property(v => v.ExplorationRate).HasColumnName(prefix + nameof(ConfigValues.ExplorationRate));
         values.Ignore(v => v.IsEmpty);
     }
 }

@@ -40,6 +40,12 @@ public sealed class StatsCounts
 
     public long BatchSizeSum { get; set; }
 
+    public long ExplorationOffloads { get; set; }
+
+    public long ExplorationAgreements { get; set; }
+
+    public long ExplorationBytes { get; set; }
+
     public void Add(StatsCounts other)
     {
         Samples = Saturating.Add(Samples, other.Samples);
@@ -58,6 +64,9 @@ public sealed class StatsCounts
         QueueMicros = Saturating.Add(QueueMicros, other.QueueMicros);
         InferenceMicros = Saturating.Add(InferenceMicros, other.InferenceMicros);
         BatchSizeSum = Saturating.Add(BatchSizeSum, other.BatchSizeSum);
+        ExplorationOffloads = Saturating.Add(ExplorationOffloads, other.ExplorationOffloads);
+        ExplorationAgreements = Saturating.Add(ExplorationAgreements, other.ExplorationAgreements);
+        ExplorationBytes = Saturating.Add(ExplorationBytes, other.ExplorationBytes);
     }
 }
 
@@ -120,6 +129,12 @@ internal sealed class DecisionSums
 
     public double BatchSizeSum { get; init; }
 
+    public double ExplorationOffloads { get; init; }
+
+    public double ExplorationAgreements { get; init; }
+
+    public double ExplorationBytes { get; init; }
+
     public void AddTo(StatsCounts counts)
     {
         counts.OffloadsReceived = Saturating.AddTotal(counts.OffloadsReceived, OffloadsReceived);
@@ -130,5 +145,8 @@ internal sealed class DecisionSums
         counts.QueueMicros = Saturating.AddTotal(counts.QueueMicros, QueueMicros);
         counts.InferenceMicros = Saturating.AddTotal(counts.InferenceMicros, InferenceMicros);
         counts.BatchSizeSum = Saturating.AddTotal(counts.BatchSizeSum, BatchSizeSum);
+        counts.ExplorationOffloads = Saturating.AddTotal(counts.ExplorationOffloads, ExplorationOffloads);
+        counts.ExplorationAgreements = Saturating.AddTotal(counts.ExplorationAgreements, ExplorationAgreements);
+        counts.ExplorationBytes = Saturating.AddTotal(counts.ExplorationBytes, ExplorationBytes);
     }
 }

@@ -53,6 +53,18 @@ public record StatsFigures
     /// <summary>Energy the devices reported.</summary>
     public double EnergyJoules { get; init; }
 
+    /// <summary>Of <see cref="OffloadsReceived"/>, exploration offloads: samples the rule kept, sent so the server can learn θ.</summary>
+    public long ExplorationOffloads { get; init; }
+
+    /// <summary>Input bytes the exploration offloads took (part of <see cref="BytesSent"/>: what exploration costs in uplink).</summary>
+    public long ExplorationBytes { get; init; }
+
+    /// <summary><see cref="ExplorationBytes"/> / <see cref="BytesFullOffload"/>: the bandwidth saving exploration gives back.</summary>
+    public double? ExplorationBandwidthFraction { get; init; }
+
+    /// <summary>Exploration offloads where the large model agreed with the tiny one: offloads that, in hindsight, bought nothing.</summary>
+    public double? ExplorationAgreementRate { get; init; }
+
     /// <summary>Modelled per-sample latency of HI (Core SavingsModel with the fleet's device profile).</summary>
     public double? LatencyHiMs { get; init; }
 

@@ -36,7 +36,10 @@ internal sealed class StatsSql
                 {raw.Total("""CASE WHEN "Label" IS NOT NULL THEN 1 ELSE 0 END""")} AS "Labelled",
                 {raw.Total("""CASE WHEN "ServerClass" = "Label" THEN 1 ELSE 0 END""")} AS "ServerCorrect",
                 {raw.Total("""CASE WHEN "LocalClass" = "Label" THEN 1 ELSE 0 END""")} AS "LocalCorrect",
-                {Total("QueueMicros")}, {Total("InferenceMicros")}, {raw.Total("\"BatchSize\"")} AS "BatchSizeSum"
+                {Total("QueueMicros")}, {Total("InferenceMicros")}, {raw.Total("\"BatchSize\"")} AS "BatchSizeSum",
+                {raw.Total("""CASE WHEN "Exploration" THEN 1 ELSE 0 END""")} AS "ExplorationOffloads",
+                {raw.Total("""CASE WHEN "Exploration" AND "Agrees" THEN 1 ELSE 0 END""")} AS "ExplorationAgreements",
+                {raw.Total("""CASE WHEN "Exploration" THEN "InputBytes" ELSE 0 END""")} AS "ExplorationBytes"
             FROM "Decisions"
             WHERE {filter}"ReceivedAtMs" >= {from} AND "ReceivedAtMs" < {to}
             GROUP BY 1, 2
