@@ -88,7 +88,7 @@ public static class FleetModelsApi
                 foreach (var device in bumped)
                 {
                     device.ConfigVersion++;
-                    db.ConfigEvents.Add(ConfigService.Desired(device, DeviceConfiguration.Effective(fleet, device), after.Tiny, now));
+                    db.ConfigEvents.Add(ConfigService.Desired(device, DeviceConfiguration.Effective(fleet, device), device.TinyModel(fleet), now));
                 }
             }
 

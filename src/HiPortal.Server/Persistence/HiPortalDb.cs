@@ -40,6 +40,10 @@ public class HiPortalDb : DbContext
 
     public DbSet<Models.ModelVersion> ModelVersions => Set<Models.ModelVersion>();
 
+    public DbSet<Rollouts.Rollout> Rollouts => Set<Rollouts.Rollout>();
+
+    public DbSet<Rollouts.RolloutDevice> RolloutDevices => Set<Rollouts.RolloutDevice>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HiPortalDb).Assembly);
 }
