@@ -21,7 +21,7 @@ public sealed class RolloutSelectionTests
     [Fact]
     public void TheCanary_IsSpreadEvenly_AndAnotherSaltPicksOtherDevices()
     {
-        var canary = RolloutSelection.Choose("salt-a", s_ids, 10).Select(s_ids.IndexOf).ToList();
+        var canary = RolloutSelection.Choose("salt-a", s_ids, 10).Select(id => s_ids.IndexOf(id)).ToList();
         // Registration order does not decide: each tenth of the id range holds about a tenth of the canary.
         var perDecile = canary.GroupBy(i => i / 200).Select(g => g.Count()).ToList();
         Assert.Equal(10, perDecile.Count);
