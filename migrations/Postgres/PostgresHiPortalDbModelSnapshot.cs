@@ -169,11 +169,19 @@ namespace HiPortal.Server.Migrations.Postgres
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.PrimitiveCollection<List<string>>("Tags")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
                     b.Property<long>("TelemetryDuplicates")
                         .HasColumnType("bigint");
 
                     b.Property<long>("TelemetryGaps")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("TinyModelOverride")
+                        .HasMaxLength(129)
+                        .HasColumnType("character varying(129)");
 
                     b.ComplexProperty(typeof(Dictionary<string, object>), "Overrides", "HiPortal.Server.Devices.Device.Overrides#ConfigValues", b1 =>
                         {
@@ -565,6 +573,187 @@ namespace HiPortal.Server.Migrations.Postgres
                     b.ToTable("ConfigEvents");
                 });
 
+            modelBuilder.Entity("HiPortal.Server.Rollouts.Rollout", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Fleet")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Gates")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("LastHealth")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Salt")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<int>("Stage")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("StageStartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Stages")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("StatusMessage")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.PrimitiveCollection<List<string>>("Tags")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<string>("TinyModel")
+                        .HasMaxLength(129)
+                        .HasColumnType("character varying(129)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "Change", "HiPortal.Server.Rollouts.Rollout.Change#ConfigValues", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<double?>("LrBias")
+                                .HasColumnType("double precision")
+                                .HasColumnName("ChangeLrBias");
+
+                            b1.Property<double?>("LrW1")
+                                .HasColumnType("double precision")
+                                .HasColumnName("ChangeLrW1");
+
+                            b1.Property<double?>("LrW2")
+                                .HasColumnType("double precision")
+                                .HasColumnName("ChangeLrW2");
+
+                            b1.Property<string>("Rule")
+                                .HasMaxLength(32)
+                                .HasColumnType("character varying(32)")
+                                .HasColumnName("ChangeRule");
+
+                            b1.Property<int?>("TelemetryIntervalSeconds")
+                                .HasColumnType("integer")
+                                .HasColumnName("ChangeTelemetryIntervalSeconds");
+
+                            b1.Property<double?>("Threshold")
+                                .HasColumnType("double precision")
+                                .HasColumnName("ChangeThreshold");
+                        });
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.ToTable("Rollouts");
+                });
+
+            modelBuilder.Entity("HiPortal.Server.Rollouts.RolloutDevice", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long?>("AppliedAtMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("ChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DeviceId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("PreviousTinyModel")
+                        .HasMaxLength(129)
+                        .HasColumnType("character varying(129)");
+
+                    b.Property<DateTime?>("RolledBackAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("RolloutId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Stage")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "PreviousOverrides", "HiPortal.Server.Rollouts.RolloutDevice.PreviousOverrides#ConfigValues", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<double?>("LrBias")
+                                .HasColumnType("double precision")
+                                .HasColumnName("PreviousLrBias");
+
+                            b1.Property<double?>("LrW1")
+                                .HasColumnType("double precision")
+                                .HasColumnName("PreviousLrW1");
+
+                            b1.Property<double?>("LrW2")
+                                .HasColumnType("double precision")
+                                .HasColumnName("PreviousLrW2");
+
+                            b1.Property<string>("Rule")
+                                .HasMaxLength(32)
+                                .HasColumnType("character varying(32)")
+                                .HasColumnName("PreviousRule");
+
+                            b1.Property<int?>("TelemetryIntervalSeconds")
+                                .HasColumnType("integer")
+                                .HasColumnName("PreviousTelemetryIntervalSeconds");
+
+                            b1.Property<double?>("Threshold")
+                                .HasColumnType("double precision")
+                                .HasColumnName("PreviousThreshold");
+                        });
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeviceId");
+
+                    b.HasIndex("RolloutId", "DeviceId")
+                        .IsUnique();
+
+                    b.ToTable("RolloutDevices");
+                });
+
             modelBuilder.Entity("HiPortal.Server.Telemetry.TelemetryReport", b =>
                 {
                     b.Property<long>("Id")
@@ -659,6 +848,21 @@ namespace HiPortal.Server.Migrations.Postgres
                     b.HasOne("HiPortal.Server.Devices.Device", null)
                         .WithMany()
                         .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("HiPortal.Server.Rollouts.RolloutDevice", b =>
+                {
+                    b.HasOne("HiPortal.Server.Devices.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("HiPortal.Server.Rollouts.Rollout", null)
+                        .WithMany()
+                        .HasForeignKey("RolloutId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

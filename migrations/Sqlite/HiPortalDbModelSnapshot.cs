@@ -160,11 +160,19 @@ namespace HiPortal.Server.Migrations
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("TEXT");
 
+                    b.PrimitiveCollection<string>("Tags")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("TelemetryDuplicates")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("TelemetryGaps")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("TinyModelOverride")
+                        .HasMaxLength(129)
+                        .HasColumnType("TEXT");
 
                     b.ComplexProperty(typeof(Dictionary<string, object>), "Overrides", "HiPortal.Server.Devices.Device.Overrides#ConfigValues", b1 =>
                         {
@@ -548,6 +556,183 @@ namespace HiPortal.Server.Migrations
                     b.ToTable("ConfigEvents");
                 });
 
+            modelBuilder.Entity("HiPortal.Server.Rollouts.Rollout", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Fleet")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Gates")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastHealth")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Salt")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Stage")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StageStartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Stages")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StatusMessage")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Tags")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TinyModel")
+                        .HasMaxLength(129)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "Change", "HiPortal.Server.Rollouts.Rollout.Change#ConfigValues", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<double?>("LrBias")
+                                .HasColumnType("REAL")
+                                .HasColumnName("ChangeLrBias");
+
+                            b1.Property<double?>("LrW1")
+                                .HasColumnType("REAL")
+                                .HasColumnName("ChangeLrW1");
+
+                            b1.Property<double?>("LrW2")
+                                .HasColumnType("REAL")
+                                .HasColumnName("ChangeLrW2");
+
+                            b1.Property<string>("Rule")
+                                .HasMaxLength(32)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("ChangeRule");
+
+                            b1.Property<int?>("TelemetryIntervalSeconds")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("ChangeTelemetryIntervalSeconds");
+
+                            b1.Property<double?>("Threshold")
+                                .HasColumnType("REAL")
+                                .HasColumnName("ChangeThreshold");
+                        });
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.ToTable("Rollouts");
+                });
+
+            modelBuilder.Entity("HiPortal.Server.Rollouts.RolloutDevice", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AppliedAtMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ChangedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreviousTinyModel")
+                        .HasMaxLength(129)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RolledBackAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RolloutId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Stage")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "PreviousOverrides", "HiPortal.Server.Rollouts.RolloutDevice.PreviousOverrides#ConfigValues", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<double?>("LrBias")
+                                .HasColumnType("REAL")
+                                .HasColumnName("PreviousLrBias");
+
+                            b1.Property<double?>("LrW1")
+                                .HasColumnType("REAL")
+                                .HasColumnName("PreviousLrW1");
+
+                            b1.Property<double?>("LrW2")
+                                .HasColumnType("REAL")
+                                .HasColumnName("PreviousLrW2");
+
+                            b1.Property<string>("Rule")
+                                .HasMaxLength(32)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("PreviousRule");
+
+                            b1.Property<int?>("TelemetryIntervalSeconds")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("PreviousTelemetryIntervalSeconds");
+
+                            b1.Property<double?>("Threshold")
+                                .HasColumnType("REAL")
+                                .HasColumnName("PreviousThreshold");
+                        });
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeviceId");
+
+                    b.HasIndex("RolloutId", "DeviceId")
+                        .IsUnique();
+
+                    b.ToTable("RolloutDevices");
+                });
+
             modelBuilder.Entity("HiPortal.Server.Telemetry.TelemetryReport", b =>
                 {
                     b.Property<long>("Id")
@@ -640,6 +825,21 @@ namespace HiPortal.Server.Migrations
                     b.HasOne("HiPortal.Server.Devices.Device", null)
                         .WithMany()
                         .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("HiPortal.Server.Rollouts.RolloutDevice", b =>
+                {
+                    b.HasOne("HiPortal.Server.Devices.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("HiPortal.Server.Rollouts.Rollout", null)
+                        .WithMany()
+                        .HasForeignKey("RolloutId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -17,6 +17,8 @@ public static class Routes
     public const string Stats = "/api/v1/stats";
     public const string Models = "/api/v1/admin/models";
     public const string Alarms = "/api/v1/admin/alarms";
+    public const string Rollouts = "/api/v1/admin/rollouts";
+    public const string DeviceTagsBulk = "/api/v1/admin/devices/tags";
     public const string OpenInference = "/v2";
     public const string LiveHub = "/hubs/live";
     public const string Ready = "/health/ready";
@@ -38,6 +40,13 @@ public static class Routes
     public static string Device(string deviceId) => $"{Devices}/{Uri.EscapeDataString(deviceId)}";
 
     public static string DeviceConfig(string deviceId) => $"{Device(deviceId)}/config";
+
+    public static string DeviceTags(string deviceId) => $"{Device(deviceId)}/tags";
+
+    public static string Rollout(long id) => $"{Rollouts}/{id}";
+
+    /// <summary>A rollout action: pause, resume, promote or abort.</summary>
+    public static string RolloutAction(long id, string action) => $"{Rollout(id)}/{action}";
 
     public static string DeviceKeys(string deviceId) => $"{Device(deviceId)}/keys";
 

@@ -45,6 +45,15 @@ public sealed class Device
     public long TelemetryDuplicates { get; set; }
 
     public bool HasOverride => !Overrides.IsEmpty;
+
+    /// <summary>Labels an admin sets (site, hardware revision…): rollouts and bulk changes select devices by them.</summary>
+    public List<string> Tags { get; set; } = [];
+
+    /// <summary>The tiny model (name@version) this device runs instead of its fleet's: set while a rollout changes it.</summary>
+    public string? TinyModelOverride { get; set; }
+
+    /// <summary>The tiny model the device should run: its own override, else its fleet's.</summary>
+    public string TinyModel(Fleets.Fleet fleet) => TinyModelOverride ?? fleet.TinyModel;
 }
 
 /// <summary>A device credential. Only the SHA-256 of its 256-bit random secret is stored.</summary>
@@ -107,6 +116,7 @@ internal sealed class DeviceEntityConfiguration : IEntityTypeConfiguration<Devic
         builder.Property(d => d.ReportedStatus).HasMaxLength(16);
         builder.Property(d => d.ReportedMessage).HasMaxLength(500);
         builder.Ignore(d => d.HasOverride);
+        builder.Property(d => d.TinyModelOverride).HasMaxLength(129);
         builder.HasMany(d => d.Keys).WithOne().HasForeignKey(k => k.DeviceId);
     }
 }

@@ -48,6 +48,8 @@ public static class DevicesApi
         readers.MapGet("/{id}/config-history", ConfigHistory);
         var admins = devices.MapGroup("").RequireAuthorization(Policies.Admin);
         admins.MapPost("/", CreateDevice);
+        admins.MapPost("/tags", DeviceTagsApi.BulkTags);
+        admins.MapPut("/{id}/tags", DeviceTagsApi.SetTags);
         admins.MapPut("/{id}/config", SetOverride);
         admins.MapDelete("/{id}/config", ClearOverride);
         admins.MapPost("/{id}/keys", DeviceKeysApi.RotateKey);

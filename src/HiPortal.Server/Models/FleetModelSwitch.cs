@@ -115,7 +115,7 @@ public sealed class FleetModelSwitch(ModelRepository repository, ModelHost host,
             foreach (var device in bumped)
             {
                 device.ConfigVersion++;
-                db.ConfigEvents.Add(ConfigService.Desired(device, DeviceConfiguration.Effective(fleet, device), after.Tiny, now));
+                db.ConfigEvents.Add(ConfigService.Desired(device, DeviceConfiguration.Effective(fleet, device), device.TinyModel(fleet), now));
             }
         }
 

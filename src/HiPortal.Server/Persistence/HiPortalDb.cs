@@ -42,6 +42,10 @@ public class HiPortalDb : DbContext
 
     public DbSet<Alarms.Alarm> Alarms => Set<Alarms.Alarm>();
 
+    public DbSet<Rollouts.Rollout> Rollouts => Set<Rollouts.Rollout>();
+
+    public DbSet<Rollouts.RolloutDevice> RolloutDevices => Set<Rollouts.RolloutDevice>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HiPortalDb).Assembly);
 }

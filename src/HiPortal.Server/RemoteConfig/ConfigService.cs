@@ -91,7 +91,7 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
             {
                 device.ConfigVersion++;
                 bumped.Add(device);
-                db.ConfigEvents.Add(Desired(device, effective, fleet.TinyModel, now));
+                db.ConfigEvents.Add(Desired(device, effective, device.TinyModel(fleet), now));
             }
         }
 
@@ -139,7 +139,7 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
         if (changed)
         {
             device.ConfigVersion++;
-            db.ConfigEvents.Add(Desired(device, after, fleet.TinyModel, now));
+            db.ConfigEvents.Add(Desired(device, after, device.TinyModel(fleet), now));
         }
 
         AuditLog.Record(db, now, actor, action, "device", deviceId, overridesBefore.Describe(), device.Overrides.Describe(), change.Reason);
@@ -167,7 +167,7 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
         notifier.Remember(deviceId, row.Device.ConfigVersion);
         var c = DeviceConfiguration.Effective(row.Fleet, row.Device);
         return new EffectiveConfigResponse(row.Device.ConfigVersion, c.Rule, c.Threshold, c.Coefficients, c.TelemetryIntervalSeconds, row.Fleet.Name,
-            await TinyModelAsync(db, row.Fleet.TinyModel, cancellationToken), c.ExplorationRate);
+            await TinyModelAsync(db, row.Device.TinyModel(row.Fleet), cancellationToken), c.ExplorationRate);
     }
 
     /// <summary>The fleet's tiny model as a device fetches it; null if its version is not registered (nothing to fetch).</summary>

@@ -59,12 +59,12 @@ public sealed class SimulatedFleet : IAsyncDisposable
     /// <summary>Fetches every device's configuration and starts their telemetry (and long-polls).</summary>
     public Task StartAsync() => Task.WhenAll(Clients.Select(c => c.StartAsync()));
 
-    /// <summary>Runs every device until the sample budget is spent.</summary>
-    public Task RunAsync()
+    /// <summary>Runs every device until the sample budget is spent (or <paramref name="stop"/> is cancelled).</summary>
+    public Task RunAsync(CancellationToken stop = default)
     {
         Clock = new SimulationClock(null, _settings.Samples);
         return Task.WhenAll(Clients.Select((c, i) =>
-            new VirtualDevice(i, c, Images, _settings, Clock, Recorder).RunAsync(CancellationToken.None)));
+            new VirtualDevice(i, c, Images, _settings, Clock, Recorder).RunAsync(stop)));
     }
 
     /// <summary>A last telemetry report from every device; true when the server confirmed each.</summary>
