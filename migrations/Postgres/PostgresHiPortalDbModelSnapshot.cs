@@ -646,6 +646,10 @@ namespace HiPortal.Server.Migrations.Postgres
                         {
                             b1.IsRequired();
 
+                            b1.Property<double?>("ExplorationRate")
+                                .HasColumnType("double precision")
+                                .HasColumnName("ChangeExplorationRate");
+
                             b1.Property<double?>("LrBias")
                                 .HasColumnType("double precision")
                                 .HasColumnName("ChangeLrBias");
@@ -717,6 +721,10 @@ namespace HiPortal.Server.Migrations.Postgres
                     b.ComplexProperty(typeof(Dictionary<string, object>), "PreviousOverrides", "HiPortal.Server.Rollouts.RolloutDevice.PreviousOverrides#ConfigValues", b1 =>
                         {
                             b1.IsRequired();
+
+                            b1.Property<double?>("ExplorationRate")
+                                .HasColumnType("double precision")
+                                .HasColumnName("PreviousExplorationRate");
 
                             b1.Property<double?>("LrBias")
                                 .HasColumnType("double precision")

@@ -627,6 +627,10 @@ namespace HiPortal.Server.Migrations
                         {
                             b1.IsRequired();
 
+                            b1.Property<double?>("ExplorationRate")
+                                .HasColumnType("REAL")
+                                .HasColumnName("ChangeExplorationRate");
+
                             b1.Property<double?>("LrBias")
                                 .HasColumnType("REAL")
                                 .HasColumnName("ChangeLrBias");
@@ -696,6 +700,10 @@ namespace HiPortal.Server.Migrations
                     b.ComplexProperty(typeof(Dictionary<string, object>), "PreviousOverrides", "HiPortal.Server.Rollouts.RolloutDevice.PreviousOverrides#ConfigValues", b1 =>
                         {
                             b1.IsRequired();
+
+                            b1.Property<double?>("ExplorationRate")
+                                .HasColumnType("REAL")
+                                .HasColumnName("PreviousExplorationRate");
 
                             b1.Property<double?>("LrBias")
                                 .HasColumnType("REAL")

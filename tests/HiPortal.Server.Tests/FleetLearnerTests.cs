@@ -69,7 +69,7 @@ public sealed class FleetLearnerTests(ServerFixture server) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task Reset_ForgetsWhatTheFleetsLearnerLearned()
+    public async Task Reset_ForgetsWhatTheFleetsLearnerLearned_AndDoesNotLearnTheOldOffloadsAgain()
     {
         var (admin, fleet, _) = await OffloadingFleetAsync(new FleetSettingsRequest());
         using (admin)
@@ -79,9 +79,12 @@ public sealed class FleetLearnerTests(ServerFixture server) : IClassFixture<Serv
             Assert.Equal(Offloads, (await learners.AdvanceAsync(row, 0.3, CancellationToken.None)).Rounds);
 
             learners.Reset(fleet);
+            Assert.Null(learners.Current(fleet));
 
+            // It starts again from the fleet's θ, on what is stored after the reset only: the offloads it had seen
+            // describe the distribution before the drift that reset it.
             var state = await learners.AdvanceAsync(row, 0.3, CancellationToken.None);
-            Assert.Equal(Offloads, state.Rounds); // learned again from the stored offloads, not on top of the first pass
+            Assert.Equal((0L, Start), (state.Rounds, state.Threshold));
         }
     }
 

@@ -30,15 +30,17 @@ public sealed class FleetLearners(IDbContextFactory<HiPortalDb> dbFactory)
 
     private readonly ConcurrentDictionary<string, FleetLearner> _fleets = new(StringComparer.Ordinal);
 
+    private readonly ConcurrentDictionary<string, long> _resumeAfter = new(StringComparer.Ordinal);
+
     /// <summary>Feeds the fleet's learner the decisions stored since the last call and returns its state.</summary>
     public async Task<FleetLearnerState> AdvanceAsync(Fleet fleet, double beta, CancellationToken cancellationToken)
     {
         var config = DeviceConfiguration.Desired(fleet);
         var entry = _fleets.AddOrUpdate(fleet.Name,
-            _ => FleetLearner.Create(fleet.OnlineLearner, beta, config.Threshold),
+            _ => FleetLearner.Create(fleet.OnlineLearner, beta, config.Threshold, _resumeAfter.GetValueOrDefault(fleet.Name)),
             (_, existing) => existing.Kind == fleet.OnlineLearner && existing.Beta.Equals(beta)
                 ? existing
-                : FleetLearner.Create(fleet.OnlineLearner, beta, config.Threshold));
+                : FleetLearner.Create(fleet.OnlineLearner, beta, config.Threshold, _resumeAfter.GetValueOrDefault(fleet.Name)));
         await entry.Gate.WaitAsync(cancellationToken);
         try
         {
@@ -63,8 +65,18 @@ public sealed class FleetLearners(IDbContextFactory<HiPortalDb> dbFactory)
         }
     }
 
-    /// <summary>Forgets what the fleet's learner learned (after a drift, say); the next advance starts from the fleet's θ.</summary>
-    public void Reset(string fleet) => _fleets.TryRemove(fleet, out _);
+    /// <summary>
+    /// Forgets what the fleet's learner learned (after a drift, say); the next advance starts from the fleet's θ and
+    /// from the decisions stored after the reset, not again from the first (those describe the old distribution).
+    /// </summary>
+    public void Reset(string fleet)
+    {
+        if (_fleets.TryRemove(fleet, out var old))
+            _resumeAfter[fleet] = old.LastDecisionId;
+    }
+
+    /// <summary>The fleet's learner as it stands, or null before its first advance (or after a reset).</summary>
+    public FleetLearnerState? Current(string fleet) => _fleets.TryGetValue(fleet, out var entry) ? entry.State() : null;
 
     public static bool IsKnown(string kind) => Kinds.Contains(kind, StringComparer.Ordinal);
 
@@ -85,13 +97,14 @@ public sealed class FleetLearners(IDbContextFactory<HiPortalDb> dbFactory)
         public long ExplorationRounds { get; private set; }
 
         // Horizon for the exponential-weights learners' η: about a day of a busy fleet's offloads.
-        public static FleetLearner Create(string kind, double beta, double threshold) => new(kind, beta, kind switch
+        public static FleetLearner Create(string kind, double beta, double threshold, long lastDecisionId) => new(kind, beta, kind switch
         {
             "hil-f" => new HilF(beta, HilF.DefaultEta(100_000), seed: 17),
             "hil-n" => new HilN(beta, HilN.DefaultEta(100_000), epsilon: 0.05, seed: 17, exploresItself: false),
             // Devices cannot probe for the server; exploration offloads (ε) do that job.
             _ => HiLcbLite.WarmStarted(beta, seed: 17, threshold, probeRate: 0),
-        });
+        })
+        { LastDecisionId = lastDecisionId };
 
         public void Observe(double confidence, bool wrong, bool explored, double epsilon)
         {

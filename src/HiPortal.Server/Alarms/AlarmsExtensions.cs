@@ -23,6 +23,7 @@ public static class AlarmsExtensions
         builder.Services.AddSingleton<FleetDrift>();
         builder.Services.AddSingleton<AlarmEvaluator>();
         builder.Services.AddHostedService(s => s.GetRequiredService<AlarmEvaluator>());
+        builder.Services.AddHostedService<ClosedLoopHooks>();
         return builder;
     }
 }

@@ -14,20 +14,23 @@ public sealed class RolloutEvents(ILogger<RolloutEvents> logger)
 {
     public event Func<RolloutChanged, Task>? Changed;
 
-    public event Action<RolloutGateFailure>? GateFailed;
+    public event Func<RolloutGateFailure, Task>? GateFailed;
 
     internal async Task PublishAsync(RolloutChanged change, RolloutGateFailure? failure)
     {
         if (failure is not null)
         {
-            try
+            foreach (var handler in GateFailed?.GetInvocationList().Cast<Func<RolloutGateFailure, Task>>() ?? [])
             {
-                GateFailed?.Invoke(failure);
-            }
-            catch (Exception ex)
-            {
-                // A broken subscriber must not undo a committed rollback, nor stop the dashboard's refresh.
-                logger.LogError(ex, "A rollout gate-failure subscriber failed");
+                try
+                {
+                    await handler(failure);
+                }
+                catch (Exception ex)
+                {
+                    // A broken subscriber must not undo a committed rollback, nor stop the dashboard's refresh.
+                    logger.LogError(ex, "A rollout gate-failure subscriber failed");
+                }
             }
         }
 

@@ -36,7 +36,11 @@ public sealed class RolloutAcceptanceTests(ITestOutputHelper output)
         var devices = await server.CreateFleetAsync("rollout-bad", Before, devices: 20, telemetryIntervalSeconds: 1);
         await using var fleet = new SimulatedFleet(server.HttpAddress, devices, rate: 25, samples: 1_000_000);
         var failed = new TaskCompletionSource<RolloutGateFailure>(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Services.GetRequiredService<RolloutEvents>().GateFailed += f => failed.TrySetResult(f);
+        server.Services.GetRequiredService<RolloutEvents>().GateFailed += f =>
+        {
+            failed.TrySetResult(f);
+            return Task.CompletedTask;
+        };
         var restored = WhenBackAt(fleet, bad, Before);
         await fleet.StartAsync();
         using var stop = new CancellationTokenSource();

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using HiPortal.Server.Advice;
 using HiPortal.Server.Alarms;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HiPortal.Server.Tests.Alarms;
@@ -110,10 +112,14 @@ public sealed class AlarmKindsTests(AlarmsFixture server) : IClassFixture<Alarms
             await OffloadsAsync(device, "before", warmupAndSteady, 0.40);
             await server.EvaluateAsync();
             var beforeDrift = await admin.AlarmsAsync(AlarmKinds.Drift, scope);
+            var learners = server.App.Services.GetRequiredService<FleetLearners>();
+            await learners.AdvanceAsync(await FleetRowAsync(device.Fleet), 0.3, CancellationToken.None);
+            var learnedBeforeDrift = learners.Current(device.Fleet);
 
             await OffloadsAsync(device, "after", AlarmsFixture.DriftBlock, 0.10);
             await server.EvaluateAsync();
             var detected = await admin.AlarmsAsync(AlarmKinds.Drift, scope);
+            var learnedAfterDrift = learners.Current(device.Fleet);
 
             await OffloadsAsync(device, "settled", 2 * AlarmsFixture.DriftWarmupBlocks * AlarmsFixture.DriftBlock, 0.10);
             await server.EvaluateAsync();
@@ -123,6 +129,8 @@ public sealed class AlarmKindsTests(AlarmsFixture server) : IClassFixture<Alarms
             Assert.True(Assert.Single(detected).IsOpen());
             Assert.Contains("local confidence", detected[0].GetProperty("detail").GetString());
             Assert.Single(detections);
+            Assert.Equal((long)warmupAndSteady, learnedBeforeDrift?.Rounds);
+            Assert.Null(learnedAfterDrift); // the detection restarted the fleet's online learner
             Assert.False(Assert.Single(settled).IsOpen());
             Assert.Equal(["alarm.raise", "alarm.clear"], await admin.AlarmAuditAsync(scope));
         }
@@ -208,5 +216,11 @@ public sealed class AlarmKindsTests(AlarmsFixture server) : IClassFixture<Alarms
             },
         ]));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private async Task<HiPortal.Server.Fleets.Fleet> FleetRowAsync(string fleet)
+    {
+        await using var db = await server.App.Services.GetRequiredService<IDbContextFactory<HiPortal.Server.Persistence.HiPortalDb>>().CreateDbContextAsync();
+        return await db.Fleets.AsNoTracking().SingleAsync(f => f.Name == fleet);
     }
 }

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using HiPortal.Server.Alarms;
+using HiPortal.Server.Tests.Alarms;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HiPortal.Server.Tests.Rollouts;
@@ -63,7 +65,13 @@ public sealed class RolloutsApiTests(RolloutFixture server) : IClassFixture<Roll
         using var admin = await server.App.CreateAdminAsync();
         var events = server.App.Services.GetRequiredService<HiPortal.Server.Rollouts.RolloutEvents>();
         var failures = new List<HiPortal.Server.Rollouts.RolloutGateFailure>();
-        events.GateFailed += failures.Add;
+        Task OnGateFailed(HiPortal.Server.Rollouts.RolloutGateFailure f)
+        {
+            failures.Add(f);
+            return Task.CompletedTask;
+        }
+
+        events.GateFailed += OnGateFailed;
         var created = await admin.CreateRolloutAsync(new CreateRolloutRequest(fleet, Threshold: 0.9,
             Stages: [new(25, 0, 50), new(100, 0, 50)], Gates: s_band, Reason: "too high"));
         var id = Id(created);
@@ -75,13 +83,16 @@ public sealed class RolloutsApiTests(RolloutFixture server) : IClassFixture<Roll
         }
 
         await server.EvaluateAsync();
-        events.GateFailed -= failures.Add;
+        events.GateFailed -= OnGateFailed;
 
         var rollout = (await admin.GetRolloutAsync(id)).GetProperty("rollout");
         Assert.Equal(("rolled-back", 1), (rollout.GetProperty("state").GetString(), rollout.GetProperty("devicesRolledBack").GetInt32()));
         Assert.Equal("fail", Gate(rollout, "offload rate"));
         var failure = Assert.Single(failures, f => f.RolloutId == id);
         Assert.Contains("offload rate 0.9", failure.Failure);
+        var alarm = Assert.Single(await admin.AlarmsAsync(AlarmKinds.RolloutGate, ClosedLoopHooks.Scope(id)));
+        Assert.True(alarm.IsOpen());
+        Assert.Contains("1 devices rolled back", alarm.GetProperty("detail").GetString());
         var canaryClient = devices.Single(d => d.DeviceId == canary);
         Assert.Equal((3L, 0.6), Versioned(await canaryClient.GetConfigAsync()));
         foreach (var other in devices.Where(d => d.DeviceId != canary))
