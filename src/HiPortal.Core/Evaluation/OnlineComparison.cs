@@ -54,7 +54,8 @@ public static class OnlineComparison
                 {
                     var learner = Create(name, beta, stream.Count, epsilon, seed, warmThreshold);
                     var settings = new OnlineRunSettings(beta, mode, new ExplorationSchedule(epsilon, (ulong)seed));
-                    runs.Add(OnlineRun.Run(learner, stream, settings));
+                    // The run is named for the configuration: two HI-LCB-lite runs (cold, warm) share the learner's own name.
+                    runs.Add(OnlineRun.Run(learner, stream, settings) with { Learner = name });
                     progress?.Invoke($"{name}, {mode}, ε = {epsilon:P0}");
                 }
             }
