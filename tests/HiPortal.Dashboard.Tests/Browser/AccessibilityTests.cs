@@ -39,6 +39,7 @@ public sealed class AccessibilityTests(BrowserFixture fixture) : IClassFixture<B
             ("audit", "#audit-table tbody tr"),
             ("fleets", "#fleets-table tr[data-fleet='axe']"),
             ("users", "#users-table tr[data-user='admin']"),
+            ("alarms", "#alarms-open-count"),
         })
         {
             await page.GotoAsync(path);
