@@ -76,6 +76,10 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
         await Expect(change).ToContainTextAsync("fewer offloads on the night shift");
         await Expect(change).ToContainTextAsync("admin");
         await Screenshots.SaveAsync(page, "audit");
+
+        await page.ClickAsync("#nav-alarms");
+        await Expect(page.Locator("#alarms-open-count")).ToContainTextAsync("open");
+        await Screenshots.SaveAsync(page, "alarms");
     }
 
     [Fact]
