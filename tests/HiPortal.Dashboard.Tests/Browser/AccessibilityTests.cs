@@ -18,6 +18,11 @@ public sealed class AccessibilityTests(BrowserFixture fixture) : IClassFixture<B
             await DeviceTraffic.PostOffloadsAsync(deviceClient, "axe", 6);
         }
 
+        using (var admin = await _app.CreateAdminAsync())
+        {
+            await admin.CreateRolloutAsync(new CreateRolloutRequest("axe", Threshold: 0.7, Stages: [new(100, MinSoakSeconds: 600, MinSamples: 100)]));
+        }
+
         var context = await fixture.Browser.NewContextAsync(new() { BaseURL = _app.HttpAddress.ToString(), Locale = "en-US" });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
@@ -39,6 +44,7 @@ public sealed class AccessibilityTests(BrowserFixture fixture) : IClassFixture<B
             ("audit", "#audit-table tbody tr"),
             ("fleets", "#fleets-table tr[data-fleet='axe']"),
             ("users", "#users-table tr[data-user='admin']"),
+            ("rollouts", "#rollout-stages"),
         })
         {
             await page.GotoAsync(path);
