@@ -27,6 +27,8 @@ public sealed class AlarmWebhook : BackgroundService
     private long _dropped;
     private long _sent;
 
+    private readonly List<(long Count, TaskCompletionSource Done)> _sentWaiters = [];
+
     public AlarmWebhook(IOptions<WebhookOptions> options, TimeProvider time, IMeterFactory meters, ILogger<AlarmWebhook> logger)
     {
         _options = options.Value;
@@ -49,6 +51,31 @@ public sealed class AlarmWebhook : BackgroundService
 
     /// <summary>Events the receiver accepted.</summary>
     public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Completes once <paramref name="count"/> events have been delivered: the signal a caller awaits instead of polling <see cref="Sent"/>.</summary>
+    public Task WhenSentAsync(long count)
+    {
+        lock (_sentWaiters)
+        {
+            if (Sent >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _sentWaiters.Add((count, waiter));
+            return waiter.Task;
+        }
+    }
+
+    private void CountSent()
+    {
+        lock (_sentWaiters)
+        {
+            var sent = Interlocked.Increment(ref _sent);
+            _sentWaiters.RemoveAll(w => w.Count <= sent && w.Done.TrySetResult());
+        }
+    }
 
     public void TryEnqueue(AlarmEvent change)
     {
@@ -89,7 +116,7 @@ public sealed class AlarmWebhook : BackgroundService
             if (delivered)
             {
                 Remember(change.EventId);
-                Interlocked.Increment(ref _sent);
+                CountSent();
                 Count("sent");
                 return;
             }

@@ -43,7 +43,10 @@ public sealed class AlarmWebhookTests
         Assert.Equal(scope, raisedBody.RootElement.GetProperty("scope").GetString());
         Assert.Equal("gate failed", raisedBody.RootElement.GetProperty("detail").GetString());
         Assert.Equal("cleared", clearedBody.RootElement.GetProperty("transition").GetString());
-        Assert.Equal(2, app.Services.GetRequiredService<AlarmWebhook>().Sent);
+        // The receiver has the last call before the webhook has read its answer: await the count, do not race it.
+        var webhook = app.Services.GetRequiredService<AlarmWebhook>();
+        await webhook.WhenSentAsync(2).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, webhook.Sent);
     }
 
     [Fact]
