@@ -32,8 +32,10 @@ public static class BenchCeiling
     public static List<ServedResult> Bound(List<ServedResult> served, List<RawResult> raw, string? ceiling) =>
         served.Select(s =>
         {
+            // The batch size nearest the one formed; of its raw runs (one or several executions in flight), the faster.
             var rawAt = raw.Where(r => r.Model == s.Model)
-                .MinBy(r => Math.Abs(Math.Log(r.BatchSize) - Math.Log(Math.Max(1, s.MeanBatchSize))));
+                .OrderBy(r => Math.Abs(Math.Log(r.BatchSize) - Math.Log(Math.Max(1, s.MeanBatchSize))))
+                .ThenByDescending(r => r.SamplesPerSecond).FirstOrDefault();
             var top = served.FirstOrDefault(c => c.Model == ceiling && c.Config == s.Config && c.Devices == s.Devices);
             var bounds = new List<(double Rate, string Name)>();
             if (rawAt is not null)

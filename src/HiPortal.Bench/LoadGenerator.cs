@@ -51,14 +51,35 @@ public sealed record ServedResult(
 /// </summary>
 public static class LoadGenerator
 {
-    public static async Task<ServedResult> RunAsync(IReadOnlyList<ServerProcess> servers, string config, BenchPair pair, int devices,
-        TimeSpan warmup, TimeSpan window, bool json)
+    /// <summary>
+    /// Registers the devices of one pair's fleet once per server, before its warm-up: registering them before each
+    /// window made the admin path (EF Core's change tracker, the audit, key hashing) hot, and its tier-1 recompilation
+    /// then ran inside the measured window (~1,300 methods, seen with <c>DOTNET_JitDisasmSummary</c>).
+    /// </summary>
+    public static async Task<string[]> RegisterAsync(ServerProcess server, BenchPair pair, string config, int devices)
+    {
+        var keys = new string[devices];
+        using var admin = await BenchServer.SignInAsync(server);
+        for (var d = 0; d < devices; d++)
+        {
+            keys[d] = (await admin.RegisterDeviceAsync($"{pair.Fleet}-{config}-{d}", pair.Fleet)).Key;
+        }
+
+        return keys;
+    }
+
+    /// <summary>
+    /// The first <paramref name="devices"/> of <paramref name="keys"/> post closed-loop; <paramref name="run"/> makes
+    /// this window's sample ids its own (the same devices serve every window).
+    /// </summary>
+    public static async Task<ServedResult> RunAsync(IReadOnlyList<ServerProcess> servers, string config, string run, BenchPair pair,
+        IReadOnlyList<string> keys, int devices, TimeSpan warmup, TimeSpan window, bool json, CancellationToken stop = default)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 4096, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         var clients = servers.Select(s => new HiPortalClient(s.Address, handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) }).ToArray();
         try
         {
-            return await RunAsync(servers, clients, config, pair, devices, warmup, window, json);
+            return await RunAsync(servers, clients, config, run, pair, keys, devices, warmup, window, json, stop);
         }
         finally
         {
@@ -68,18 +89,9 @@ public static class LoadGenerator
     }
 
     private static async Task<ServedResult> RunAsync(IReadOnlyList<ServerProcess> servers, HiPortalClient[] clients, string config,
-        BenchPair pair, int devices, TimeSpan warmup, TimeSpan window, bool json)
+        string run, BenchPair pair, IReadOnlyList<string> keys, int devices, TimeSpan warmup, TimeSpan window, bool json, CancellationToken stop)
     {
         var samples = pair.Samples;
-        var keys = new string[devices];
-        using (var admin = await BenchServer.SignInAsync(servers[0]))
-        {
-            for (var d = 0; d < devices; d++)
-            {
-                keys[d] = (await admin.RegisterDeviceAsync($"{pair.Fleet}-{config}-{devices}-{d}", pair.Fleet)).Key;
-            }
-        }
-
         var clock = Stopwatch.StartNew();
         var measureFrom = warmup;
         var measureUntil = warmup + window;
@@ -88,30 +100,41 @@ public static class LoadGenerator
         var before = default(MetricSnapshot);
         var after = default(MetricSnapshot);
         TimeSpan serverCpuBefore = default, serverCpuAfter = default, clientCpuBefore = default, clientCpuAfter = default;
+        // A window cut short by `stop` (the warm-up ends once the JIT settles) is measured over the time it ran.
+        var measured = window;
         using var self = Process.GetCurrentProcess();
         var snapshots = Task.Run(async () =>
         {
-            await Task.Delay(measureFrom);
+            await Task.Delay(measureFrom, CancellationToken.None);
             before = await MetricSnapshot.ReadAsync(clients);
             serverCpuBefore = CpuTime(servers);
             self.Refresh();
             clientCpuBefore = self.TotalProcessorTime;
-            await Task.Delay(window);
+            try
+            {
+                await Task.Delay(window, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                measured = clock.Elapsed - measureFrom;
+                measureUntil = clock.Elapsed;
+            }
+
             after = await MetricSnapshot.ReadAsync(clients);
             serverCpuAfter = CpuTime(servers);
             self.Refresh();
             clientCpuAfter = self.TotalProcessorTime;
-        });
+        }, CancellationToken.None);
         var tasks = Enumerable.Range(0, devices).Select(d => Task.Run(async () =>
         {
             latencies[d] = [];
             errors[d] = [];
             var sequence = 0;
-            while (clock.Elapsed < measureUntil)
+            while (clock.Elapsed < measureUntil && !stop.IsCancellationRequested)
             {
                 var index = ((d * 7919) + sequence) % samples.Count;
                 var first = sequence == 0;
-                using var request = BuildRequest(keys[d], $"{d}-{sequence++}", samples, index, json);
+                using var request = BuildRequest(keys[d], $"{run}-{d}-{sequence++}", samples, index, json);
                 var started = clock.Elapsed;
                 string? outcome;
                 try
@@ -144,14 +167,14 @@ public static class LoadGenerator
                     }
                 }
             }
-        })).ToArray();
+        }, CancellationToken.None)).ToArray();
         await Task.WhenAll(tasks);
         await snapshots;
 
         var all = latencies.SelectMany(l => l).Order().ToArray();
         var errorTotals = errors.SelectMany(e => e).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
         var executions = after.Executions - before.Executions;
-        return new ServedResult(config, devices, all.Length / window.TotalSeconds, Percentile(all, 0.50),
+        return new ServedResult(config, devices, all.Length / measured.TotalSeconds, Percentile(all, 0.50),
             Percentile(all, 0.95), Percentile(all, 0.99), executions > 0 ? (after.Inferences - before.Inferences) / executions : 0,
             PerSample(serverCpuAfter - serverCpuBefore, all.Length), PerSample(clientCpuAfter - clientCpuBefore, all.Length),
             all.Length, errorTotals)
@@ -181,6 +204,9 @@ public static class LoadGenerator
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return request;
     }
+
+    /// <summary>Seconds the server's JIT has spent compiling since it started (from its <c>/metrics</c> text).</summary>
+    public static double JitSeconds(string metrics) => MetricSnapshot.Parse(metrics).JitSeconds;
 
     private static TimeSpan CpuTime(IReadOnlyList<ServerProcess> servers) => TimeSpan.FromTicks(servers.Sum(s => s.CpuTime.Ticks));
 

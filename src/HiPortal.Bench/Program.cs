@@ -37,7 +37,7 @@ var modelOption = new Option<string>("--model") { Description = "Large model of 
 var pairsOption = new Option<bool>("--all-pairs") { Description = "Every committed pair (fashion, vibration), raw and served, side by side in one run" };
 var instancesOption = new Option<int>("--instances") { Description = "Also serve with this many batches in flight per model (Batching:Instances), beside one, in the same run; 1: only one", DefaultValueFactory = _ => 2 };
 var serversOption = new Option<int>("--servers") { Description = "Server processes per served run, the devices spread over them; more than one needs a shared database and Redis (Database__Provider=Postgres, ConnectionStrings__Redis in the environment)", DefaultValueFactory = _ => 1 };
-var serverWarmupOption = new Option<double>("--server-warmup") { Description = "Seconds each fresh server is driven at saturation, every pair, before any window is measured (its JIT warms up, as a long-running server's has); 0: none", DefaultValueFactory = _ => 10 };
+var serverWarmupOption = new Option<double>("--server-warmup") { Description = "At most this many seconds each fresh server is driven at saturation, every pair, before any window is measured: until its JIT has settled (under 1 % of the wall clock in the JIT for two 2 s reads in a row), as a long-running server's has; 0: none", DefaultValueFactory = _ => 90 };
 var ceilingOption = new Option<string>("--ceiling") { Description = "Model served beside the measured one as the server's own ceiling (models/trivial: next to no inference); none: skip", DefaultValueFactory = _ => BenchCeiling.DefaultModel };
 var root = new RootCommand("HiPortal benchmark: raw ONNX Runtime vs served, dynamic batching vs batch 1, in one run")
 {

@@ -5,45 +5,63 @@ using HiPortal.Core.Inference;
 
 namespace HiPortal.Bench;
 
-public sealed record RawResult(string Model, int BatchSize, double SamplesPerSecond, double MillisecondsPerBatch, double CpuMsPerSample);
+/// <summary>One raw measurement; <see cref="Executions"/> runs of the session were in flight at once, each on its own thread.</summary>
+public sealed record RawResult(string Model, int BatchSize, double SamplesPerSecond, double MillisecondsPerBatch, double CpuMsPerSample,
+    int Executions = 1);
 
 /// <summary>(a) The large model alone: ONNX Runtime throughput at fixed batch sizes, no server in the way.</summary>
 public static class RawBenchmark
 {
-    public static List<RawResult> Run(OnnxClassifier model, LabelledSamples samples, IReadOnlyList<int> batchSizes, TimeSpan duration)
+    /// <summary>
+    /// <paramref name="executions"/> threads run the model at once, each with its own buffers, as the server's
+    /// <c>Batching:Instances</c> workers do; so raw gets the same configuration the server may use, and served/raw is
+    /// the server's overhead, not a threading setting the raw loop lacked.
+    /// </summary>
+    public static List<RawResult> Run(OnnxClassifier model, LabelledSamples samples, IReadOnlyList<int> batchSizes, TimeSpan duration,
+        int executions = 1)
     {
         var results = new List<RawResult>();
         var max = batchSizes.Max();
         var (length, classes) = (model.Signature.SampleLength, model.Signature.ClassCount);
         var decoder = new SampleDecoder(model.Signature);
-        var input = GC.AllocateArray<float>(max * length, pinned: true);
-        var output = GC.AllocateArray<float>(max * classes, pinned: true);
-        for (var i = 0; i < max; i++)
+        var inputs = new float[executions][];
+        var outputs = new float[executions][];
+        for (var e = 0; e < executions; e++)
         {
-            decoder.Decode(samples.Datatype.Name(), samples.Sample(i % samples.Count), input.AsSpan(i * length, length));
+            inputs[e] = GC.AllocateArray<float>(max * length, pinned: true);
+            outputs[e] = GC.AllocateArray<float>(max * classes, pinned: true);
+            for (var i = 0; i < max; i++)
+            {
+                decoder.Decode(samples.Datatype.Name(), samples.Sample(((e * max) + i) % samples.Count), inputs[e].AsSpan(i * length, length));
+            }
         }
 
         foreach (var batch in batchSizes)
         {
             for (var w = 0; w < 20; w++)
             {
-                model.Run(input, batch, output);
+                model.Run(inputs[0], batch, outputs[0]);
             }
 
-            var runs = 0;
+            var runs = new int[executions];
             using var self = Process.GetCurrentProcess();
             var cpuBefore = self.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < duration)
+            var threads = Enumerable.Range(0, executions).Select(e => new Thread(() =>
             {
-                model.Run(input, batch, output);
-                runs++;
-            }
-
+                while (clock.Elapsed < duration)
+                {
+                    model.Run(inputs[e], batch, outputs[e]);
+                    runs[e]++;
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
             var seconds = clock.Elapsed.TotalSeconds;
             self.Refresh();
-            var cpu = (self.TotalProcessorTime - cpuBefore).TotalMilliseconds / (runs * batch);
-            results.Add(new RawResult(model.Card.Reference, batch, runs * batch / seconds, seconds * 1000 / runs, cpu));
+            var total = runs.Sum();
+            var cpu = (self.TotalProcessorTime - cpuBefore).TotalMilliseconds / (total * batch);
+            results.Add(new RawResult(model.Card.Reference, batch, total * batch / seconds, seconds * 1000 * executions / total, cpu, executions));
         }
 
         return results;

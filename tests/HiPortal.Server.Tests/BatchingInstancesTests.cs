@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using HiPortal.Server.Inference;
 
 namespace HiPortal.Server.Tests;
 
@@ -44,6 +45,19 @@ public sealed class BatchingInstancesTests(TwoInstancesServerFixture server) : I
         Assert.Equal(count, await server.App.Database.CountAsync(
             "SELECT COUNT(*) FROM \"Decisions\" WHERE \"DeviceId\" = @d AND \"SampleId\" LIKE 'instances-%'",
             ("@d", server.Device.DeviceId)));
+    }
+
+    [Fact]
+    public void ByDefault_TwoExecutionsRunInFlight_EachWithItsShareOfTheCores()
+    {
+        Assert.Equal(2, new BatchingOptions().Instances);
+        var cpu = new InferenceOptions();
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), cpu.ThreadsPerExecution(2));
+        Assert.Equal(Environment.ProcessorCount, cpu.ThreadsPerExecution(1));
+        Assert.Equal(1, cpu.ThreadsPerExecution(Environment.ProcessorCount * 4));
+        // An explicit count is kept as given; CUDA keeps ONNX Runtime's own default (0).
+        Assert.Equal(3, new InferenceOptions { IntraOpThreads = 3 }.ThreadsPerExecution(2));
+        Assert.Equal(0, new InferenceOptions { Provider = HiPortal.Core.Inference.ExecutionProvider.Cuda }.ThreadsPerExecution(2));
     }
 
     [Theory]

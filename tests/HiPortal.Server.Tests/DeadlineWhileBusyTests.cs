@@ -35,9 +35,13 @@ public sealed class DeadlineWhileBusyTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var gate = new HeldBatches();
-        await using var app = await HiPortalHost.StartAsync(HiPortalHostOptions.FakeClock(time) with
+        var options = HiPortalHostOptions.FakeClock(time);
+        // One execution in flight, so the second request waits in the queue behind the held batch rather than
+        // running beside it in a second one (the default is two).
+        await using var app = await HiPortalHost.StartAsync(options with
         {
             Services = services => services.AddSingleton<IBatchGate>(gate),
+            Settings = new Dictionary<string, string?>(options.Settings) { ["Batching:Instances"] = "1" },
         });
         using var device = await app.CreateDeviceAsync();
         using var anonymous = app.CreateAnonymousClient();

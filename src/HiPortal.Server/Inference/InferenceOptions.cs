@@ -13,9 +13,17 @@ public sealed class InferenceOptions
     [Range(0, 64)]
     public int CudaDeviceId { get; set; }
 
-    /// <summary>ONNX Runtime intra-op threads; 0 lets it use every core.</summary>
+    /// <summary>
+    /// ONNX Runtime intra-op threads per execution. 0 (the default) on the CPU gives each of a model's
+    /// <see cref="BatchingOptions.Instances"/> its share of the cores (at least one), so two executions in flight on two
+    /// cores run one thread each instead of two each on the same cores; on CUDA, 0 leaves ONNX Runtime's own default.
+    /// </summary>
     [Range(0, 256)]
     public int IntraOpThreads { get; set; }
+
+    /// <summary>The intra-op threads an execution gets when <paramref name="instances"/> of them run at once.</summary>
+    public int ThreadsPerExecution(int instances) =>
+        IntraOpThreads > 0 || Provider != ExecutionProvider.Cpu ? IntraOpThreads : Math.Max(1, Environment.ProcessorCount / instances);
 
     /// <summary>Let ONNX Runtime's idle threads spin; off by default because they share cores with Kestrel.</summary>
     public bool AllowSpinning { get; set; }
@@ -39,10 +47,11 @@ public sealed class BatchingOptions
     /// <summary>
     /// Batches of this model in flight at once (Triton's instance count): each instance collects, checks and runs its
     /// own batch from the one queue, so the model's threads are not idle while another batch is collected, looked up
-    /// or handed over. One instance keeps batches strictly one after the other.
+    /// or handed over. One instance keeps batches strictly one after the other. Two (the default) measured 1.2x one
+    /// for the Fashion-MNIST ResNet on 2 cores with one intra-op thread each (see <see cref="InferenceOptions.IntraOpThreads"/>).
     /// </summary>
     [Range(1, 16)]
-    public int Instances { get; set; } = 1;
+    public int Instances { get; set; } = 2;
 
     /// <summary>Requests not started by then are answered 503 and never run; a client may lower it per request.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]

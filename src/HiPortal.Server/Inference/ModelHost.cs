@@ -230,8 +230,8 @@ public sealed class ModelHost(
 
         var o = inference.Value;
         var started = Stopwatch.GetTimestamp();
-        var classifier = OnnxClassifier.Load(path, card, o.Provider, o.CudaDeviceId, o.IntraOpThreads, o.AllowSpinning);
         var options = BatchingFor(name);
+        var classifier = OnnxClassifier.Load(path, card, o.Provider, o.CudaDeviceId, o.ThreadsPerExecution(options.Instances), o.AllowSpinning);
         var served = new ServedModel(classifier, options);
         try
         {
@@ -247,8 +247,10 @@ public sealed class ModelHost(
         // Each instance has its own buffers; ONNX Runtime sessions may run concurrently.
         served.Worker = Task.WhenAll(Enumerable.Range(0, options.Instances).Select(_ =>
             Task.Run(new InferenceWorker(served, writer, metrics, time, loggers.CreateLogger<InferenceWorker>(), gate).RunAsync)));
-        logger.LogInformation("Model {Model} {Version} loaded on {Provider} and warmed for batches up to {Max} in {Ms:0} ms",
-            card.Name, card.Version, o.Provider, options.MaxBatchSize, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        // ServerProcess (HiPortal.Client.Hosting) waits for "Model {name} {version} loaded on {provider} and warmed".
+        logger.LogInformation("Model {Model} {Version} loaded on {Provider} and warmed for batches up to {Max} in {Ms:0} ms ({Instances} executions in flight, {Threads} intra-op threads each; 0: ONNX Runtime's default)",
+            card.Name, card.Version, o.Provider, options.MaxBatchSize, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            options.Instances, o.ThreadsPerExecution(options.Instances));
         return served;
     }
 
