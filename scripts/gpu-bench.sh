@@ -10,7 +10,8 @@
 #                                                     CUDA 13 / cuDNN 9 libraries inside the machine's PyTorch, and
 #                                                     runs the bench on the CUDA provider; bench.json and the server's
 #                                                     /metrics land in out.
-# GPU_BENCH_PROVIDER=Cpu runs the same second half on this machine's CPU, which is how the script is tested here.
+# GPU_BENCH_PROVIDER=Cpu publishes and runs both halves for this machine's CPU, which is how the script is tested here
+# (GPU_BENCH_DEVICES, GPU_BENCH_SECONDS and GPU_BENCH_WARMUP shorten the run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERB=${1:?stage or run}; DIR=${2:-artifacts/gpu}
@@ -20,6 +21,13 @@ stage)
   rm -rf "$DIR"; mkdir -p "$DIR"
   dotnet publish src/HiPortal.Bench -c Release -r linux-x64 --self-contained -p:OnnxRuntimeGpu=$GPU -warnaserror \
     -o "$DIR/bench" > "$DIR/publish.log"
+  # The server the bench starts serves the dashboard too and refuses to start without its web assets, which only a
+  # publish of the server itself lays out (wwwroot/).
+  dotnet publish src/HiPortal.Server -c Release -warnaserror -o "$DIR/server" >> "$DIR/publish.log"
+  mkdir -p "$DIR/bench/wwwroot"; cp -r "$DIR/server/wwwroot/." "$DIR/bench/wwwroot/"
+  # MapStaticAssets reads the entry assembly's endpoints manifest: the bench's, when the bench hosts the server.
+  cp "$DIR/server/HiPortal.Server.staticwebassets.endpoints.json" "$DIR/bench/HiPortal.Bench.staticwebassets.endpoints.json"
+  rm -rf "$DIR/server"
   [ -d "$DIR/bench/models" ] || cp -r models "$DIR/bench/models"
   # The bench posts Fashion-MNIST test images; the GPU machine has no Debian dataset package.
   mkdir -p "$DIR/bench/fashion-mnist"
@@ -45,8 +53,10 @@ run)
   fi
   cd "$WORK/bench"
   DATA=$PWD/fashion-mnist
-  ./HiPortal.Bench --provider "$PROVIDER" --model fashion-large --max-batch 64 --devices 1 8 64 256 --seconds 3 \
-    --server-warmup "${GPU_BENCH_WARMUP:-30}" --data "$DATA" --out "$OUTPUT" 2>&1 | tee "$OUTPUT/bench.log"
+  # shellcheck disable=SC2086 # the device counts are meant to split into words
+  ./HiPortal.Bench --provider "$PROVIDER" --model fashion-large --max-batch 64 --devices ${GPU_BENCH_DEVICES:-1 8 64 256} \
+    --seconds "${GPU_BENCH_SECONDS:-3}" --server-warmup "${GPU_BENCH_WARMUP:-60}" --data "$DATA" --out "$OUTPUT" 2>&1 \
+    | tee "$OUTPUT/bench.log"
   ;;
 *) echo "usage: $0 stage|run [dir] [out]" >&2; exit 2 ;;
 esac

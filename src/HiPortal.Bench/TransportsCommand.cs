@@ -12,14 +12,16 @@ public static class TransportsCommand
         var clients = new Option<int>("--clients") { Description = "Concurrent closed-loop clients per transport", DefaultValueFactory = _ => 16 };
         var batch = new Option<int>("--batch") { Description = "Samples per batched request and per gRPC call", DefaultValueFactory = _ => 32 };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds per transport (after a warm-up)", DefaultValueFactory = _ => 5 };
+        var model = new Option<string>("--model") { Description = "Large model the transports reach (its own fleet): the trivial ceiling model by default", DefaultValueFactory = _ => BenchCeiling.DefaultModel };
+        var warmup = new Option<double>("--warmup") { Description = "Unmeasured seconds of load, shared by the transports, before any window", DefaultValueFactory = _ => 30 };
         var command = new Command("transports", "Single vs batched REST offloads vs gRPC ModelInfer: samples/s and server CPU per sample")
         {
-            clients, batch, seconds, outOption, dataOption,
+            clients, batch, seconds, model, warmup, outOption, dataOption,
         };
         command.SetAction(async parse =>
         {
             var results = await TransportBatchedBenchmark.RunAsync(parse.GetValue(clients), parse.GetValue(batch),
-                TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(dataOption)!);
+                TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(dataOption)!, parse.GetValue(model)!, parse.GetValue(warmup));
             var table = new Table().AddColumns("transport", "clients", "samples/call", "samples/s", "× single", "server CPU µs/sample", "errors");
             var single = results[0].SamplesPerSecond;
             foreach (var r in results)
