@@ -29,6 +29,34 @@ public sealed class OffloadDecisionTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task ProcessAsync_WithAnExplorationRate_OffloadsAboutThatShareOfTheSamplesItWouldKeep_MarkedAsExploration()
+    {
+        // θ below any 10-class top probability: the rule keeps every sample, so every offload is an exploration one.
+        const double epsilon = 0.25;
+        const int samples = 400;
+        var device = await server.RegisterDeviceAsync("explore", threshold: 0.05);
+        using (var admin = await server.App.CreateAdminAsync())
+            await admin.ChangeFleetConfigAsync("explore", new ConfigChange(ExplorationRate: epsilon, Reason: "exploration test"));
+        await using var client = Devices.Create(server.App, device);
+        Assert.True(await client.SyncConfigurationAsync());
+        Assert.Equal(epsilon, client.Configuration.ExplorationRate);
+
+        var results = new List<SampleResult>();
+        for (var i = 0; i < samples; i++)
+            results.Add(await client.ProcessAsync(TinyReference.Pixels(i % TinyReference.Count), TinyReference.Label(i % TinyReference.Count)));
+
+        var explored = results.Where(r => r.Explored).ToList();
+        // Binomial(400, 0.25): mean 100, standard deviation 8.7; five deviations either side.
+        Assert.InRange(explored.Count, 57, 143);
+        Assert.All(results, r => Assert.Equal(r.Explored, r.Offloaded));
+        Assert.All(explored, r => Assert.Equal(OffloadStatus.Answered, r.Status));
+        Assert.Equal(explored.Count, client.GetStatistics().ExplorationOffloads);
+        var stored = await server.App.Database.QueryAsync(
+            """SELECT "SampleId" FROM "Decisions" WHERE "DeviceId" = @id AND "Exploration" """, r => r.GetString(0), ("@id", device.DeviceId));
+        Assert.Equal(explored.Select(r => r.SampleId).Order(), stored.Order());
+    }
+
+    [Fact]
     public async Task ProcessAsync_ThrowsConflict_WhenASampleIdIsReusedForAnotherSample()
     {
         var device = await server.RegisterDeviceAsync("conflict");
