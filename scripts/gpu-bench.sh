@@ -46,8 +46,9 @@ run)
   cat "$DIR"/bench.tar.xz.part* | xz -d | tar -C "$WORK" -xf -
   PROVIDER=${GPU_BENCH_PROVIDER:-Cuda}
   if [ "$PROVIDER" = Cuda ]; then
-    SITE=$(python3 -c 'import site; print(site.getsitepackages()[0])')
-    LD_LIBRARY_PATH=$(ls -d "$SITE"/nvidia/*/lib | paste -sd:)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    # The CUDA/cuDNN wheels PyTorch depends on install under the `nvidia` namespace package, wherever pip put it.
+    NVIDIA=$(python3 -c 'import nvidia; print(list(nvidia.__path__)[0])')
+    LD_LIBRARY_PATH=$(ls -d "$NVIDIA"/*/lib | paste -sd:)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     export LD_LIBRARY_PATH
     nvidia-smi --query-gpu=name,memory.total --format=csv | tee "$OUTPUT/gpu.txt"
   fi

@@ -110,8 +110,8 @@ public static class BenchRun
     /// <summary>
     /// A fresh server process spends its first tens of seconds under load JIT-compiling its hot paths again (tiered
     /// compilation: quick code first, optimised code once a method is hot), which a long-running server finished long
-    /// ago, and the raw loop (native ONNX Runtime, warmed per batch size) never pays. On 2 cores that took 30-45 s at
-    /// saturation, most of a core in the JIT; unwarmed, it landed in the first pair's windows. So every pair is driven
+    /// ago, and the raw loop (native ONNX Runtime, warmed per batch size) never pays. On 2 cores that took 30-80 s at
+    /// saturation, up to most of a core in the JIT; unwarmed, it landed in the first pair's windows. So every pair is driven
     /// at saturation (the run's largest device count) until the server's JIT has settled: less than
     /// <see cref="SettledJitShare"/> of the wall clock spent in the JIT over two <see cref="s_jitProbe"/> reads in a row,
     /// or <c>--server-warmup</c> seconds at most.
