@@ -42,7 +42,7 @@ public static class BenchRun
                 // Raw gets what dynamic-xN gets: N executions in flight, each with the server's default share of the
                 // cores on the CPU (Inference:IntraOpThreads 0), so served/raw never credits the server with a
                 // threading the raw loop lacked.
-                var threads = options.Provider == ExecutionProvider.Cpu ? Math.Max(1, Environment.ProcessorCount / options.Instances) : 0;
+                var threads = new HiPortal.Server.Inference.InferenceOptions { Provider = options.Provider }.ThreadsPerExecution(options.Instances);
                 using var shared = OnnxClassifier.Load(ModelLayout.OnnxPath(pair.LargeDirectory), pair.Large, options.Provider,
                     intraOpThreads: threads, allowSpinning: options.Spin);
                 raw.AddRange(RawBenchmark.Run(shared, pair.Samples, [1, 2, 4, 8, 16, 32, 64], TimeSpan.FromSeconds(1.5), options.Instances));

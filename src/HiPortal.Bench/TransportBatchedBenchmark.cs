@@ -27,7 +27,7 @@ public sealed record TransportResult(string Transport, int Clients, int SamplesP
 public static class TransportBatchedBenchmark
 {
     public static async Task<IReadOnlyList<TransportResult>> RunAsync(int clients, int batch, TimeSpan window, string dataDirectory,
-        string model = BenchCeiling.DefaultModel, double warmupSeconds = 20)
+        string model, double warmupSeconds)
     {
         // The trivial model by default: next to no inference, so what is measured is each transport's own cost (the
         // ceiling the "batched >= 5x single" is about); a real model caps all three at its own rate.
