@@ -96,7 +96,7 @@ public sealed class HiDeviceClient : IAsyncDisposable
         await SyncConfigurationAsync(cancellationToken);
         lock (_background)
         {
-            _background.Add(_telemetry.RunAsync(() => Configuration.TelemetryInterval, _stopping.Token));
+            _background.Add(_telemetry.RunAsync(() => Configuration.TelemetryInterval, _options.TelemetryJitter, new Random(), _stopping.Token));
             if (_options.LongPollConfiguration)
                 _background.Add(ConfigLongPoll.RunAsync(_config, _backoff, _time, _stopping.Token));
         }

@@ -82,6 +82,13 @@ public sealed class HiDeviceOptions
     public TimeSpan InitialTelemetryInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How much of the first telemetry period may be cut at random (0 to 1): 1, the default, starts the device's
+    /// reports at a random phase of the interval, so a fleet started at once does not report in one burst. 0 reports
+    /// exactly one interval after start.
+    /// </summary>
+    public double TelemetryJitter { get; init; } = 1;
+
+    /// <summary>
     /// The first telemetry sequence number: the last one used plus one, for a device that keeps it across restarts
     /// (see <see cref="HiDeviceClient.TelemetrySequence"/>). Without it, a restarted device starts at 1 and, when the
     /// server already holds those numbers, continues after the server's last one.
@@ -116,6 +123,8 @@ public sealed class HiDeviceOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryBaseDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRetryDelay, RetryBaseDelay);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(InitialTelemetryInterval, TimeSpan.Zero);
+        if (!(TelemetryJitter is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(TelemetryJitter), TelemetryJitter, "must be between 0 and 1");
         ArgumentOutOfRangeException.ThrowIfLessThan(OffloadBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(OffloadBatchDelay, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(Profile);

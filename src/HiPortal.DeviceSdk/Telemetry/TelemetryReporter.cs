@@ -85,14 +85,27 @@ internal sealed class TelemetryReporter(DeviceHttp http, DeviceCounters counters
         Interlocked.Exchange(ref _sequence, after + _unconfirmed.Count);
     }
 
-    /// <summary>Reports every <paramref name="interval"/> (read anew each period, so a new configuration applies).</summary>
-    public async Task RunAsync(Func<TimeSpan> interval, CancellationToken stopping)
+    /// <summary>
+    /// Reports every <paramref name="interval"/> (read anew each period, so a new configuration applies). The first
+    /// period is shortened by a random part of up to <paramref name="jitter"/> of the interval: devices that start
+    /// together (a fleet powered on at once, a simulator) then report spread over the interval instead of all in the
+    /// same second, and keep that spread, since each period starts when the last report was sent.
+    /// </summary>
+    public async Task RunAsync(Func<TimeSpan> interval, double jitter, Random random, CancellationToken stopping)
     {
+        var first = true;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(interval(), time, stopping);
+                var wait = interval();
+                if (first)
+                {
+                    wait *= 1 - (jitter * random.NextDouble());
+                    first = false;
+                }
+
+                await Task.Delay(wait, time, stopping);
                 await ReportAsync(stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -41,10 +41,11 @@ internal static class DecisionRows
 }
 
 /// <summary>SQLite: one prepared INSERT ... ON CONFLICT DO NOTHING re-bound per row, all in one transaction.</summary>
-internal sealed class SqliteDecisionBatchStore(IRawDatabase database) : IDecisionBatchStore
+internal sealed class SqliteDecisionBatchStore(IRawDatabase database, WriteGate gate) : IDecisionBatchStore
 {
     public async Task<bool[]> InsertAsync(List<InferenceRequest> requests)
     {
+        using var turn = await gate.EnterAsync();
         await using var lease = await database.OpenAsync();
         var connection = lease.Connection;
         lease.Broken = true; // until the commit succeeds

@@ -85,18 +85,23 @@ public sealed class SnapshotPublisher(
         try
         {
             var now = time.GetUtcNow();
-            await RefreshTotalsAsync(now, cancellationToken);
-            var online = presence.OnlineByFleet();
             Func<string, StatsFigures> summaries;
             if (InMemory)
             {
                 var (from, to) = LiveAggregates.WindowEndingAt(now, options.Value.Window);
-                summaries = StatsQueries.Summaries(aggregates.Window(from, to), _costs);
+                var window = aggregates.Window(from, to);
+                // A fleet created since the last refresh has no sample size yet: without this its first snapshots
+                // would count its samples but cost none of them (bandwidth saved null) for up to 2 s.
+                await RefreshTotalsAsync(now, window.Keys.Any(f => !_totals.ContainsKey(f)), cancellationToken);
+                summaries = StatsQueries.Summaries(window, _costs);
             }
             else
             {
+                await RefreshTotalsAsync(now, force: false, cancellationToken);
                 summaries = await stats.SummariesByFleetAsync(now - options.Value.Window, now, cancellationToken);
             }
+
+            var online = presence.OnlineByFleet();
 
             var toHub = lease is null || await lease.HoldAsync(cancellationToken);
             foreach (var fleet in _totals.Keys)
@@ -126,10 +131,10 @@ public sealed class SnapshotPublisher(
             f.MeanBatchSize);
     }
 
-    /// <summary>Fleets and device totals change rarely: counted every 2 s, not every tick.</summary>
-    private async Task RefreshTotalsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Fleets and device totals change rarely: counted every 2 s, not every tick, or now when forced.</summary>
+    private async Task RefreshTotalsAsync(DateTimeOffset now, bool force, CancellationToken cancellationToken)
     {
-        if (now - _totalsAt < TimeSpan.FromSeconds(2))
+        if (!force && now - _totalsAt < TimeSpan.FromSeconds(2))
         {
             return;
         }

@@ -18,6 +18,8 @@ public sealed class HiPortalMetrics
     private readonly Histogram<double> _inferenceTime;
     private readonly Histogram<double> _endToEnd;
     private readonly Histogram<double> _storeTime;
+    private readonly Histogram<int> _telemetryBatch;
+    private readonly Histogram<double> _telemetryStoreTime;
     private int _running;
     private long _overloaded;
 
@@ -38,6 +40,10 @@ public sealed class HiPortalMetrics
         _inferenceTime = meter.CreateHistogram("hiportal.inference.duration", "s", "Model execution time per batch", advice: secondsAdvice);
         _endToEnd = meter.CreateHistogram("hiportal.offload.duration", "s", "Ingest request time, body read to response", advice: secondsAdvice);
         _storeTime = meter.CreateHistogram("hiportal.store.duration", "s", "Database transaction time per stored batch", advice: secondsAdvice);
+        _telemetryBatch = meter.CreateHistogram<int>("hiportal.telemetry.batch.size", "{post}", "Telemetry posts per write transaction",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+        _telemetryStoreTime = meter.CreateHistogram("hiportal.telemetry.store.duration", "s",
+            "Database transaction time per stored batch of telemetry posts", advice: secondsAdvice);
         meter.CreateObservableGauge("hiportal.queue.depth", () => QueueDepth?.Invoke() ?? 0, "{request}", "Requests waiting for the model");
         meter.CreateObservableGauge("hiportal.batch.running", () => Volatile.Read(ref _running), "{sample}",
             "Samples in model executions running now (with hiportal.queue.depth: what waits behind them)");
@@ -86,5 +92,11 @@ public sealed class HiPortalMetrics
     {
         _decisionsStored.Add(count);
         _storeTime.Record(micros / 1e6);
+    }
+
+    public void TelemetryStored(int posts, long micros)
+    {
+        _telemetryBatch.Record(posts);
+        _telemetryStoreTime.Record(micros / 1e6);
     }
 }

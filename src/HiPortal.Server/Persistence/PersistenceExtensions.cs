@@ -15,6 +15,7 @@ public static class PersistenceExtensions
         var database = DatabaseOptions.From(builder.Configuration);
         // The data directory is the instance's secret store whichever database holds the rows: owner-only from the start.
         OwnerOnly.CreateDirectory(database.DataDirectory());
+        builder.Services.AddSingleton(new WriteGate(exclusive: database.Provider == DatabaseProvider.Sqlite));
         if (database.Provider == DatabaseProvider.Postgres)
         {
             builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(database.PostgresConnection()));

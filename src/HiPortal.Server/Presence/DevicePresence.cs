@@ -132,9 +132,15 @@ public sealed class DevicePresence(TimeProvider time, IOptions<PresenceOptions> 
     }
 }
 
-public sealed class PresenceFlusher(DevicePresence presence, IDbContextFactory<HiPortalDb> dbFactory, TimeProvider time,
+public sealed class PresenceFlusher(DevicePresence presence, IDbContextFactory<HiPortalDb> dbFactory, WriteGate gate, TimeProvider time,
     IOptions<PresenceOptions> options, ILogger<PresenceFlusher> logger) : BackgroundService
 {
+    /// <summary>
+    /// Devices per write transaction: a flush of 1,000 devices in one transaction held SQLite's write lock, and with
+    /// it every decision batch, for about 100 ms.
+    /// </summary>
+    public const int DevicesPerTransaction = 100;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.FlushInterval, time);
@@ -161,23 +167,39 @@ public sealed class PresenceFlusher(DevicePresence presence, IDbContextFactory<H
             return;
         }
 
-        try
+        for (var start = 0; start < pending.Count; start += DevicesPerTransaction)
         {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            foreach (var (deviceId, at) in pending)
+            var chunk = pending.GetRange(start, Math.Min(DevicesPerTransaction, pending.Count - start));
+            try
             {
-                var utc = at.UtcDateTime;
-                await db.Devices.Where(d => d.Id == deviceId && (d.LastSeenAt == null || d.LastSeenAt < utc))
-                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.LastSeenAt, utc), cancellationToken);
+                await WriteAsync(chunk, cancellationToken);
             }
+            catch (OperationCanceledException)
+            {
+                // Shutting down: what is not written yet goes to the last flush.
+                presence.Requeue(pending.Skip(start));
+                throw;
+            }
+            catch (Exception ex)
+            {
+                presence.Requeue(chunk);
+                logger.LogError(ex, "Writing last-seen times failed; they stay in memory and are retried");
+            }
+        }
+    }
 
-            await transaction.CommitAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+    private async Task WriteAsync(List<KeyValuePair<string, DateTimeOffset>> chunk, CancellationToken cancellationToken)
+    {
+        using var turn = await gate.EnterAsync(cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        foreach (var (deviceId, at) in chunk)
         {
-            presence.Requeue(pending);
-            logger.LogError(ex, "Writing last-seen times failed; they stay in memory and are retried");
+            var utc = at.UtcDateTime;
+            await db.Devices.Where(d => d.Id == deviceId && (d.LastSeenAt == null || d.LastSeenAt < utc))
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LastSeenAt, utc), cancellationToken);
         }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 }

@@ -1,9 +1,11 @@
 using HiPortal.Server.Devices;
+using HiPortal.Server.Inference;
 using HiPortal.Server.Ingest;
 using HiPortal.Server.Presence;
 using HiPortal.Server.Problems;
 using HiPortal.Server.RemoteConfig;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.Telemetry;
 
@@ -14,7 +16,9 @@ public static class TelemetryApi
 
     public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TelemetryWriter>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<TelemetryWriter>());
         return builder;
     }
 
@@ -25,7 +29,8 @@ public static class TelemetryApi
     }
 
     public static async Task<Results<Ok<TelemetryResponse>, ProblemHttpResult>> PostTelemetry(
-        HttpContext context, TelemetryWriter writer, ConfigService config, DevicePresence presence, TimeProvider time)
+        HttpContext context, TelemetryWriter writer, ConfigService config, DevicePresence presence, TimeProvider time,
+        IOptions<BatchingOptions> batching)
     {
         var device = DeviceIdentity.From(context.User)!;
         presence.Seen(device);
@@ -54,9 +59,18 @@ public static class TelemetryApi
 
         var cancellationToken = context.RequestAborted;
         var outcome = await writer.StoreAsync(device.DeviceId, reports!, cancellationToken);
-        if (outcome is null)
+        switch (outcome.Status)
         {
-            return ProblemResults.Status(StatusCodes.Status404NotFound, "The device does not exist.", "it was deleted");
+            case TelemetryStatus.DeviceGone:
+                return ProblemResults.Status(StatusCodes.Status404NotFound, "The device does not exist.", "it was deleted");
+            case TelemetryStatus.Busy:
+                batching.Value.AdviseRetry(context.Response);
+                return ProblemResults.Status(StatusCodes.Status503ServiceUnavailable, "The server is busy; retry later.",
+                    "the telemetry queue is full");
+            case TelemetryStatus.Failed:
+                batching.Value.AdviseRetry(context.Response);
+                return ProblemResults.Status(StatusCodes.Status503ServiceUnavailable, "The server is busy; retry later.",
+                    "the reports could not be stored");
         }
 
         var version = await config.GetVersionAsync(device.DeviceId, cancellationToken);
