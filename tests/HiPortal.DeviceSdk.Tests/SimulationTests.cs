@@ -31,6 +31,12 @@ public sealed class SimulationTests(ServerFixture server)
         Assert.Equal(600, report.Fleet.Samples);
         Assert.InRange(report.Fleet.Offloaded, 1, 599);
         Assert.Equal(report.Fleet.Offloaded, report.Fleet.AnsweredDirectly);
+        // The per-second series holds every answered offload once, in order, within the run, and agrees with the whole.
+        var series = report.Fleet.RoundTripBySecond;
+        Assert.Equal(report.Fleet.AnsweredDirectly, series.Sum(s => s.Offloads));
+        Assert.Equal(series.Select(s => s.Second).Order(), series.Select(s => s.Second));
+        Assert.All(series, s => Assert.True(s.Offloads > 0 && s.P50Ms <= s.P99Ms && s.P99Ms <= s.MaxMs && s.Second <= report.Seconds + 10));
+        Assert.InRange(report.Fleet.RoundTripP99Ms, series.Min(s => s.P50Ms), series.Max(s => s.MaxMs));
         Assert.Equal((0, 0), (report.Offline.DecisionMismatches, report.Offline.AnswerMismatches));
         Assert.Equal(report.Offline.HiAccuracy, report.Fleet.HiAccuracy);
         Assert.Equal(report.Offline.OffloadFraction, report.Fleet.OffloadFraction);

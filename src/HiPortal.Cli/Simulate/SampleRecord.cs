@@ -33,6 +33,9 @@ public sealed class SampleRecord
 
     public double? RoundTripMs { get; init; }
 
+    /// <summary>Seconds into the run when the sample was done (for the per-second latency series).</summary>
+    public double AtSeconds { get; init; }
+
     /// <summary>Why the sample failed (an error kind), null when it did not.</summary>
     public string? Error { get; set; }
 

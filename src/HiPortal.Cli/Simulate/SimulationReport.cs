@@ -22,7 +22,12 @@ public sealed record FleetFigures(
     double OffloadLatencyP99Ms,
     double RoundTripP50Ms,
     double RoundTripP99Ms,
-    double SamplesPerSecond);
+    double? RoundTripP99AfterFirst10SecondsMs,
+    double SamplesPerSecond,
+    IReadOnlyList<RoundTripSecond> RoundTripBySecond);
+
+/// <summary>The answered offloads that finished in one second of the run: where in the run a tail comes from.</summary>
+public sealed record RoundTripSecond(int Second, int Offloads, double P50Ms, double P99Ms, double MaxMs);
 
 /// <summary>The same samples, replayed offline with the same rule.</summary>
 public sealed record OfflineFigures(
@@ -79,7 +84,15 @@ public sealed record SimulationReport(
         double[] Sorted(IEnumerable<double> values) => values.Order().ToArray();
         var latency = Sorted(decided.Select(r => r.LatencyMs));
         var offloadLatency = Sorted(offloaded.Where(r => !r.Buffered).Select(r => r.LatencyMs));
-        var rtt = Sorted(offloaded.Where(r => r.RoundTripMs is not null).Select(r => r.RoundTripMs!.Value));
+        var answered = offloaded.Where(r => r.RoundTripMs is not null).ToList();
+        var rtt = Sorted(answered.Select(r => r.RoundTripMs!.Value));
+        // Past a fresh server's first seconds (connections, JIT): the steady state, beside the whole run's figure.
+        var late = Sorted(answered.Where(r => r.AtSeconds >= 10).Select(r => r.RoundTripMs!.Value));
+        var series = answered.GroupBy(r => (int)r.AtSeconds).OrderBy(g => g.Key).Select(g =>
+        {
+            var values = Sorted(g.Select(r => r.RoundTripMs!.Value));
+            return new RoundTripSecond(g.Key, values.Length, Percentile.Of(values, 0.5), Percentile.Of(values, 0.99), values[^1]);
+        }).ToList();
         return new FleetFigures(
             decided.Count, records.Count - decided.Count, offloaded.Count, Ratio(offloaded.Count, decided.Count),
             offloaded.Count(r => !r.Buffered && r.ServerClass is not null), offloaded.Count(r => r.Buffered && r.ServerClass is not null),
@@ -87,7 +100,8 @@ public sealed record SimulationReport(
             Ratio(decided.Count(r => r.LocalClass == r.Label), decided.Count), bytes, full, full == 0 ? 0 : 1 - ((double)bytes / full),
             Percentile.Of(latency, 0.5), Percentile.Of(latency, 0.99), Percentile.Of(offloadLatency, 0.5),
             Percentile.Of(offloadLatency, 0.99), Percentile.Of(rtt, 0.5), Percentile.Of(rtt, 0.99),
-            records.Count / Math.Max(elapsed.TotalSeconds, 1e-9));
+            late.Length == 0 ? null : Percentile.Of(late, 0.99),
+            records.Count / Math.Max(elapsed.TotalSeconds, 1e-9), series);
     }
 
     private static OfflineFigures OfflineOf(IReadOnlyList<SampleRecord> records, ReplayedSample[] replayed)

@@ -33,6 +33,7 @@ public static class SimulationReportTable
         Row("latency p50 / p99, all samples", $"{fleet.LatencyP50Ms:0.00} / {fleet.LatencyP99Ms:0.00} ms", _ => "");
         Row("latency p50 / p99, offloaded", $"{fleet.OffloadLatencyP50Ms:0.00} / {fleet.OffloadLatencyP99Ms:0.00} ms", _ => "");
         Row("offload round trip p50 / p99", $"{fleet.RoundTripP50Ms:0.00} / {fleet.RoundTripP99Ms:0.00} ms", _ => "");
+        Row("offload round trip p99 from 10 s on", fleet.RoundTripP99AfterFirst10SecondsMs is { } late ? $"{late:0.00} ms" : "-", _ => "");
         Row("answered / after buffering / unanswered", $"{fleet.AnsweredDirectly:N0} / {fleet.AnsweredAfterBuffering:N0} / {fleet.Unanswered:N0}", _ => "");
         Row("throughput", $"{fleet.SamplesPerSecond:N1} samples/s", _ => "");
         AnsiConsole.Write(table);

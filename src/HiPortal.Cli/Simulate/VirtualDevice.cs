@@ -59,6 +59,7 @@ public sealed class VirtualDevice(int number, HiDeviceClient client, LabelledSam
                 Rule = result.Configuration.OffloadRule,
                 LatencyMs = result.Latency.TotalMilliseconds,
                 RoundTripMs = result.OffloadRoundTrip?.TotalMilliseconds,
+                AtSeconds = clock.Elapsed.TotalSeconds,
             };
             recorder.Add(record, result.Status == OffloadStatus.Buffered ? Resolve(record, result.Deferred) : null);
         }

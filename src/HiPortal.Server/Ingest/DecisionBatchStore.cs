@@ -45,7 +45,7 @@ internal sealed class SqliteDecisionBatchStore(IRawDatabase database, WriteGate 
 {
     public async Task<bool[]> InsertAsync(List<InferenceRequest> requests)
     {
-        using var turn = await gate.EnterAsync();
+        using var turn = await gate.EnterAsync(WritePriority.Urgent);
         await using var lease = await database.OpenAsync();
         var connection = lease.Connection;
         lease.Broken = true; // until the commit succeeds

@@ -190,7 +190,7 @@ public sealed class PresenceFlusher(DevicePresence presence, IDbContextFactory<H
 
     private async Task WriteAsync(List<KeyValuePair<string, DateTimeOffset>> chunk, CancellationToken cancellationToken)
     {
-        using var turn = await gate.EnterAsync(cancellationToken);
+        using var turn = await gate.EnterAsync(cancellationToken: cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         foreach (var (deviceId, at) in chunk)

@@ -39,7 +39,7 @@ public sealed record ConfigChangeResult(FieldError? Error, bool NotFound, Device
 /// audit row, and every device whose <em>effective</em> configuration changed gets a new version (and a history
 /// event); then waiting long-polls are woken.
 /// </summary>
-public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, ConfigNotifier notifier, TimeProvider time)
+public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, ConfigNotifier notifier, TimeProvider time, WriteGate gate)
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
@@ -219,6 +219,8 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
         }
 
         db.ConfigEvents.Add(new ConfigEvent { DeviceId = deviceId, Version = version, At = now, Kind = status, Detail = message });
+        // A fleet's devices ack a change together: 1,000 of them in a second.
+        using var turn = await gate.EnterAsync(cancellationToken: cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }
