@@ -65,6 +65,7 @@ public sealed class ThresholdFormTests
         ctx.Services.AddDbContextFactory<HiPortalDb>(o => o.UseSqlite(database.ConnectionString));
         ctx.Services.AddSingleton<ConfigNotifier>();
         ctx.Services.AddSingleton(TimeProvider.System);
+        ctx.Services.AddSingleton(new WriteGate(exclusive: true));
         ctx.Services.AddSingleton<ConfigService>();
     }
 }
