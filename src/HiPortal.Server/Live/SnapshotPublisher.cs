@@ -85,20 +85,32 @@ public sealed class SnapshotPublisher(
         try
         {
             var now = time.GetUtcNow();
+            await RefreshTotalsAsync(now, force: false, cancellationToken);
             Func<string, StatsFigures> summaries;
+            Dictionary<string, StatsCounts>? window = null;
             if (InMemory)
             {
                 var (from, to) = LiveAggregates.WindowEndingAt(now, options.Value.Window);
-                var window = aggregates.Window(from, to);
-                // A fleet created since the last refresh has no sample size yet: without this its first snapshots
-                // would count its samples but cost none of them (bandwidth saved null) for up to 2 s.
-                await RefreshTotalsAsync(now, window.Keys.Any(f => !_totals.ContainsKey(f)), cancellationToken);
+                window = aggregates.Window(from, to);
                 summaries = StatsQueries.Summaries(window, _costs);
             }
             else
             {
-                await RefreshTotalsAsync(now, force: false, cancellationToken);
                 summaries = await stats.SummariesByFleetAsync(now - options.Value.Window, now, cancellationToken);
+            }
+
+            // Fleets and device counts are cached for 2 s. A fleet created since has no sample size (its samples would
+            // be counted but not costed: bandwidth saved null), and a fleet whose first device registered since reads
+            // 0 devices beside that device's traffic: refresh now rather than publish either.
+            var stale = (window?.Keys.Any(f => !_totals.ContainsKey(f)) ?? false) ||
+                _totals.Any(t => t.Value == 0 && summaries(t.Key) is { } f && (f.Samples > 0 || f.OffloadsReceived > 0));
+            if (stale)
+            {
+                await RefreshTotalsAsync(now, force: true, cancellationToken);
+                if (window is not null)
+                {
+                    summaries = StatsQueries.Summaries(window, _costs);
+                }
             }
 
             var online = presence.OnlineByFleet();
