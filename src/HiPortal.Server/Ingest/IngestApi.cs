@@ -140,7 +140,7 @@ public static class IngestApi
         }
     }
 
-    public static IResult Unavailable(HttpContext context, BatchingOptions options, string detail)
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unavailable(HttpContext context, BatchingOptions options, string detail)
     {
         options.AdviseRetry(context.Response);
         return ProblemResults.Status(StatusCodes.Status503ServiceUnavailable, "The server is busy; retry later.", detail);

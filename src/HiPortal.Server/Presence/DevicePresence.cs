@@ -136,8 +136,8 @@ public sealed class PresenceFlusher(DevicePresence presence, IDbContextFactory<H
     IOptions<PresenceOptions> options, ILogger<PresenceFlusher> logger) : BackgroundService
 {
     /// <summary>
-    /// Devices per write transaction: a flush of 1,000 devices in one transaction held SQLite's write lock, and with
-    /// it every decision batch, for about 100 ms.
+    /// Devices per write transaction: a flush of 1,000 devices was one transaction of 1,000 updates, holding SQLite's
+    /// write lock, and every decision batch behind it, for all of them.
     /// </summary>
     public const int DevicesPerTransaction = 100;
 

@@ -64,13 +64,9 @@ public static class TelemetryApi
             case TelemetryStatus.DeviceGone:
                 return ProblemResults.Status(StatusCodes.Status404NotFound, "The device does not exist.", "it was deleted");
             case TelemetryStatus.Busy:
-                batching.Value.AdviseRetry(context.Response);
-                return ProblemResults.Status(StatusCodes.Status503ServiceUnavailable, "The server is busy; retry later.",
-                    "the telemetry queue is full");
+                return IngestApi.Unavailable(context, batching.Value, "the telemetry queue is full");
             case TelemetryStatus.Failed:
-                batching.Value.AdviseRetry(context.Response);
-                return ProblemResults.Status(StatusCodes.Status503ServiceUnavailable, "The server is busy; retry later.",
-                    "the reports could not be stored");
+                return IngestApi.Unavailable(context, batching.Value, "the reports could not be stored");
         }
 
         var version = await config.GetVersionAsync(device.DeviceId, cancellationToken);
