@@ -21,7 +21,7 @@ public static class BenchServer
             ["Logging:LogLevel:Default"] = "Warning",
             ["DOTNET_gcServer"] = "0",
         };
-        var server = await ServerProcess.StartAsync(SelfCommand(), Password, environment);
+        var server = await ServerProcess.StartAsync(SelfCommand(ServeVerb), Password, environment);
         using var admin = await SignInAsync(server);
         // The bench measures the server, not the per-device limiter: give the fleet a limit it never reaches.
         await admin.ChangeFleetSettingsAsync("default", new(RateLimitPerSecond: 100_000, RateLimitBurst: 1_000_000, Reason: "benchmark"));
@@ -50,14 +50,14 @@ public static class BenchServer
     }
 
     /// <summary>
-    /// The server runs as a child process of this executable (the serve verb), so a self-contained publish needs no
-    /// <c>dotnet</c> on the machine (the GPU box has none).
+    /// The server runs as a child process of this executable (<paramref name="verb"/>), so a self-contained publish
+    /// needs no <c>dotnet</c> on the machine (the GPU box has none).
     /// </summary>
-    private static ProcessStartInfo SelfCommand()
+    internal static ProcessStartInfo SelfCommand(string verb)
     {
         var self = Environment.ProcessPath!;
         return Path.GetFileNameWithoutExtension(self) == "dotnet"
-            ? new ProcessStartInfo(self, [typeof(BenchServer).Assembly.Location, ServeVerb])
-            : new ProcessStartInfo(self, [ServeVerb]);
+            ? new ProcessStartInfo(self, [typeof(BenchServer).Assembly.Location, verb])
+            : new ProcessStartInfo(self, [verb]);
     }
 }

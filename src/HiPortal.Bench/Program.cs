@@ -19,6 +19,12 @@ if (args.Length > 0 && args[0] == BenchServer.ServeVerb)
     return 0;
 }
 
+if (args.Length > 0 && args[0] == KestrelFloor.ServeVerb)
+{
+    await KestrelFloor.ServeAsync();
+    return 0;
+}
+
 if (Console.IsOutputRedirected)
 {
     AnsiConsole.Profile.Width = 160;

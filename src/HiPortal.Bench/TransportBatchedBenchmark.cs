@@ -6,7 +6,6 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using HiPortal.Client;
-using HiPortal.Client.Hosting;
 using HiPortal.Contracts;
 using HiPortal.Core.Data;
 using HiPortal.Core.Inference;
@@ -21,8 +20,9 @@ public sealed record TransportResult(string Transport, int Clients, int SamplesP
 /// <summary>
 /// <c>transports</c>: one server, the same large model, three ways in, each closed loop for the same window after a
 /// warm-up: single binary offloads, binary batches of <c>--batch</c> offloads, and gRPC <c>ModelInfer</c> calls of
-/// <c>--batch</c> samples (raw contents, over cleartext HTTP/2 on an extra h2c endpoint). Ratios within one run are
-/// what to read: the machine is shared.
+/// <c>--batch</c> samples (raw contents, over cleartext HTTP/2 on an extra h2c endpoint); then the same single
+/// offloads against bare Kestrel (<see cref="KestrelFloor"/>), the floor under any one-request-per-sample server.
+/// Ratios within one run are what to read: the machine is shared.
 /// </summary>
 public static class TransportBatchedBenchmark
 {
@@ -54,29 +54,34 @@ public static class TransportBatchedBenchmark
         using var http = new HiPortalClient(server.Address, handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
         var grpc = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
-        var runs = new (string Name, int PerCall, Func<int, int, Task<bool>> Call)[]
+        // The floor: the same client and body against bare Kestrel in a process of its own (see KestrelFloor).
+        await using var floor = await KestrelFloor.Process.StartAsync();
+        using var floorHttp = new HiPortalClient(floor.Address, handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
+        Func<TimeSpan> serverCpu = () => server.CpuTime, floorCpu = () => floor.CpuTime;
+        var runs = new (string Name, int PerCall, Func<TimeSpan> Cpu, Func<int, int, Task<bool>> Call)[]
         {
-            ("REST single", 1, (c, n) => PostSingleAsync(http, keys[c], samples, c, n)),
-            ("REST batched", batch, (c, n) => PostBatchAsync(http, keys[c], samples, c, n, batch)),
-            ("gRPC ModelInfer", batch, (c, n) => InferAsync(grpc, keys[c], pair.Large, samples, n, batch)),
+            ("REST single", 1, serverCpu, (c, n) => PostSingleAsync(http, keys[c], samples, c, n)),
+            ("REST batched", batch, serverCpu, (c, n) => PostBatchAsync(http, keys[c], samples, c, n, batch)),
+            ("gRPC ModelInfer", batch, serverCpu, (c, n) => InferAsync(grpc, keys[c], pair.Large, samples, n, batch)),
+            ("bare Kestrel floor", 1, floorCpu, (c, n) => PostSingleAsync(floorHttp, keys[c], samples, c, n)),
         };
         // A fresh server JIT-compiles its hot paths for its first tens of seconds under load (see BenchRun.WarmAsync):
         // every transport runs unmeasured first, so no window pays for another's warm-up.
-        foreach (var (name, perCall, call) in runs)
+        foreach (var (name, perCall, cpu, call) in runs)
         {
-            await MeasureAsync(server, name, clients, perCall, TimeSpan.FromSeconds(warmupSeconds / runs.Length), call);
+            await MeasureAsync(cpu, name, clients, perCall, TimeSpan.FromSeconds(warmupSeconds / runs.Length), call);
         }
 
         var results = new List<TransportResult>();
-        foreach (var (name, perCall, call) in runs)
+        foreach (var (name, perCall, cpu, call) in runs)
         {
-            results.Add(await MeasureAsync(server, name, clients, perCall, window, call));
+            results.Add(await MeasureAsync(cpu, name, clients, perCall, window, call));
         }
 
         return results;
     }
 
-    private static async Task<TransportResult> MeasureAsync(ServerProcess server, string name, int clients, int perCall, TimeSpan window,
+    private static async Task<TransportResult> MeasureAsync(Func<TimeSpan> cpuTime, string name, int clients, int perCall, TimeSpan window,
         Func<int, int, Task<bool>> call)
     {
         var warmup = TimeSpan.FromSeconds(Math.Min(2, window.TotalSeconds / 2));
@@ -87,9 +92,9 @@ public static class TransportBatchedBenchmark
         var marks = Task.Run(async () =>
         {
             await Task.Delay(warmup);
-            cpuBefore = server.CpuTime;
+            cpuBefore = cpuTime();
             await Task.Delay(window);
-            cpuAfter = server.CpuTime;
+            cpuAfter = cpuTime();
         });
         var loops = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {

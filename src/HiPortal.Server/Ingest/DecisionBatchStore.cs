@@ -40,13 +40,16 @@ internal static class DecisionRows
         ("ModelName", q => q.Decision!.ModelName));
 }
 
-/// <summary>SQLite: one prepared INSERT ... ON CONFLICT DO NOTHING re-bound per row, all in one transaction.</summary>
+/// <summary>
+/// SQLite: one prepared INSERT ... ON CONFLICT DO NOTHING re-bound per row, all in one transaction, on the one
+/// writer connection (see <see cref="SqliteConnectionFactory"/>).
+/// </summary>
 internal sealed class SqliteDecisionBatchStore(IRawDatabase database, WriteGate gate) : IDecisionBatchStore
 {
     public async Task<bool[]> InsertAsync(List<InferenceRequest> requests)
     {
         using var turn = await gate.EnterAsync(WritePriority.Urgent);
-        await using var lease = await database.OpenAsync();
+        await using var lease = await database.OpenWriterAsync();
         var connection = lease.Connection;
         lease.Broken = true; // until the commit succeeds
         await using var transaction = await connection.BeginTransactionAsync();

@@ -13,6 +13,12 @@ public interface IRawDatabase
     /// <summary>A connection for the hot path (decision lookups, batched inserts), pooled by the provider.</summary>
     Task<RawConnection> OpenAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The connection for the decision writer's batches: SQLite's one writer connection (exclusive while leased, its
+    /// page cache kept warm), PostgreSQL's pool.
+    /// </summary>
+    Task<RawConnection> OpenWriterAsync(CancellationToken cancellationToken = default);
+
     /// <summary>A sum that is a double and never fails on overflow (SQLite's <c>TOTAL()</c>).</summary>
     string Total(string expression);
 }
@@ -32,6 +38,8 @@ internal sealed class SqliteRawDatabase(SqliteConnectionFactory connections) : I
 {
     public Task<RawConnection> OpenAsync(CancellationToken cancellationToken = default) => connections.OpenAsync(cancellationToken);
 
+    public Task<RawConnection> OpenWriterAsync(CancellationToken cancellationToken = default) => connections.OpenWriterAsync(cancellationToken);
+
     public string Total(string expression) => $"TOTAL({expression})";
 }
 
@@ -39,6 +47,8 @@ internal sealed class PostgresRawDatabase(NpgsqlDataSource dataSource) : IRawDat
 {
     public async Task<RawConnection> OpenAsync(CancellationToken cancellationToken = default) =>
         new(await dataSource.OpenConnectionAsync(cancellationToken), static (connection, _) => connection.DisposeAsync());
+
+    public Task<RawConnection> OpenWriterAsync(CancellationToken cancellationToken = default) => OpenAsync(cancellationToken);
 
     // float8 before summing: SUM over bigint would be numeric, and a double is what the SQLite side returns.
     public string Total(string expression) => $"COALESCE(SUM(CAST({expression} AS double precision)), 0)";

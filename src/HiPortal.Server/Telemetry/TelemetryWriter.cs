@@ -85,12 +85,15 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Wri
         CancellationToken cancellationToken)
     {
         var post = new Post(deviceId, reports);
-        Interlocked.Increment(ref _waiting);
         if (!_posts.Writer.TryWrite(post))
         {
-            Interlocked.Decrement(ref _waiting);
             return new TelemetryOutcome(TelemetryStatus.Busy);
         }
+
+        // Counted once queued, so a count of N means N posts are in the queue or the writer's hands (the burst test
+        // waits on that). Its commit can be answered before this line runs: the count then dips below by one for
+        // that moment, never above.
+        Interlocked.Increment(ref _waiting);
 
         return await post.Completion.Task.WaitAsync(cancellationToken);
     }

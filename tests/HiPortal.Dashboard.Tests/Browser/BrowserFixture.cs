@@ -5,6 +5,12 @@ namespace HiPortal.Dashboard.Tests.Browser;
 /// <summary>The server and one headless Chromium for a test class; each test opens its own browser context.</summary>
 public class BrowserFixture : DashboardFixture
 {
+    /// <summary>
+    /// How long a page action or an expectation may wait (ms). CI runs the test projects side by side on 2 cores,
+    /// Chromium beside the server suite, where a sign-in once took over 15 s; a passing test never waits it out.
+    /// </summary>
+    public const float Timeout = 30_000;
+
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -12,7 +18,7 @@ public class BrowserFixture : DashboardFixture
     public override async Task InitializeAsync()
     {
         // Server-side rendering, a circuit and a snapshot tick lie between an action and what the page shows.
-        Assertions.SetDefaultExpectTimeout(15_000);
+        Assertions.SetDefaultExpectTimeout(Timeout);
         await base.InitializeAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await Chromium.LaunchAsync(_playwright);

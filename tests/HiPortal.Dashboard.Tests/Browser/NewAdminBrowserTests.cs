@@ -37,10 +37,10 @@ public sealed class NewAdminBrowserTests(HttpsBrowserFixture fixture) : IClassFi
         await page.Locator("#register-device div.mud-select").First.ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "plant" }).ClickAsync();
         await page.ClickAsync("#register-device-button");
-        var key = await CopyAsync(page, "#copy-key");
+        var key = await CopyAsync(page, "#copy-key", "key");
         Assert.StartsWith("hpk_", key, StringComparison.Ordinal);
         await Expect(page.Locator("#device-key")).ToHaveTextAsync(key);
-        var curl = await CopyAsync(page, "#copy-curl");
+        var curl = await CopyAsync(page, "#copy-curl", "curl command");
         Assert.Contains(key, curl, StringComparison.Ordinal);
         Assert.Contains($"--pinnedpubkey 'sha256//", curl, StringComparison.Ordinal);
         Assert.Contains(_app.HttpsAddress.ToString(), curl, StringComparison.Ordinal);
@@ -131,7 +131,7 @@ public sealed class NewAdminBrowserTests(HttpsBrowserFixture fixture) : IClassFi
             Permissions = ["clipboard-read", "clipboard-write"],
         });
         var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
+        page.SetDefaultTimeout(BrowserFixture.Timeout);
         await page.GotoAsync("login");
         await page.FillAsync("#username", "admin");
         await page.FillAsync("#password", HiPortalHost.AdminPassword);
@@ -140,10 +140,14 @@ public sealed class NewAdminBrowserTests(HttpsBrowserFixture fixture) : IClassFi
         return page;
     }
 
-    private static async Task<string> CopyAsync(IPage page, string button)
+    /// <summary>
+    /// Copies with <paramref name="button"/> and reads the clipboard once the snackbar names <paramref name="what"/>:
+    /// an earlier copy's snackbar may still be showing, and reading on that one raced the second copy.
+    /// </summary>
+    private static async Task<string> CopyAsync(IPage page, string button, string what)
     {
         await page.ClickAsync(button);
-        await Expect(page.Locator(".mud-snackbar", new() { HasText = "Copied the" }).Last).ToBeVisibleAsync();
+        await Expect(page.Locator(".mud-snackbar", new() { HasText = $"Copied the {what}" }).Last).ToBeVisibleAsync();
         return await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
     }
 
