@@ -34,10 +34,7 @@ public sealed class SqliteConnectionFactory(string connectionString) : IDisposab
             return new RawConnection(idle, Return);
         }
 
-        var connection = new SqliteConnection(ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        SqlitePragmas.ApplyPerConnection(connection);
-        return new RawConnection(connection, Return);
+        return new RawConnection(await OpenNewAsync(SqlitePragmas.PerConnectionSql, cancellationToken), Return);
     }
 
     /// <summary>The one writer connection, exclusive until the lease is disposed; a broken one is replaced next time.</summary>
@@ -46,25 +43,31 @@ public sealed class SqliteConnectionFactory(string connectionString) : IDisposab
         await _writerTurn.WaitAsync(cancellationToken);
         try
         {
-            if (_writer is null)
-            {
-                var connection = new SqliteConnection(ConnectionString);
-                await connection.OpenAsync(cancellationToken);
-                SqlitePragmas.ApplyPerConnection(connection);
-                await using (var command = connection.CreateCommand())
-                {
-                    command.CommandText = $"PRAGMA cache_size=-{WriterCacheKiB};";
-                    await command.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                _writer = connection;
-            }
-
+            _writer ??= await OpenNewAsync($"{SqlitePragmas.PerConnectionSql} PRAGMA cache_size=-{WriterCacheKiB};", cancellationToken);
             return new RawConnection(_writer, ReturnWriter);
         }
         catch
         {
             _writerTurn.Release();
+            throw;
+        }
+    }
+
+    /// <summary>A new open connection with <paramref name="pragmas"/> applied; disposed again if either step fails.</summary>
+    private async Task<SqliteConnection> OpenNewAsync(string pragmas, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
             throw;
         }
     }
