@@ -33,6 +33,7 @@ public sealed class AccessibilityTests(BrowserFixture fixture) : IClassFixture<B
         await page.FillAsync("#password", HiPortalHost.AdminPassword);
         await page.ClickAsync("#sign-in");
         await Expect(page.Locator("#savings-tiles")).ToBeVisibleAsync();
+        await BrowserFixture.WaitForCircuitAsync(page);
 
         foreach (var (path, ready) in new[]
         {
@@ -51,6 +52,7 @@ public sealed class AccessibilityTests(BrowserFixture fixture) : IClassFixture<B
         })
         {
             await page.GotoAsync(path);
+            await BrowserFixture.WaitForCircuitAsync(page);
             await Expect(page.Locator(ready).First).ToBeVisibleAsync();
             await CheckAsync(page, "/" + path, failures);
             if (path == "rollouts")
@@ -62,16 +64,19 @@ public sealed class AccessibilityTests(BrowserFixture fixture) : IClassFixture<B
 
         // The admin panels that open on demand: fleet settings, a new key with its snippets, a confirmation dialog.
         await page.GotoAsync("fleets");
+        await BrowserFixture.WaitForCircuitAsync(page);
         await page.ClickAsync("#edit-fleet-axe");
         await Expect(page.Locator("#fleet-settings-axe")).ToBeVisibleAsync();
         await CheckAsync(page, "/fleets (settings)", failures);
         await page.GotoAsync("devices");
+        await BrowserFixture.WaitForCircuitAsync(page);
         await Expect(page.Locator($"span.config-state[data-device='{device.DeviceId}']")).ToBeVisibleAsync();
         await page.FillAsync("#new-device-name", "axe-second");
         await page.ClickAsync("#register-device-button");
         await Expect(page.Locator("#snippet-curl")).ToBeVisibleAsync();
         await CheckAsync(page, "/devices (new key)", failures);
         await page.GotoAsync($"devices/{device.DeviceId}");
+        await BrowserFixture.WaitForCircuitAsync(page);
         await page.ClickAsync("#revoke-device");
         await Expect(page.Locator("#confirm-message")).ToBeVisibleAsync();
         await CheckAsync(page, "/devices/{id} (confirm)", failures);

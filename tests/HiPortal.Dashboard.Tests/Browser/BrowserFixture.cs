@@ -13,6 +13,27 @@ public class BrowserFixture : DashboardFixture
 
     private IPlaywright? _playwright;
 
+    /// <summary>
+    /// Waits until the page's circuit has taken over from the prerendered HTML (the layout's marker). A click before
+    /// then can be lost, and navigating away before the circuit opens can leave the next page never interactive.
+    /// </summary>
+    public static Task WaitForCircuitAsync(IPage page) =>
+        Assertions.Expect(page.Locator("#circuit-state")).ToHaveAttributeAsync("data-live", "true");
+
+    /// <summary>Signs in on the login page and returns once the overview is shown and its circuit is live.</summary>
+    public static async Task SignInAsync(IPage page, string username, string password)
+    {
+        page.SetDefaultTimeout(Timeout);
+        await page.GotoAsync("login");
+        await page.FillAsync("#username", username);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#sign-in");
+        // The URL alone, not the new document's load event: under load that can come long after the page is usable.
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("^[^?#]*://[^/]+/$"));
+        await Assertions.Expect(page.Locator("#savings-tiles")).ToBeVisibleAsync();
+        await WaitForCircuitAsync(page);
+    }
+
     public IBrowser Browser { get; private set; } = null!;
 
     public override async Task InitializeAsync()

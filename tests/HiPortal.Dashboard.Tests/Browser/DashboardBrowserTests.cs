@@ -120,14 +120,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
             Locale = "en-US",
         });
         var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(BrowserFixture.Timeout);
-        await page.GotoAsync("login");
-        await page.FillAsync("#username", username);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("#sign-in");
-        // The URL alone, not the new document's load event: under load that can come long after the page is usable.
-        await Expect(page).ToHaveURLAsync(new Regex("^[^?#]*://[^/]+/$"));
-        await Expect(page.Locator("#savings-tiles")).ToBeVisibleAsync();
+        await BrowserFixture.SignInAsync(page, username, password);
         return page;
     }
 }

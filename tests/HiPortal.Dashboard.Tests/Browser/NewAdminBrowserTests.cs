@@ -20,8 +20,7 @@ public sealed class NewAdminBrowserTests(HttpsBrowserFixture fixture) : IClassFi
 
         // Nothing yet: the devices page says what to do next.
         await page.ClickAsync("a[href='devices']");
-        // The first wait for the circuit (the table loads only once it is up) allows for a loaded CI machine.
-        await Expect(page.Locator("#devices-empty")).ToContainTextAsync("No devices yet. Register one above", new() { Timeout = 60_000 });
+        await Expect(page.Locator("#devices-empty")).ToContainTextAsync("No devices yet. Register one above");
 
         // A fleet.
         await page.ClickAsync("#nav-fleets");
@@ -96,8 +95,7 @@ public sealed class NewAdminBrowserTests(HttpsBrowserFixture fixture) : IClassFi
     {
         var page = await SignInAsync();
         await page.ClickAsync("#nav-users");
-        // Enabled once the circuit is up (a loaded CI machine may take a while).
-        await Expect(page.Locator("#create-user-button")).ToBeEnabledAsync(new() { Timeout = 60_000 });
+        await Expect(page.Locator("#create-user-button")).ToBeEnabledAsync();
         await page.FillAsync("#new-user-name", "otto");
         await page.FillAsync("#new-user-password", "short");
         await page.ClickAsync("#create-user-button");
@@ -131,12 +129,7 @@ public sealed class NewAdminBrowserTests(HttpsBrowserFixture fixture) : IClassFi
             Permissions = ["clipboard-read", "clipboard-write"],
         });
         var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(BrowserFixture.Timeout);
-        await page.GotoAsync("login");
-        await page.FillAsync("#username", "admin");
-        await page.FillAsync("#password", HiPortalHost.AdminPassword);
-        await page.ClickAsync("#sign-in");
-        await Expect(page.Locator("#savings-tiles")).ToBeVisibleAsync();
+        await BrowserFixture.SignInAsync(page, "admin", HiPortalHost.AdminPassword);
         return page;
     }
 
