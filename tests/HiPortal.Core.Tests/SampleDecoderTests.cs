@@ -48,6 +48,28 @@ public sealed class SampleDecoderTests
         Assert.Equal([4f, 4, 4, 4, 1.5f, 1.5f, 1.5f, 1.5f, 0.5f, 0.5f, 0.5f, 0.5f], decoded);
     }
 
+    [Theory]
+    [InlineData("UINT8")]
+    [InlineData("INT8")]
+    public void EightBitSamples_EveryByteInEveryChannel_EqualsTheCardsFormula(string datatype)
+    {
+        double[] mean = [0.1, -0.2, 0.3], std = [0.25, 0.5, 2];
+        const double scale = 1.0 / 255;
+        var decoder = Decoder(Card(datatype, [-1, 3, 16, 16], preprocessing: new InputPreprocessing { Scale = scale, Mean = mean, Std = std }));
+        // Each channel holds every byte value, in a different order per channel.
+        var data = Enumerable.Range(0, 3 * 256).Select(i => (byte)((i * (1 + (2 * (i / 256)))) % 256)).ToArray();
+        var decoded = new float[data.Length];
+
+        decoder.Decode(null, data, decoded);
+
+        var expected = data.Select((b, i) =>
+        {
+            double raw = datatype == "UINT8" ? b : (sbyte)b;
+            return (float)(((raw * scale) - mean[i / 256]) / std[i / 256]);
+        });
+        Assert.Equal(expected, decoded);
+    }
+
     [Fact]
     public void Int16_IsLittleEndianAndSigned()
     {

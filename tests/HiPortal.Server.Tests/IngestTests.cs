@@ -15,6 +15,10 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
         using var response = await server.DeviceClient.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(index, "json-3"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Sent whole, with its length (not chunked), as JSON in UTF-8.
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Null(response.Headers.TransferEncodingChunked);
+        Assert.Equal((await response.Content.ReadAsByteArrayAsync()).Length, response.Content.Headers.ContentLength);
         var answer = (await response.Content.ReadFromJsonAsync<OffloadResponse>())!;
         AssertMatchesLargeModel(index, answer);
         Assert.Equal("json-3", answer.SampleId);

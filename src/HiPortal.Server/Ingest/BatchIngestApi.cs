@@ -91,7 +91,7 @@ public static class BatchIngestApi
             }
 
             var succeeded = answers.Count(a => a.Result is not null);
-            return TypedResults.Json(new OffloadBatchResponse(answers, succeeded, answers.Length - succeeded, configVersion),
+            return new BufferedJsonResult<OffloadBatchResponse>(new OffloadBatchResponse(answers, succeeded, answers.Length - succeeded, configVersion),
                 ContractsJson.Default.OffloadBatchResponse);
         }
         finally

@@ -41,28 +41,46 @@ internal static class DecisionRows
 }
 
 /// <summary>
-/// SQLite: one prepared INSERT ... ON CONFLICT DO NOTHING re-bound per row, all in one transaction, on the one
-/// writer connection (see <see cref="SqliteConnectionFactory"/>).
+/// SQLite: one INSERT ... ON CONFLICT DO NOTHING, prepared once on the one writer connection (see
+/// <see cref="SqliteConnectionFactory"/>) and kept while that connection lives, re-bound per row, each batch in one
+/// transaction.
 /// </summary>
-internal sealed class SqliteDecisionBatchStore(IRawDatabase database, WriteGate gate) : IDecisionBatchStore
+internal sealed class SqliteDecisionBatchStore(IRawDatabase database, WriteGate gate) : IDecisionBatchStore, IDisposable
 {
+    // Used only while the writer lease is held, which is exclusive.
+    private SqlitePreparedInsert<InferenceRequest>? _insert;
+
     public async Task<bool[]> InsertAsync(List<InferenceRequest> requests)
     {
         using var turn = await gate.EnterAsync(WritePriority.Urgent);
         await using var lease = await database.OpenWriterAsync();
-        var connection = lease.Connection;
+        var connection = (Microsoft.Data.Sqlite.SqliteConnection)lease.Connection;
         lease.Broken = true; // until the commit succeeds
         await using var transaction = await connection.BeginTransactionAsync();
-        await using var insert = DecisionRows.Insert.CreateCommand(connection, transaction);
-        insert.Db.Prepare();
+        var insert = InsertFor(connection);
         var inserted = new bool[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
-            inserted[i] = await insert.InsertAsync(requests[i]) == 1;
+            inserted[i] = insert.Insert(requests[i]) == 1;
         }
 
         await transaction.CommitAsync();
         lease.Broken = false;
         return inserted;
     }
+
+    private SqlitePreparedInsert<InferenceRequest> InsertFor(Microsoft.Data.Sqlite.SqliteConnection connection)
+    {
+        if (_insert?.IsFor(connection) != true)
+        {
+            // The writer connection was replaced (the last one broke): its statement goes with it.
+            _insert?.Dispose();
+            _insert = null;
+            _insert = new SqlitePreparedInsert<InferenceRequest>(DecisionRows.Insert, connection);
+        }
+
+        return _insert;
+    }
+
+    public void Dispose() => _insert?.Dispose();
 }

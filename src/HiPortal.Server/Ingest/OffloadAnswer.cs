@@ -23,7 +23,7 @@ public sealed record OffloadAnswer(int Status, OffloadResponse? Response, string
     {
         if (Response is not null)
         {
-            return TypedResults.Json(Response, ContractsJson.Default.OffloadResponse);
+            return new BufferedJsonResult<OffloadResponse>(Response, ContractsJson.Default.OffloadResponse);
         }
 
         if (Status == StatusCodes.Status503ServiceUnavailable)
