@@ -65,7 +65,7 @@ public static class IngestApi
         return result;
     }
 
-    private static async Task<IResult> Handle(HttpContext context, DeviceIdentity device, IngestServices services, long configVersion)
+    private static async ValueTask<IResult> Handle(HttpContext context, DeviceIdentity device, IngestServices services, long configVersion)
     {
         var (store, model, time, metrics) = (services.Store, services.Model, services.Time, services.Metrics);
         var options = services.Options.Value;
@@ -123,7 +123,7 @@ public static class IngestApi
     }
 
     /// <summary>The fleet's large model once the host is ready; null while not ready or when it cannot load.</summary>
-    internal static async Task<ServedModel?> ServedForAsync(ModelHost model, string fleet, CancellationToken cancellationToken)
+    internal static async ValueTask<ServedModel?> ServedForAsync(ModelHost model, string fleet, CancellationToken cancellationToken)
     {
         if (!model.IsReady)
         {

@@ -8,7 +8,7 @@ namespace HiPortal.Server.Ingest;
 /// </summary>
 public static class RequestBody
 {
-    public static async Task<(byte[]? Buffer, int Length)> ReadAsync(HttpContext context, int limit)
+    public static async ValueTask<(byte[]? Buffer, int Length)> ReadAsync(HttpContext context, int limit)
     {
         if (context.Request.ContentLength > limit)
         {

@@ -184,7 +184,7 @@ public sealed class ConfigService(IDbContextFactory<HiPortalDb> dbFactory, Confi
     }
 
     /// <summary>The device's current desired version, from memory when known.</summary>
-    public async Task<long> GetVersionAsync(string deviceId, CancellationToken cancellationToken)
+    public async ValueTask<long> GetVersionAsync(string deviceId, CancellationToken cancellationToken)
     {
         if (notifier.TryGetVersion(deviceId, out var version))
         {
