@@ -76,6 +76,9 @@ public sealed class DeviceKey
 /// <summary>What an authenticated device is, as the request pipeline sees it.</summary>
 public sealed record DeviceIdentity(string DeviceId, string Fleet)
 {
+    /// <summary>The device's key among all callers (rate limits): made once with the identity, not per request.</summary>
+    public string CallerKey { get; } = "device:" + DeviceId;
+
     public ClaimsPrincipal ToPrincipal(string scheme) => new DevicePrincipal(this, scheme);
 
     public ClaimsIdentity ToClaimsIdentity(string scheme) => new(

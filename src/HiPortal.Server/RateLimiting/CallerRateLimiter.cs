@@ -85,7 +85,7 @@ public sealed class CallerRateLimiter
         device = DeviceIdentity.From(caller);
         if (device is not null)
         {
-            return "device:" + device.DeviceId;
+            return device.CallerKey;
         }
 
         return (caller.IsInRole(Roles.Admin) || caller.IsInRole(Roles.Operator)) && caller.FindFirstValue(ClaimTypes.NameIdentifier) is { } id
