@@ -1,5 +1,7 @@
 using System.Text.Json;
+using HiPortal.Server.Persistence;
 using HiPortal.Server.Presence;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HiPortal.Server.Tests;
@@ -76,6 +78,32 @@ public sealed class PresenceTests(FakeClockFixture server) : IClassFixture<FakeC
 
         Assert.Equal([late.DeviceId], await admin.DeviceIdsAsync($"fleet={fleet}&status=online"));
         Assert.Equal([early.DeviceId], await admin.DeviceIdsAsync($"fleet={fleet}&status=offline"));
+    }
+
+    [Fact]
+    public async Task StoredLastSeen_IsReadBackAsWritten_AndNeverMovesBackwards()
+    {
+        var device = await server.App.RegisterDeviceAsync("forward", Samples.Unique("presence"));
+        using var client = server.App.CreateDeviceClient(device);
+        var presence = server.App.Services.GetRequiredService<DevicePresence>();
+        var flusher = server.App.Services.GetRequiredService<PresenceFlusher>();
+        var db = server.App.Services.GetRequiredService<IDbContextFactory<HiPortalDb>>();
+
+        await client.OffloadAsync(3, "forward-1");
+        var seen = server.Time.GetUtcNow();
+        await flusher.FlushAsync(CancellationToken.None);
+        // An older time for the same device (another instance's, or a requeued chunk's) must not overwrite it.
+        presence.Requeue([new(device.DeviceId, seen - TimeSpan.FromMinutes(5))]);
+        await flusher.FlushAsync(CancellationToken.None);
+
+        await using var context = await db.CreateDbContextAsync();
+        var stored = await context.Devices.Where(d => d.Id == device.DeviceId).Select(d => d.LastSeenAt).SingleAsync();
+        // Written by a hand-made UPDATE, read by EF Core: the same instant (to the microsecond, PostgreSQL's precision),
+        // so the two agree on the column's format.
+        var expected = new DateTime(seen.UtcDateTime.Ticks / 10 * 10, DateTimeKind.Utc);
+        Assert.Equal(expected, new DateTime(stored!.Value.Ticks / 10 * 10, DateTimeKind.Utc));
+        // And EF Core's own comparison in SQL sees it as the newest time.
+        Assert.Equal(1, await context.Devices.CountAsync(d => d.Id == device.DeviceId && d.LastSeenAt >= expected));
     }
 
     [Fact]

@@ -23,7 +23,6 @@ public sealed class TelemetryBurstTests
         var devices = await RegisterAsync(app, "burst", Devices);
         var clients = devices.Select(app.CreateDeviceClient).ToList();
         var writer = app.Services.GetRequiredService<TelemetryWriter>();
-        using var anonymous = app.CreateAnonymousClient();
 
         Task<HttpResponseMessage>[] posts;
         using (await gate.EnterAsync())
@@ -37,9 +36,10 @@ public sealed class TelemetryBurstTests
         var answers = await Task.WhenAll(posts);
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
-        // This host has stored no other telemetry (and /metrics is scraped here for the first time, so not from its cache).
-        // The writer took what had arrived when it first woke, then waited at the gate: everything else is one batch.
-        Assert.InRange(Prometheus.Sum(await Prometheus.ScrapeAsync(anonymous), "hiportal_telemetry_batch_size_count") ?? 0, 1, 2);
+        // This host has stored no other telemetry. The writer took what had arrived when it first woke, then waited at
+        // the gate: everything else is one batch. (Counted by this host's writer: the batch-size histogram is fed by
+        // every host in this test process, since meters are process-wide, and once read 45 posts for these 41.)
+        Assert.InRange(writer.Transactions, 1, 2);
         Assert.Equal(Devices + 1, await app.Database.CountAsync(
             "SELECT COUNT(*) FROM \"Telemetry\" WHERE \"Fleet\" = @fleet", ("@fleet", "burst")));
         // Both of the first device's reports were applied to its row in turn: last sequence 2, no gap, whatever the order.

@@ -16,11 +16,14 @@ public static class PersistenceExtensions
         // The data directory is the instance's secret store whichever database holds the rows: owner-only from the start.
         OwnerOnly.CreateDirectory(database.DataDirectory());
         builder.Services.AddSingleton(new WriteGate(exclusive: database.Provider == DatabaseProvider.Sqlite));
+        // Pooled contexts: a context and the internal services EF Core resolves for it are made once and reset on
+        // return, not built again for every telemetry batch, presence flush and configuration read (a load run's
+        // largest allocations were those per-context services, and the GC pauses they caused were its tail).
         if (database.Provider == DatabaseProvider.Postgres)
         {
             builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(database.PostgresConnection()));
             builder.Services.AddSingleton<PostgresWriteLock>();
-            builder.Services.AddDbContextFactory<PostgresHiPortalDb>((services, options) => options
+            builder.Services.AddPooledDbContextFactory<PostgresHiPortalDb>((services, options) => options
                 .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>())
                 .AddInterceptors(services.GetRequiredService<PostgresWriteLock>()));
             builder.Services.AddSingleton<IDbContextFactory<HiPortalDb>>(services =>
@@ -31,7 +34,7 @@ public static class PersistenceExtensions
         else
         {
             builder.Services.AddSingleton<SqlitePragmas>();
-            builder.Services.AddDbContextFactory<HiPortalDb>((services, options) => options
+            builder.Services.AddPooledDbContextFactory<HiPortalDb>((services, options) => options
                 .UseSqlite(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString())
                 .AddInterceptors(services.GetRequiredService<SqlitePragmas>()));
             builder.Services.AddSingleton(services =>

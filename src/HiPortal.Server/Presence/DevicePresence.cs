@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using HiPortal.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.Presence;
@@ -188,16 +189,38 @@ public sealed class PresenceFlusher(DevicePresence presence, IDbContextFactory<H
         }
     }
 
+    /// <summary>
+    /// A last-seen time only moves forward. Quoted identifiers are the exact names EF Core created, on SQLite and
+    /// PostgreSQL alike; a <see cref="DateTime"/> parameter is stored as EF Core stores the column (SQLite: the same
+    /// sortable text; PostgreSQL: a UTC timestamp).
+    /// </summary>
+    internal const string UpdateSql =
+        "UPDATE \"Devices\" SET \"LastSeenAt\" = @at WHERE \"Id\" = @id AND (\"LastSeenAt\" IS NULL OR \"LastSeenAt\" < @at)";
+
+    /// <summary>
+    /// One command for the chunk, bound again per device (SQLite keeps its statement prepared between runs). Each
+    /// device was a LINQ <c>ExecuteUpdate</c>, whose expression tree, cache lookup and command were built again for
+    /// every one of a fleet's devices.
+    /// </summary>
     private async Task WriteAsync(List<KeyValuePair<string, DateTimeOffset>> chunk, CancellationToken cancellationToken)
     {
         using var turn = await gate.EnterAsync(cancellationToken: cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        foreach (var (deviceId, at) in chunk)
+        await using var update = db.Database.GetDbConnection().CreateCommand();
+        update.Transaction = transaction.GetDbTransaction();
+        update.CommandText = UpdateSql;
+        var at = update.CreateParameter();
+        at.ParameterName = "@at";
+        var id = update.CreateParameter();
+        id.ParameterName = "@id";
+        update.Parameters.Add(at);
+        update.Parameters.Add(id);
+        foreach (var (deviceId, seen) in chunk)
         {
-            var utc = at.UtcDateTime;
-            await db.Devices.Where(d => d.Id == deviceId && (d.LastSeenAt == null || d.LastSeenAt < utc))
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LastSeenAt, utc), cancellationToken);
+            at.Value = seen.UtcDateTime;
+            id.Value = deviceId;
+            await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -40,15 +40,23 @@ public static class ConfigApi
         var known = KnownVersion(context.Request.Headers.IfNoneMatch);
         // Subscribe before reading, so a change between the read and the wait is not missed.
         var changed = notifier.NextChange(device.DeviceId);
-        var config = await configs.GetEffectiveAsync(device.DeviceId, context.RequestAborted);
-        if (config is null)
+        // A device that holds the version this instance knows to be current (the notifier follows every change, here
+        // and on the other instances) is the usual long-poll: it waits without a query, and one that times out with
+        // nothing changed is a 304 that never read the database. A fleet's worth of these, each a context and two
+        // queries, were a fifth of a load run's allocations.
+        EffectiveConfigResponse? config = null;
+        if (waitSeconds is not > 0 || known is null || !notifier.TryGetVersion(device.DeviceId, out var current) || current != known)
         {
-            return ProblemResults.Status(StatusCodes.Status404NotFound, "Unknown device.", "this device no longer exists");
+            config = await configs.GetEffectiveAsync(device.DeviceId, context.RequestAborted);
+            if (config is null)
+            {
+                return ProblemResults.Status(StatusCodes.Status404NotFound, "Unknown device.", "this device no longer exists");
+            }
         }
 
         // Wait only while the device holds the current version: one with no version yet, or an older one, needs
         // the configuration now.
-        if (waitSeconds is > 0 && known == config.Version)
+        if (waitSeconds is > 0 && known == (config?.Version ?? known))
         {
             // A stopping server answers its long-polls at once instead of holding shutdown for the whole wait.
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
@@ -65,10 +73,10 @@ public static class ConfigApi
             // Otherwise nothing changed within the wait (or the server is stopping): answer with what the device has (304).
         }
 
-        var etag = ETag(config.Version);
-        context.Response.Headers.ETag = etag;
+        var version = config?.Version ?? known!.Value;
+        context.Response.Headers.ETag = ETag(version);
         context.Response.Headers.CacheControl = "no-cache";
-        if (known == config.Version)
+        if (known == version)
         {
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
