@@ -207,19 +207,11 @@ public sealed class PresenceFlusher(DevicePresence presence, IDbContextFactory<H
         using var turn = await gate.EnterAsync(cancellationToken: cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await using var update = db.Database.GetDbConnection().CreateCommand();
-        update.Transaction = transaction.GetDbTransaction();
-        update.CommandText = UpdateSql;
-        var at = update.CreateParameter();
-        at.ParameterName = "@at";
-        var id = update.CreateParameter();
-        id.ParameterName = "@id";
-        update.Parameters.Add(at);
-        update.Parameters.Add(id);
+        await using var update = SqlCommands.Create(db.Database.GetDbConnection(), transaction.GetDbTransaction(), UpdateSql, "@at", "@id");
         foreach (var (deviceId, seen) in chunk)
         {
-            at.Value = seen.UtcDateTime;
-            id.Value = deviceId;
+            update.Parameters[0].Value = seen.UtcDateTime;
+            update.Parameters[1].Value = deviceId;
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
 

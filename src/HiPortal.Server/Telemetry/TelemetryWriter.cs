@@ -211,14 +211,14 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Wri
             device.LastSequence = last == 0 ? null : last;
             device.Gaps = last - (storedBefore + stored.Count);
             device.Duplicates += duplicates;
-            device.Changed = true;
             outcomes[i] = (new TelemetryOutcome(TelemetryStatus.Stored, stored.Count, duplicates, device.Gaps, last),
                 device.Fleet, stored);
         }
 
+        // Every device read here had a post in the batch, so every one that exists has new counters.
         foreach (var (deviceId, device) in devices)
         {
-            if (device is { Changed: true })
+            if (device is not null)
             {
                 await counters.WriteAsync(deviceId, device);
             }
@@ -252,19 +252,13 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Wri
 
         public DeviceCounters(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction)
         {
-            _read = connection.CreateCommand();
-            _read.Transaction = transaction;
-            _read.CommandText = "SELECT \"Fleet\", \"LastTelemetrySequence\", \"TelemetryGaps\", \"TelemetryDuplicates\" " +
-                "FROM \"Devices\" WHERE \"Id\" = @id";
-            Add(_read, "@id");
-            _write = connection.CreateCommand();
-            _write.Transaction = transaction;
-            _write.CommandText = "UPDATE \"Devices\" SET \"LastTelemetrySequence\" = @last, \"TelemetryGaps\" = @gaps, " +
-                "\"TelemetryDuplicates\" = @duplicates WHERE \"Id\" = @id";
-            Add(_write, "@last");
-            Add(_write, "@gaps");
-            Add(_write, "@duplicates");
-            Add(_write, "@id");
+            _read = SqlCommands.Create(connection, transaction,
+                "SELECT \"Fleet\", \"LastTelemetrySequence\", \"TelemetryGaps\", \"TelemetryDuplicates\" FROM \"Devices\" WHERE \"Id\" = @id",
+                "@id");
+            _write = SqlCommands.Create(connection, transaction,
+                "UPDATE \"Devices\" SET \"LastTelemetrySequence\" = @last, \"TelemetryGaps\" = @gaps, " +
+                "\"TelemetryDuplicates\" = @duplicates WHERE \"Id\" = @id",
+                "@last", "@gaps", "@duplicates", "@id");
         }
 
         public sealed class Row(string fleet, long? lastSequence, long gaps, long duplicates)
@@ -276,8 +270,6 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Wri
             public long Gaps { get; set; } = gaps;
 
             public long Duplicates { get; set; } = duplicates;
-
-            public bool Changed { get; set; }
         }
 
         /// <summary>The device's counters; null when it no longer exists.</summary>
@@ -306,13 +298,6 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Wri
         {
             await _read.DisposeAsync();
             await _write.DisposeAsync();
-        }
-
-        private static void Add(System.Data.Common.DbCommand command, string name)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            command.Parameters.Add(parameter);
         }
     }
 
