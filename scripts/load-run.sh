@@ -16,11 +16,17 @@ ASPNETCORE_ENVIRONMENT=Production Admin__Password="$PASSWORD" Database__Path="$W
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 until curl -sf "http://127.0.0.1:$PORT/health/ready" > /dev/null; do sleep 0.5; done
-echo "seconds,rss_mib" > "$OUT/memory.csv"
-( start=$(date +%s); while kill -0 $SERVER 2>/dev/null; do
-    echo "$(( $(date +%s) - start )),$(( $(ps -o rss= -p $SERVER) / 1024 ))" >> "$OUT/memory.csv"; sleep 10; done ) &
+# Each 10 s: the server's RSS, and the share of CPU time the hypervisor gave to other guests (steal, from /proc/stat).
+# On a shared host the same build's p99 swings severalfold between runs; the steal column says which runs were starved.
+echo "seconds,rss_mib,steal_pct" > "$OUT/memory.csv"
+cpu_times() { awk '/^cpu /{ total=0; for (i = 2; i <= 9; i++) total += $i; print total, $9 }' /proc/stat; }
+( start=$(date +%s); read -r total0 steal0 < <(cpu_times); while kill -0 $SERVER 2>/dev/null; do
+    read -r total steal < <(cpu_times)
+    echo "$(( $(date +%s) - start )),$(( $(ps -o rss= -p $SERVER) / 1024 )),$(( total > total0 ? 100 * (steal - steal0) / (total - total0) : 0 ))" >> "$OUT/memory.csv"
+    total0=$total; steal0=$steal; sleep 10; done ) &
 dotnet src/HiPortal.Cli/bin/Release/net10.0/linux-x64/hiportal.dll simulate --server "http://127.0.0.1:$PORT" \
   --devices "$DEVICES" --rate "$RATE" --duration "$SECONDS_TO_RUN" --admin-password "$PASSWORD" --fleet load \
   --out "$OUT/simulation.json" | tee "$OUT/simulate.log"
 curl -s "http://127.0.0.1:$PORT/metrics" > "$OUT/metrics.txt"
 echo "memory (MiB) every 10 s:"; cut -d, -f2 "$OUT/memory.csv" | tail -n +2 | tr '\n' ' '; echo
+echo "CPU steal (%) every 10 s:"; cut -d, -f3 "$OUT/memory.csv" | tail -n +2 | tr '\n' ' '; echo
