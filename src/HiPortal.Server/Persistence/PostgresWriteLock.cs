@@ -29,9 +29,15 @@ internal sealed class PostgresWriteLock : DbTransactionInterceptor
     public override async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData,
         DbTransaction result, CancellationToken cancellationToken = default)
     {
-        await using var command = Command(connection, result);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await AcquireAsync(connection, result, cancellationToken);
         return result;
+    }
+
+    /// <summary>Takes the lock inside <paramref name="transaction"/> (raw SQL's transactions, which EF Core does not see).</summary>
+    public static async Task AcquireAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static DbCommand Command(DbConnection connection, DbTransaction transaction)

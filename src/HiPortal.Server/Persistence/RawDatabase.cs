@@ -19,6 +19,12 @@ public interface IRawDatabase
     /// </summary>
     Task<RawConnection> OpenWriterAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A write transaction on <paramref name="connection"/> that keeps the one-writer-at-a-time rule EF Core's
+    /// transactions have: SQLite's <c>BEGIN IMMEDIATE</c>, PostgreSQL's writer lock (<see cref="PostgresWriteLock"/>).
+    /// </summary>
+    ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken = default);
+
     /// <summary>A sum that is a double and never fails on overflow (SQLite's <c>TOTAL()</c>).</summary>
     string Total(string expression);
 }
@@ -40,6 +46,9 @@ internal sealed class SqliteRawDatabase(SqliteConnectionFactory connections) : I
 
     public Task<RawConnection> OpenWriterAsync(CancellationToken cancellationToken = default) => connections.OpenWriterAsync(cancellationToken);
 
+    public ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<DbTransaction>(((Microsoft.Data.Sqlite.SqliteConnection)connection).BeginTransaction(deferred: false));
+
     public string Total(string expression) => $"TOTAL({expression})";
 }
 
@@ -49,6 +58,21 @@ internal sealed class PostgresRawDatabase(NpgsqlDataSource dataSource) : IRawDat
         new(await dataSource.OpenConnectionAsync(cancellationToken), static (connection, _) => connection.DisposeAsync());
 
     public Task<RawConnection> OpenWriterAsync(CancellationToken cancellationToken = default) => OpenAsync(cancellationToken);
+
+    public async ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken = default)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await PostgresWriteLock.AcquireAsync(connection, transaction, cancellationToken);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync();
+            throw;
+        }
+    }
 
     // float8 before summing: SUM over bigint would be numeric, and a double is what the SQLite side returns.
     public string Total(string expression) => $"COALESCE(SUM(CAST({expression} AS double precision)), 0)";

@@ -2,8 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Threading.Channels;
 using HiPortal.Server.Observability;
 using HiPortal.Server.Persistence;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 namespace HiPortal.Server.Telemetry;
@@ -48,7 +46,7 @@ public sealed class TelemetryOptions
 /// A sequence already stored is left as it was (the first report of a sequence wins), so a device may resend a
 /// batch it is unsure about.
 /// </summary>
-public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, WriteGate gate, Live.LiveAggregates live,
+public sealed class TelemetryWriter(IRawDatabase database, WriteGate gate, Live.LiveAggregates live,
     HiPortalMetrics metrics, IOptions<TelemetryOptions> options, TimeProvider time, ILogger<TelemetryWriter> logger) : BackgroundService
 {
     // Counters a device does not measure may be left out; they are stored as 0.
@@ -163,13 +161,16 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Wri
     {
         using var turn = await gate.EnterAsync();
         var started = time.GetTimestamp();
-        await using var db = await dbFactory.CreateDbContextAsync();
+        // A raw connection, kept open by its pool. An EF Core context's connection is opened for each batch, and on
+        // SQLite each open registers EF Core's SQL functions again, each a finalizable handle left to the GC: about
+        // 1,400 a second in a load run, which every gen0 collection then had to finalize (5.8 ms of a 52 ms pause).
+        await using var lease = await database.OpenAsync();
+        lease.Broken = true; // until the commit succeeds
+        var connection = lease.Connection;
         // Posts of one device in the same batch run in order on the same counters below, so the read-modify-write of
         // its counters cannot interleave; across batches SQLite's BEGIN IMMEDIATE (PostgreSQL: the writer lock) keeps
         // them apart.
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        var connection = db.Database.GetDbConnection();
-        var dbTransaction = transaction.GetDbTransaction();
+        await using var dbTransaction = await database.BeginWriteAsync(connection);
         await using var counters = new DeviceCounters(connection, dbTransaction);
         var devices = new Dictionary<string, DeviceCounters.Row?>();
         await using var insert = s_insert.CreateCommand(connection, dbTransaction);
@@ -224,7 +225,8 @@ public sealed class TelemetryWriter(IDbContextFactory<HiPortalDb> dbFactory, Wri
             }
         }
 
-        await transaction.CommitAsync();
+        await dbTransaction.CommitAsync();
+        lease.Broken = false;
         Interlocked.Increment(ref _transactions);
         for (var i = 0; i < posts.Count; i++)
         {
