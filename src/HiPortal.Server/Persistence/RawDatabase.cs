@@ -40,7 +40,7 @@ public sealed class RawConnection(DbConnection connection, Func<DbConnection, bo
     public ValueTask DisposeAsync() => giveBack(Connection, !Broken && Connection.State == System.Data.ConnectionState.Open);
 }
 
-internal sealed class SqliteRawDatabase(SqliteConnectionFactory connections) : IRawDatabase
+public sealed class SqliteRawDatabase(SqliteConnectionFactory connections) : IRawDatabase
 {
     public Task<RawConnection> OpenAsync(CancellationToken cancellationToken = default) => connections.OpenAsync(cancellationToken);
 

@@ -53,6 +53,9 @@ public sealed class RegisterDeviceTests
         ctx.Services.AddDbContextFactory<HiPortalDb>(o => o.UseSqlite(database.ConnectionString));
         ctx.Services.AddSingleton(TimeProvider.System);
         ctx.Services.AddOptions<IdentityOptions>();
+        // The key check reads through raw connections, as in the server.
+        ctx.Services.AddSingleton(new SqliteConnectionFactory(database.ConnectionString));
+        ctx.Services.AddSingleton<IRawDatabase, SqliteRawDatabase>();
         ctx.Services.AddSingleton<DeviceKeyVerifier>();
         ctx.Services.AddSingleton<DeviceAdmin>();
         return ctx;
