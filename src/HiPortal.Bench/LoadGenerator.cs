@@ -33,6 +33,9 @@ public sealed record ServedResult(
     public double ServerJitMsPerSample { get; init; }
 
 
+    /// <summary>Samples per call: 1 for single offloads, more behind gateways (the batched route).</summary>
+    public int SamplesPerCall { get; init; } = 1;
+
     /// <summary>The large model (name@version) that answered.</summary>
     public string Model { get; init; } = "";
 
@@ -72,14 +75,21 @@ public static class LoadGenerator
     /// The first <paramref name="devices"/> of <paramref name="keys"/> post closed-loop; <paramref name="run"/> makes
     /// this window's sample ids its own (the same devices serve every window).
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="perCall"/> above 1 the devices sit behind gateways: each closed loop is one gateway posting
+    /// <paramref name="perCall"/> samples per call on the batched binary route (<c>POST /api/v1/offloads/batch</c>), each
+    /// with its own sample id; <c>ceil(devices / perCall)</c> gateways keep the same number of samples in flight as
+    /// <paramref name="devices"/> single devices. Latency is then per call, and a sample counts once its item is answered
+    /// with a result.
+    /// </remarks>
     public static async Task<ServedResult> RunAsync(IReadOnlyList<ServerProcess> servers, string config, string run, BenchPair pair,
-        IReadOnlyList<string> keys, int devices, TimeSpan warmup, TimeSpan window, bool json, CancellationToken stop = default)
+        IReadOnlyList<string> keys, int devices, TimeSpan warmup, TimeSpan window, bool json, int perCall = 1, CancellationToken stop = default)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 4096, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         var clients = servers.Select(s => new HiPortalClient(s.Address, handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) }).ToArray();
         try
         {
-            return await RunAsync(servers, clients, config, run, pair, keys, devices, warmup, window, json, stop);
+            return await RunAsync(servers, clients, config, run, pair, keys, devices, warmup, window, json, Math.Max(1, perCall), stop);
         }
         finally
         {
@@ -89,14 +99,19 @@ public static class LoadGenerator
     }
 
     private static async Task<ServedResult> RunAsync(IReadOnlyList<ServerProcess> servers, HiPortalClient[] clients, string config,
-        string run, BenchPair pair, IReadOnlyList<string> keys, int devices, TimeSpan warmup, TimeSpan window, bool json, CancellationToken stop)
+        string run, BenchPair pair, IReadOnlyList<string> keys, int devices, TimeSpan warmup, TimeSpan window, bool json, int perCall,
+        CancellationToken stop)
     {
         var samples = pair.Samples;
+        var samplesInFlight = devices;
+        perCall = Math.Min(perCall, samplesInFlight);
+        var loops = perCall == 1 ? devices : (samplesInFlight + perCall - 1) / perCall;
         var clock = Stopwatch.StartNew();
         var measureFrom = warmup;
         var measureUntil = warmup + window;
-        var latencies = new List<double>[devices];
-        var errors = new Dictionary<string, int>[devices];
+        var latencies = new List<double>[loops];
+        var answered = new int[loops];
+        var errors = new Dictionary<string, int>[loops];
         var before = default(MetricSnapshot);
         var after = default(MetricSnapshot);
         TimeSpan serverCpuBefore = default, serverCpuAfter = default, clientCpuBefore = default, clientCpuAfter = default;
@@ -125,28 +140,51 @@ public static class LoadGenerator
             self.Refresh();
             clientCpuAfter = self.TotalProcessorTime;
         }, CancellationToken.None);
-        var tasks = Enumerable.Range(0, devices).Select(d => Task.Run(async () =>
+        var tasks = Enumerable.Range(0, loops).Select(d => Task.Run(async () =>
         {
             latencies[d] = [];
             errors[d] = [];
             var sequence = 0;
             while (clock.Elapsed < measureUntil && !stop.IsCancellationRequested)
             {
-                var index = ((d * 7919) + sequence) % samples.Count;
                 var first = sequence == 0;
-                using var request = BuildRequest(keys[d], $"{run}-{d}-{sequence++}", samples, index, json);
+                using var request = perCall == 1
+                    ? BuildRequest(keys[d], $"{run}-{d}-{sequence}", samples, ((d * 7919) + sequence) % samples.Count, json)
+                    : BuildBatchRequest(keys[d], $"{run}-{d}-{sequence}", samples, (d * 7919) + (sequence * perCall), perCall);
+                sequence++;
                 var started = clock.Elapsed;
                 string? outcome;
+                var ok = 0;
                 try
                 {
                     using var response = await clients[d % clients.Length].SendAsync(request);
                     await response.Content.LoadIntoBufferAsync();
                     outcome = response.IsSuccessStatusCode ? null : ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
-                    if (first && outcome is null)
+                    if (outcome is null && perCall == 1)
                     {
-                        var answer = await response.Content.ReadFromJsonAsync(ContractsJson.Default.OffloadResponse);
-                        if (answer is null || (answer.Model, answer.ModelVersion) != (pair.Large.Name, pair.Large.Version))
-                            errors[d]["wrong-model"] = errors[d].GetValueOrDefault("wrong-model") + 1;
+                        ok = 1;
+                        if (first)
+                        {
+                            var answer = await response.Content.ReadFromJsonAsync(ContractsJson.Default.OffloadResponse);
+                            if (answer is null || (answer.Model, answer.ModelVersion) != (pair.Large.Name, pair.Large.Version))
+                                errors[d]["wrong-model"] = errors[d].GetValueOrDefault("wrong-model") + 1;
+                        }
+                    }
+                    else if (outcome is null)
+                    {
+                        // Every item is answered on its own: count the answered ones, and name the others' statuses.
+                        var answer = await response.Content.ReadFromJsonAsync(ContractsJson.Default.OffloadBatchResponse);
+                        foreach (var item in answer?.Items ?? [])
+                        {
+                            if (item.Result is { } result)
+                            {
+                                ok++;
+                                if (first && (result.Model, result.ModelVersion) != (pair.Large.Name, pair.Large.Version))
+                                    errors[d]["wrong-model"] = errors[d].GetValueOrDefault("wrong-model") + 1;
+                            }
+                        }
+
+                        outcome = ok == perCall ? null : $"items-{(answer?.Items ?? []).FirstOrDefault(i => i.Result is null)?.Status ?? 0}";
                     }
                 }
                 catch (HttpRequestException ex)
@@ -157,13 +195,14 @@ public static class LoadGenerator
                 var finished = clock.Elapsed;
                 if (started >= measureFrom && finished <= measureUntil)
                 {
+                    answered[d] += ok;
                     if (outcome is null)
                     {
                         latencies[d].Add((finished - started).TotalMilliseconds);
                     }
                     else
                     {
-                        errors[d][outcome] = errors[d].GetValueOrDefault(outcome) + 1;
+                        errors[d][outcome] = errors[d].GetValueOrDefault(outcome) + (perCall - ok);
                     }
                 }
             }
@@ -172,15 +211,17 @@ public static class LoadGenerator
         await snapshots;
 
         var all = latencies.SelectMany(l => l).Order().ToArray();
+        var samplesAnswered = answered.Sum();
         var errorTotals = errors.SelectMany(e => e).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
         var executions = after.Executions - before.Executions;
-        return new ServedResult(config, devices, all.Length / measured.TotalSeconds, Percentile(all, 0.50),
+        return new ServedResult(config, devices, samplesAnswered / measured.TotalSeconds, Percentile(all, 0.50),
             Percentile(all, 0.95), Percentile(all, 0.99), executions > 0 ? (after.Inferences - before.Inferences) / executions : 0,
-            PerSample(serverCpuAfter - serverCpuBefore, all.Length), PerSample(clientCpuAfter - clientCpuBefore, all.Length),
-            all.Length, errorTotals)
+            PerSample(serverCpuAfter - serverCpuBefore, samplesAnswered), PerSample(clientCpuAfter - clientCpuBefore, samplesAnswered),
+            samplesAnswered, errorTotals)
         {
-            ServerModelMsPerSample = PerSample(TimeSpan.FromSeconds(after.ModelSeconds - before.ModelSeconds), all.Length),
-            ServerJitMsPerSample = PerSample(TimeSpan.FromSeconds(after.JitSeconds - before.JitSeconds), all.Length),
+            ServerModelMsPerSample = PerSample(TimeSpan.FromSeconds(after.ModelSeconds - before.ModelSeconds), samplesAnswered),
+            ServerJitMsPerSample = PerSample(TimeSpan.FromSeconds(after.JitSeconds - before.JitSeconds), samplesAnswered),
+            SamplesPerCall = perCall,
         };
     }
 
@@ -201,6 +242,19 @@ public static class LoadGenerator
                 }, ContractsJson.Default.OffloadRequest),
             }
             : new BinaryOffload(sampleId, samples.Sample(index).ToArray(), label, 0.5) { Label = label, Datatype = datatype }.ToRequest();
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return request;
+    }
+
+    /// <summary>One gateway's call: <paramref name="count"/> binary frames from consecutive test samples, each its own sample id.</summary>
+    private static HttpRequestMessage BuildBatchRequest(string key, string callId, LabelledSamples samples, int first, int count)
+    {
+        var request = HiPortalClient.BatchRequest(Enumerable.Range(0, count).Select(i =>
+        {
+            var index = (first + i) % samples.Count;
+            var label = samples.Label(index);
+            return new BinaryOffload($"{callId}-{i}", samples.Sample(index).ToArray(), label, 0.5) { Label = label, Datatype = samples.Datatype.Name() };
+        }));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return request;
     }

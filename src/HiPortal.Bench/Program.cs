@@ -45,10 +45,11 @@ var instancesOption = new Option<int>("--instances") { Description = "Also serve
 var serversOption = new Option<int>("--servers") { Description = "Server processes per served run, the devices spread over them; more than one needs a shared database and Redis (Database__Provider=Postgres, ConnectionStrings__Redis in the environment)", DefaultValueFactory = _ => 1 };
 var serverWarmupOption = new Option<double>("--server-warmup") { Description = "At most this many seconds each fresh server is driven at saturation, every pair, before any window is measured: until its JIT has settled (under 1 % of the wall clock in the JIT for two 2 s reads in a row), as a long-running server's has; 0: none", DefaultValueFactory = _ => 90 };
 var ceilingOption = new Option<string>("--ceiling") { Description = "Model served beside the measured one as the server's own ceiling (models/trivial: next to no inference); none: skip", DefaultValueFactory = _ => BenchCeiling.DefaultModel };
+var gatewayOption = new Option<int>("--gateway") { Description = "Also serve the same devices behind gateways of this many samples per call (the batched binary route; ceil(devices / N) gateways, so as many samples in flight), on --instances batches in flight; 0 or 1: skip", DefaultValueFactory = _ => 16 };
 var root = new RootCommand("HiPortal benchmark: raw ONNX Runtime vs served, dynamic batching vs batch 1, in one run")
 {
     devicesOption, windowOption, maxBatchOption, delayOption, providerOption, spinOption, jsonOption, outOption, dataOption, modelOption, pairsOption, instancesOption,
-    serversOption, serverWarmupOption, ceilingOption,
+    serversOption, serverWarmupOption, ceilingOption, gatewayOption,
 };
 root.SetAction(async parse =>
 {
@@ -56,7 +57,7 @@ root.SetAction(async parse =>
         parse.GetValue(maxBatchOption), parse.GetValue(delayOption), Enum.Parse<ExecutionProvider>(parse.GetValue(providerOption)!, ignoreCase: true),
         parse.GetValue(spinOption), parse.GetValue(jsonOption), parse.GetValue(outOption)!, parse.GetValue(dataOption)!,
         parse.GetValue(modelOption)!, parse.GetValue(pairsOption), parse.GetValue(instancesOption), parse.GetValue(serversOption),
-        parse.GetValue(serverWarmupOption), parse.GetValue(ceilingOption)!);
+        parse.GetValue(serverWarmupOption), parse.GetValue(ceilingOption)!, parse.GetValue(gatewayOption));
     var report = await BenchRun.RunAsync(options);
     Directory.CreateDirectory(options.Output);
     var path = Path.Combine(options.Output, "bench.json");
