@@ -27,6 +27,12 @@ public sealed record ServedResult(
     public double ServerModelMsPerSample { get; init; }
 
     /// <summary>
+    /// CPU of the threads that ran the model's executions, per sample (the server's <c>hiportal.inference.caller.cpu</c>):
+    /// all of the model's CPU when each execution has one intra-op thread, to hold against raw CPU per sample.
+    /// </summary>
+    public double ServerModelCpuMsPerSample { get; init; }
+
+    /// <summary>
     /// Time the server's JIT compiled during the window, per sample: non-zero while a fresh process is still warming up
     /// (tiered compilation), which a long-running server has long finished.
     /// </summary>
@@ -220,6 +226,7 @@ public static class LoadGenerator
             samplesAnswered, errorTotals)
         {
             ServerModelMsPerSample = PerSample(TimeSpan.FromSeconds(after.ModelSeconds - before.ModelSeconds), samplesAnswered),
+            ServerModelCpuMsPerSample = PerSample(TimeSpan.FromSeconds(after.ModelCpuSeconds - before.ModelCpuSeconds), samplesAnswered),
             ServerJitMsPerSample = PerSample(TimeSpan.FromSeconds(after.JitSeconds - before.JitSeconds), samplesAnswered),
             SamplesPerCall = perCall,
         };
@@ -269,14 +276,15 @@ public static class LoadGenerator
     private static double Percentile(double[] sorted, double q) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
-    private readonly record struct MetricSnapshot(double Inferences, double Executions, double ModelSeconds, double JitSeconds)
+    private readonly record struct MetricSnapshot(double Inferences, double Executions, double ModelSeconds, double JitSeconds,
+        double ModelCpuSeconds)
     {
         /// <summary>The counters summed over every instance.</summary>
         public static async Task<MetricSnapshot> ReadAsync(HiPortalClient[] clients)
         {
             var all = await Task.WhenAll(clients.Select(async c => Parse(await c.MetricsAsync())));
             return new MetricSnapshot(all.Sum(m => m.Inferences), all.Sum(m => m.Executions), all.Sum(m => m.ModelSeconds),
-                all.Sum(m => m.JitSeconds));
+                all.Sum(m => m.JitSeconds), all.Sum(m => m.ModelCpuSeconds));
         }
 
         public static MetricSnapshot Parse(string text)
@@ -286,7 +294,8 @@ public static class LoadGenerator
                 .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture))
                 .FirstOrDefault();
             return new MetricSnapshot(Read("hiportal_inferences_total"), Read("hiportal_executions_total"),
-                Read("hiportal_inference_duration_seconds_sum"), Read("dotnet_jit_compilation_time_seconds_total"));
+                Read("hiportal_inference_duration_seconds_sum"), Read("dotnet_jit_compilation_time_seconds_total"),
+                Read("hiportal_inference_caller_cpu_seconds_total"));
         }
     }
 }

@@ -57,6 +57,12 @@ public sealed class BatchingTests(BatchingServerFixture server) : IClassFixture<
         Assert.NotNull(executions);
         Assert.True(inferences >= count, $"inferences {inferences}");
         Assert.True(inferences > executions, $"inferences {inferences} should exceed executions {executions}");
+        // The model's own CPU, from the calling thread's clock: some was spent, and a thread's CPU over an execution
+        // never exceeds the execution's wall time (a batch finishing between the two reads is the tolerance).
+        var modelCpu = Prometheus.Sum(page, "hiportal_inference_caller_cpu_seconds_total");
+        var modelWall = Prometheus.Sum(page, "hiportal_inference_duration_seconds_sum");
+        Assert.True(OperatingSystem.IsLinux() ? modelCpu > 0 : modelCpu is null, $"model CPU {modelCpu}");
+        Assert.True(modelCpu is null || modelCpu <= (modelWall * 1.05) + 0.01, $"model CPU {modelCpu} s against wall {modelWall} s");
     }
 
     [Fact]

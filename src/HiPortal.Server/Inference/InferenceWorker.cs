@@ -153,10 +153,12 @@ public sealed class InferenceWorker(
             batch[i].ReturnInput();
         }
 
+        var cpuBefore = ThreadCpuClock.Now();
         model.Classifier.Run(input, batch.Count, scores);
+        var cpuAfter = ThreadCpuClock.Now();
         var finished = time.GetTimestamp();
         var inferenceMicros = (long)time.GetElapsedTime(started, finished).TotalMicroseconds;
-        metrics.BatchExecuted(batch.Count, inferenceMicros);
+        metrics.BatchExecuted(batch.Count, inferenceMicros, cpuAfter - cpuBefore);
         for (var i = 0; i < batch.Count; i++)
         {
             var sampleScores = scores.AsSpan(i * classes, classes).ToArray();

@@ -18,6 +18,7 @@ public sealed class HiPortalMetrics
     private readonly Histogram<double> _inferenceTime;
     private readonly Histogram<double> _endToEnd;
     private readonly Histogram<double> _storeTime;
+    private readonly Counter<double> _inferenceCallerCpu;
     private readonly Histogram<int> _telemetryBatch;
     private readonly Histogram<double> _telemetryStoreTime;
     private int _running;
@@ -38,6 +39,8 @@ public sealed class HiPortalMetrics
         };
         _queueWait = meter.CreateHistogram("hiportal.queue.wait", "s", "Time from enqueue to batch start", advice: secondsAdvice);
         _inferenceTime = meter.CreateHistogram("hiportal.inference.duration", "s", "Model execution time per batch", advice: secondsAdvice);
+        _inferenceCallerCpu = meter.CreateCounter<double>("hiportal.inference.caller.cpu", "s",
+            "CPU time of the threads that called the model while it ran: all of the model's CPU when each execution has one intra-op thread (Linux only)");
         _endToEnd = meter.CreateHistogram("hiportal.offload.duration", "s", "Ingest request time, body read to response", advice: secondsAdvice);
         _storeTime = meter.CreateHistogram("hiportal.store.duration", "s", "Database transaction time per stored batch", advice: secondsAdvice);
         _telemetryBatch = meter.CreateHistogram<int>("hiportal.telemetry.batch.size", "{post}", "Telemetry posts per write transaction",
@@ -77,11 +80,16 @@ public sealed class HiPortalMetrics
     /// <summary>The batch <see cref="BatchFormed"/> reported is done (run, or failed).</summary>
     public void BatchFinished(int size) => Interlocked.Add(ref _running, -size);
 
-    public void BatchExecuted(int size, long micros)
+    /// <param name="size">Samples in the batch.</param>
+    /// <param name="micros">Wall time of the execution.</param>
+    /// <param name="callerCpuMicros">CPU time of the thread that ran it, where the OS reports one (see ThreadCpuClock).</param>
+    public void BatchExecuted(int size, long micros, long? callerCpuMicros = null)
     {
         _executions.Add(1);
         _inferences.Add(size);
         _inferenceTime.Record(micros / 1e6);
+        if (callerCpuMicros is { } cpu)
+            _inferenceCallerCpu.Add(cpu / 1e6);
     }
 
     public void QueueWait(long micros) => _queueWait.Record(micros / 1e6);
