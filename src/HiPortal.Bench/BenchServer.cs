@@ -19,7 +19,8 @@ public static class BenchServer
         var environment = new Dictionary<string, string>(settings)
         {
             ["Logging:LogLevel:Default"] = "Warning",
-            ["DOTNET_gcServer"] = "0",
+            // The child runs on the bench's runtime configuration (workstation GC), so it is given the product's GC.
+            ["DOTNET_gcServer"] = ProductServerGc ? "1" : "0",
         };
         var server = await ServerProcess.StartAsync(SelfCommand(ServeVerb), Password, environment);
         using var admin = await SignInAsync(server);
@@ -40,6 +41,24 @@ public static class BenchServer
         }
 
         return server;
+    }
+
+    /// <summary>
+    /// Whether the product runs server GC, read from the server's own runtime configuration (beside the bench, from its
+    /// project reference): the Web SDK's default is on. The bench's server is measured with the product's collector.
+    /// </summary>
+    public static bool ProductServerGc { get; } = ReadProductServerGc();
+
+    private static bool ReadProductServerGc()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "HiPortal.Server.runtimeconfig.json");
+        if (!File.Exists(path))
+            return true;
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        return !config.RootElement.TryGetProperty("runtimeOptions", out var options)
+            || !options.TryGetProperty("configProperties", out var properties)
+            || !properties.TryGetProperty("System.GC.Server", out var server)
+            || server.ValueKind != System.Text.Json.JsonValueKind.False;
     }
 
     public static async Task<HiPortalClient> SignInAsync(ServerProcess server, HttpMessageHandler? handler = null)

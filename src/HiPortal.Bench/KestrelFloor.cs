@@ -79,7 +79,7 @@ public static class KestrelFloor
             var command = BenchServer.SelfCommand(ServeVerb);
             command.RedirectStandardOutput = true;
             command.UseShellExecute = false;
-            command.Environment["DOTNET_gcServer"] = "0";
+            command.Environment["DOTNET_gcServer"] = BenchServer.ProductServerGc ? "1" : "0";
             var process = System.Diagnostics.Process.Start(command) ?? throw new InvalidOperationException("could not start the floor server");
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
