@@ -109,9 +109,9 @@ public static class LoadGenerator
         CancellationToken stop)
     {
         var samples = pair.Samples;
-        var samplesInFlight = devices;
-        perCall = Math.Min(perCall, samplesInFlight);
-        var loops = perCall == 1 ? devices : (samplesInFlight + perCall - 1) / perCall;
+        // As many samples in flight as `devices` single devices: one closed loop per device, or per gateway of perCall.
+        perCall = Math.Min(perCall, devices);
+        var loops = (devices + perCall - 1) / perCall;
         var clock = Stopwatch.StartNew();
         var measureFrom = warmup;
         var measureUntil = warmup + window;
