@@ -86,7 +86,7 @@ public static class LoadGenerator
     /// <paramref name="perCall"/> samples per call on the batched binary route (<c>POST /api/v1/offloads/batch</c>), each
     /// with its own sample id; <c>ceil(devices / perCall)</c> gateways keep the same number of samples in flight as
     /// <paramref name="devices"/> single devices. Latency is then per call, and a sample counts once its item is answered
-    /// with a result.
+    /// with a result. Gateways always post binary frames; <paramref name="json"/> applies to single offloads only.
     /// </remarks>
     public static async Task<ServedResult> RunAsync(IReadOnlyList<ServerProcess> servers, string config, string run, BenchPair pair,
         IReadOnlyList<string> keys, int devices, TimeSpan warmup, TimeSpan window, bool json, int perCall = 1, CancellationToken stop = default)

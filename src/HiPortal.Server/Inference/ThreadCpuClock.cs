@@ -12,7 +12,8 @@ internal static class ThreadCpuClock
 {
     private const int ClockThreadCpuTimeId = 3;
 
-    private static readonly bool s_available = OperatingSystem.IsLinux();
+    // TimeSpec below is the 64-bit layout (time_t and long are 8 bytes); a 32-bit process reads nothing.
+    private static readonly bool s_available = OperatingSystem.IsLinux() && Environment.Is64BitProcess;
 
     /// <summary>This thread's CPU time in microseconds, or null where it cannot be read.</summary>
     public static long? Now()

@@ -83,7 +83,7 @@ public sealed class HiPortalMetrics
     /// <param name="size">Samples in the batch.</param>
     /// <param name="micros">Wall time of the execution.</param>
     /// <param name="callerCpuMicros">CPU time of the thread that ran it, where the OS reports one (see ThreadCpuClock).</param>
-    public void BatchExecuted(int size, long micros, long? callerCpuMicros = null)
+    public void BatchExecuted(int size, long micros, long? callerCpuMicros)
     {
         _executions.Add(1);
         _inferences.Add(size);
