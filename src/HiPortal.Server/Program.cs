@@ -20,6 +20,7 @@ using HiPortal.Server.Presence;
 using HiPortal.Server.Problems;
 using HiPortal.Server.RateLimiting;
 using HiPortal.Server.RemoteConfig;
+using HiPortal.Server.Retention;
 using HiPortal.Server.Rollouts;
 using HiPortal.Server.ScaleOut;
 using HiPortal.Server.Stats;
@@ -44,6 +45,7 @@ builder.AddInference();
 builder.AddGrpcInference();
 builder.AddObservability();
 builder.AddTelemetry();
+builder.AddRetention();
 builder.AddStats();
 builder.AddLive();
 builder.AddAlarms(); // after AddLive: alarms go to the live hub

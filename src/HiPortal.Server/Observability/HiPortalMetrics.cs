@@ -21,6 +21,7 @@ public sealed class HiPortalMetrics
     private readonly Counter<double> _inferenceCallerCpu;
     private readonly Histogram<int> _telemetryBatch;
     private readonly Histogram<double> _telemetryStoreTime;
+    private readonly Counter<long> _expired;
     private int _running;
     private long _overloaded;
 
@@ -47,6 +48,8 @@ public sealed class HiPortalMetrics
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
         _telemetryStoreTime = meter.CreateHistogram("hiportal.telemetry.store.duration", "s",
             "Database transaction time per stored batch of telemetry posts", advice: secondsAdvice);
+        _expired = meter.CreateCounter<long>("hiportal.retention.deleted", "{row}",
+            "Decisions and telemetry reports deleted by the retention pass, by table");
         meter.CreateObservableGauge("hiportal.queue.depth", () => QueueDepth?.Invoke() ?? 0, "{request}", "Requests waiting for the model");
         meter.CreateObservableGauge("hiportal.batch.running", () => Volatile.Read(ref _running), "{sample}",
             "Samples in model executions running now (with hiportal.queue.depth: what waits behind them)");
@@ -67,6 +70,9 @@ public sealed class HiPortalMetrics
 
         _requests.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("reason", reason));
     }
+
+    /// <summary>The retention pass deleted <paramref name="rows"/> of <paramref name="table"/>.</summary>
+    public void RowsExpired(string table, long rows) => _expired.Add(rows, new KeyValuePair<string, object?>("table", table));
 
     public void RequestExpired() => Request("overloaded", "deadline_in_queue");
 
