@@ -51,6 +51,10 @@ public partial class HiPortalClient : HttpClient
     public Task<JsonElement> DeviceStatsAsync(string deviceId, string query = "", CancellationToken cancellationToken = default) =>
         GetJsonAsync($"{Routes.Stats}/devices/{Uri.EscapeDataString(deviceId)}?{query}", cancellationToken);
 
+    /// <summary>GET /decisions with a query string: one page of stored decisions in id order (<c>items</c>, <c>next</c>).</summary>
+    public Task<JsonElement> DecisionsAsync(string query = "", CancellationToken cancellationToken = default) =>
+        GetJsonAsync($"{Routes.Decisions}?{query}", cancellationToken);
+
     /// <summary>GET /advice with a query string: the threshold advice for a fleet.</summary>
     public Task<JsonElement> AdviceAsync(string query, CancellationToken cancellationToken = default) =>
         GetJsonAsync($"{Routes.Advice}?{query}", cancellationToken);

@@ -15,6 +15,7 @@ public static class Routes
     public const string Advice = "/api/v1/admin/advice";
     public const string Audit = "/api/v1/admin/audit";
     public const string Stats = "/api/v1/stats";
+    public const string Decisions = "/api/v1/decisions";
     public const string Models = "/api/v1/admin/models";
     public const string Alarms = "/api/v1/admin/alarms";
     public const string Rollouts = "/api/v1/admin/rollouts";

@@ -81,6 +81,7 @@ app.MapIngestApi();
 app.MapBatchIngestApi();
 app.MapTelemetryApi();
 app.MapStatsApi();
+app.MapDecisionsApi();
 app.MapOpenInference();
 app.MapGrpcInference();
 app.MapModelsApi();

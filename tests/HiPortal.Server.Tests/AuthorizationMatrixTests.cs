@@ -58,6 +58,7 @@ public sealed class AuthorizationMatrixTests(MatrixServer server) : IClassFixtur
         ["GET config history"] = new(Group.Reader, HttpStatusCode.OK,
             s => Bare(HttpMethod.Get, $"/api/v1/admin/devices/{s.DeviceA.DeviceId}/config-history")),
         ["GET audit"] = new(Group.Reader, HttpStatusCode.OK, _ => Bare(HttpMethod.Get, "/api/v1/admin/audit?take=5")),
+        ["GET decisions"] = new(Group.Reader, HttpStatusCode.OK, _ => Bare(HttpMethod.Get, $"/api/v1/decisions?fleet={MatrixServer.Fleet}&limit=5")),
         ["GET advice"] = new(Group.Reader, HttpStatusCode.OK, _ => Bare(HttpMethod.Get, $"/api/v1/admin/advice?fleet={MatrixServer.AdviceFleet}")),
 
         ["POST offloads"] = new(Group.Device, HttpStatusCode.OK,

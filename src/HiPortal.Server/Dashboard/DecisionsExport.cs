@@ -1,23 +1,38 @@
 using System.Globalization;
+using HiPortal.Server.Ingest;
 using HiPortal.Server.Models;
 using HiPortal.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace HiPortal.Server.Dashboard;
 
-/// <summary><c>GET /export/decisions.csv?fleet=&amp;deviceId=&amp;agrees=&amp;from=&amp;to=</c>: streamed, never buffered whole.</summary>
+/// <summary>
+/// Decisions as CSV, streamed row by row, never buffered whole: the dashboard's <c>GET /export/decisions.csv</c> and
+/// the API's <c>GET /api/v1/decisions?format=csv</c> write the same columns.
+/// </summary>
 public static class DecisionsExport
 {
+    private const string Header =
+        "id,receivedAt,deviceId,fleet,sampleId,localClass,localClassName,localConfidence,serverClass,serverClassName,serverConfidence,agrees,label,labelName,batchSize,queueMicros,inferenceMicros,model";
+
+    /// <summary><c>GET /export/decisions.csv?fleet=&amp;deviceId=&amp;agrees=&amp;from=&amp;to=</c>.</summary>
     public static async Task WriteAsync(HttpContext context, IDbContextFactory<HiPortalDb> dbFactory, ClassNames classNames, string? fleet,
         string? deviceId, bool? agrees, DateTimeOffset? from, DateTimeOffset? to)
     {
-        context.Response.ContentType = "text/csv; charset=utf-8";
-        context.Response.Headers.ContentDisposition = "attachment; filename=\"decisions.csv\"";
         await using var db = await dbFactory.CreateDbContextAsync(context.RequestAborted);
-        await using var writer = new StreamWriter(context.Response.Body);
-        await writer.WriteLineAsync("id,receivedAt,deviceId,fleet,sampleId,localClass,localClassName,localConfidence,serverClass,serverClassName,serverConfidence,agrees,label,labelName,batchSize,queueMicros,inferenceMicros,model");
-        var rows = DashboardData.Filtered(db, new DecisionFilter(fleet, deviceId, agrees, from, to)).OrderBy(d => d.Id).AsAsyncEnumerable();
-        await foreach (var d in rows.WithCancellation(context.RequestAborted))
+        await WriteCsvAsync(context.Response, DashboardData.Filtered(db, new DecisionFilter(fleet, deviceId, agrees, from, to)).OrderBy(d => d.Id),
+            classNames, context.RequestAborted);
+    }
+
+    /// <summary>Writes <paramref name="decisions"/> in their order, with the class names of the model that answered each.</summary>
+    public static async Task WriteCsvAsync(HttpResponse response, IQueryable<Decision> decisions, ClassNames classNames,
+        CancellationToken cancellationToken)
+    {
+        response.ContentType = "text/csv; charset=utf-8";
+        response.Headers.ContentDisposition = "attachment; filename=\"decisions.csv\"";
+        await using var writer = new StreamWriter(response.Body);
+        await writer.WriteLineAsync(Header);
+        await foreach (var d in decisions.AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             // Names from the card of the model that answered: the index stays for joins, the name is for people.
             var names = classNames.Of(d.ModelName, d.ModelVersion);
