@@ -11,4 +11,5 @@ var root = new RootCommand("hiportal: hierarchical inference tools (evaluate the
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(HiPortal.Cli.Simulate.SimulateCommand.Create());
 root.Subcommands.Add(HiPortal.Cli.Models.ModelsCommand.Create());
+root.Subcommands.Add(HiPortal.Cli.Decisions.DecisionsCommand.Create());
 return await root.Parse(args).InvokeAsync();

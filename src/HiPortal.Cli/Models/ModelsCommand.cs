@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using HiPortal.Client;
+using HiPortal.Cli.Common;
 using HiPortal.Contracts;
 using HiPortal.Core.Inference;
-using HiPortal.DeviceSdk.Transport;
 using Spectre.Console;
 
 namespace HiPortal.Cli.Models;
@@ -14,23 +13,10 @@ namespace HiPortal.Cli.Models;
 /// </summary>
 public static class ModelsCommand
 {
-    public const string PasswordVariable = "HIPORTAL_ADMIN_PASSWORD";
-
     public static Command Create()
     {
-        var server = new Option<string>("--server") { Description = "HiPortal server URL, e.g. https://localhost:5443", Required = true, Recursive = true };
-        var user = new Option<string>("--admin-user") { Description = "Admin user", DefaultValueFactory = _ => "admin", Recursive = true };
-        var password = new Option<string?>("--admin-password") { Description = $"Admin password (default: ${PasswordVariable})", Recursive = true };
-        var insecure = new Option<bool>("--insecure") { Description = "Accept any server certificate (test rigs only)", Recursive = true };
-        var pin = new Option<string?>("--cert-sha256") { Description = "Pin the server's self-signed certificate by its SHA-256", Recursive = true };
-        server.Validators.Add(r =>
-        {
-            if (!Uri.TryCreate(r.GetValueOrDefault<string>(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                r.AddError("--server must be an absolute http(s) URL");
-        });
-        var connection = new Connection(server, user, password, insecure, pin);
-
-        var command = new Command("models", "List, upload, delete and assign models in a server's repository") { server, user, password, insecure, pin };
+        var connection = new AdminConnection();
+        var command = connection.AddTo(new Command("models", "List, upload, delete and assign models in a server's repository"));
         command.Subcommands.Add(List(connection));
         command.Subcommands.Add(Upload(connection));
         command.Subcommands.Add(Delete(connection));
@@ -38,7 +24,7 @@ public static class ModelsCommand
         return command;
     }
 
-    private static Command List(Connection connection)
+    private static Command List(AdminConnection connection)
     {
         var list = new Command("list", "List registered model versions and where each is used");
         list.SetAction((parse, ct) => connection.RunAsync(parse, async client =>
@@ -56,7 +42,7 @@ public static class ModelsCommand
         return list;
     }
 
-    private static Command Upload(Connection connection)
+    private static Command Upload(AdminConnection connection)
     {
         var directory = new Argument<string?>("DIR") { Description = "A version directory with model.onnx and card.json", Arity = ArgumentArity.ZeroOrOne };
         var onnx = new Option<string?>("--onnx") { Description = "The ONNX file (with --card)" };
@@ -81,7 +67,7 @@ public static class ModelsCommand
         return upload;
     }
 
-    private static Command Delete(Connection connection)
+    private static Command Delete(AdminConnection connection)
     {
         var model = new Argument<string>("MODEL") { Description = "name@version" };
         var reason = new Option<string?>("--reason") { Description = "Why (recorded in the audit log)" };
@@ -96,7 +82,7 @@ public static class ModelsCommand
         return delete;
     }
 
-    private static Command Assign(Connection connection)
+    private static Command Assign(AdminConnection connection)
     {
         var fleet = new Option<string>("--fleet") { Description = "The fleet", Required = true };
         var tiny = new Option<string?>("--tiny") { Description = "What its devices run: name@version" };
@@ -121,46 +107,4 @@ public static class ModelsCommand
     /// <summary>name@version with the version given: deletes and assignments name one exact version.</summary>
     internal static ModelReference? Exact(string? text) =>
         ModelReference.TryParse(text, out var reference) && reference.Version is not null ? reference : null;
-
-    private sealed record Connection(Option<string> Server, Option<string> User, Option<string?> Password, Option<bool> Insecure,
-        Option<string?> Pin)
-    {
-        public async Task<int> RunAsync(ParseResult parse, Func<HiPortalClient, Task> call, string? localProblem = null)
-        {
-            if (localProblem is not null)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {localProblem}");
-                return 2;
-            }
-
-            var password = parse.GetValue(Password) ?? Environment.GetEnvironmentVariable(PasswordVariable);
-            if (string.IsNullOrEmpty(password))
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] give --admin-password or set {PasswordVariable}");
-                return 2;
-            }
-
-            var address = new Uri(parse.GetValue(Server)!);
-            using var handler = ServerCertificates.CreateHandler(parse.GetValue(Pin), parse.GetValue(Insecure), TimeSpan.FromSeconds(30));
-            using var client = new HiPortalClient(address.AbsoluteUri.EndsWith('/') ? address : new Uri(address.AbsoluteUri + "/"), handler, disposeHandler: false);
-            try
-            {
-                await client.SignInAsync(parse.GetValue(User)!, password);
-                await call(client);
-                return 0;
-            }
-            catch (HiPortalApiException ex)
-            {
-                var problem = ex.Problem;
-                var field = problem?.Field is { } f ? $" [bold]{Markup.Escape(f)}[/]:" : "";
-                AnsiConsole.MarkupLine($"[red]refused ({(int)ex.Status}):[/]{field} {Markup.Escape(problem?.Detail ?? problem?.Title ?? ex.Body)}");
-                return 3;
-            }
-            catch (HttpRequestException ex)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-                return 2;
-            }
-        }
-    }
 }
