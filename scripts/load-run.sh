@@ -8,7 +8,8 @@ OUT=artifacts/load; mkdir -p "$OUT"; WORK=$(mktemp -d)
 PORT=5090; PASSWORD="load-$(date +%s)-$RANDOM"
 dotnet build -c Release src/HiPortal.Cli -warnaserror > "$OUT/build.log"
 # The server runs as in production: from its published folder (web assets under wwwroot/).
-scripts/publish.sh "$WORK/server" >> "$OUT/build.log"
+# PUBLISH_ARGS: extra dotnet publish arguments for an A/B, e.g. PUBLISH_ARGS=-p:PublishReadyToRun=false
+scripts/publish.sh "$WORK/server" ${PUBLISH_ARGS:-} >> "$OUT/build.log"
 ASPNETCORE_ENVIRONMENT=Production Admin__Password="$PASSWORD" Database__Path="$WORK/load.db" Tls__Directory="$WORK/tls" \
   Kestrel__Endpoints__Http__Url="http://127.0.0.1:$PORT" Kestrel__Endpoints__Https__Url="https://127.0.0.1:0" \
   Logging__LogLevel__Default=Warning \
@@ -30,3 +31,5 @@ dotnet src/HiPortal.Cli/bin/Release/net10.0/linux-x64/hiportal.dll simulate --se
 curl -s "http://127.0.0.1:$PORT/metrics" > "$OUT/metrics.txt"
 echo "memory (MiB) every 10 s:"; cut -d, -f2 "$OUT/memory.csv" | tail -n +2 | tr '\n' ' '; echo
 echo "CPU steal (%) every 10 s:"; cut -d, -f3 "$OUT/memory.csv" | tail -n +2 | tr '\n' ' '; echo
+echo "server JIT and CPU seconds over the run (from /metrics):"
+grep -E '^dotnet_jit_compilation_time_seconds_total|^dotnet_process_cpu_time_seconds_total' "$OUT/metrics.txt" || true

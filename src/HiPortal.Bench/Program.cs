@@ -88,4 +88,5 @@ dashboard.SetAction(async parse =>
 });
 root.Subcommands.Add(dashboard);
 root.Subcommands.Add(TransportsCommand.Create(outOption, dataOption));
+root.Subcommands.Add(DeadlineBenchmark.Create(outOption, dataOption));
 return await root.Parse(args).InvokeAsync();

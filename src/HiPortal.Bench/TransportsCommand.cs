@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Spectre.Console;
 
 namespace HiPortal.Bench;
@@ -31,16 +30,7 @@ public static class TransportsCommand
             }
 
             AnsiConsole.Write(table);
-            var output = parse.GetValue(outOption)!;
-            Directory.CreateDirectory(output);
-            var path = Path.Combine(output, "transports.json");
-            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(results, new JsonSerializerOptions(JsonSerializerDefaults.Web)
-            {
-                WriteIndented = true,
-                // A transport with no call answered inside the window has no CPU per sample (NaN).
-                NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-            }));
-            AnsiConsole.MarkupLineInterpolated($"wrote {path}");
+            await BenchJson.WriteAsync(parse.GetValue(outOption)!, "transports.json", results);
             return 0;
         });
         return command;

@@ -27,6 +27,18 @@ public sealed class InferenceOptions
 
     /// <summary>Let ONNX Runtime's idle threads spin; off by default because they share cores with Kestrel.</summary>
     public bool AllowSpinning { get; set; }
+
+    /// <summary>
+    /// Linux nice of the threads that run the model's executions on the CPU (0: they run on the worker's thread-pool
+    /// thread at the normal priority). Below the request path's priority, a saturated machine answers requests (and
+    /// deadlines) first and gives the model the rest; see <see cref="ExecutionThread"/>. With more than one intra-op
+    /// thread per execution, ONNX Runtime's own pool threads keep the normal priority.
+    /// </summary>
+    [Range(0, 19)]
+    public int ExecutionNice { get; set; }
+
+    /// <summary>The nice the executions get: <see cref="ExecutionNice"/> on the CPU; on CUDA they mostly wait for the device, and run inline.</summary>
+    public int EffectiveExecutionNice => Provider == ExecutionProvider.Cpu ? ExecutionNice : 0;
 }
 
 /// <summary>The dynamic batcher: when a batch runs, how much may wait, and for how long.</summary>

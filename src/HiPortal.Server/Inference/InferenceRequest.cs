@@ -69,11 +69,17 @@ public sealed class InferenceRequest
     /// <summary>The model version that ran it (set by the worker), which a hot swap may make another than the routed one.</summary>
     public ServedModel? AnsweredBy { get; set; }
 
-    public static InferenceRequest Create(float[] rentedInput, TimeProvider time, TimeSpan deadline, PendingDecision? decision = null)
+    /// <summary>
+    /// A request whose deadline counts from <paramref name="receivedAt"/> (a <see cref="TimeProvider.GetTimestamp"/>
+    /// taken when its HTTP request reached the handler), or from now: the caller's budget covers the body read, the
+    /// parse and the lookups before the queue too, not only the wait behind the model.
+    /// </summary>
+    public static InferenceRequest Create(float[] rentedInput, TimeProvider time, TimeSpan deadline, PendingDecision? decision = null,
+        long? receivedAt = null)
     {
         var now = time.GetTimestamp();
         var ticks = (long)(deadline.TotalSeconds * time.TimestampFrequency);
-        return new InferenceRequest(rentedInput, time, now, now + ticks, decision);
+        return new InferenceRequest(rentedInput, time, now, (receivedAt ?? now) + ticks, decision);
     }
 
     /// <summary>Whether the caller has its answer (the deadline's included): the worker drops such a request unrun.</summary>

@@ -21,9 +21,13 @@ public sealed class InferenceWorker(
     HiPortalMetrics metrics,
     TimeProvider time,
     ILogger logger,
+    int executionNice = 0,
     IBatchGate? gate = null)
 {
     private readonly BatchingQueue _queue = model.Queue;
+
+    /// <summary>Where executions run below the request path's priority (<see cref="ExecutionThread"/>); null: inline.</summary>
+    private ExecutionThread? _thread;
 
     /// <summary>Runs until the model's queue is closed (retirement or shutdown) and everything queued is answered.</summary>
     public async Task RunAsync()
@@ -33,6 +37,8 @@ public sealed class InferenceWorker(
         var input = GC.AllocateArray<float>(max * model.Signature.SampleLength, pinned: true);
         var scores = GC.AllocateArray<float>(max * model.Signature.ClassCount, pinned: true);
         var reader = _queue.Reader;
+        using var thread = executionNice > 0 ? new ExecutionThread($"model {model.Reference}", executionNice) : null;
+        _thread = thread;
 
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
@@ -136,7 +142,14 @@ public sealed class InferenceWorker(
                 await gate.BeforeRunAsync(model, batch.Count);
             }
 
-            Run(batch, input, scores, started);
+            if (_thread is { } thread)
+            {
+                await thread.RunAsync(() => Run(batch, input, scores, started));
+            }
+            else
+            {
+                Run(batch, input, scores, started);
+            }
         }
         finally
         {

@@ -246,7 +246,7 @@ public sealed class ModelHost(
         served.Queue.Enqueued += depth => Enqueued?.Invoke(depth);
         // Each instance has its own buffers; ONNX Runtime sessions may run concurrently.
         served.Worker = Task.WhenAll(Enumerable.Range(0, options.Instances).Select(_ =>
-            Task.Run(new InferenceWorker(served, writer, metrics, time, loggers.CreateLogger<InferenceWorker>(), gate).RunAsync)));
+            Task.Run(new InferenceWorker(served, writer, metrics, time, loggers.CreateLogger<InferenceWorker>(), o.EffectiveExecutionNice, gate).RunAsync)));
         // ServerProcess (HiPortal.Client.Hosting) waits for "Model {name} {version} loaded on {provider} and warmed".
         logger.LogInformation("Model {Model} {Version} loaded on {Provider} and warmed for batches up to {Max} in {Ms:0} ms ({Instances} executions in flight, {Threads} intra-op threads each; 0: ONNX Runtime's default)",
             card.Name, card.Version, o.Provider, options.MaxBatchSize, Stopwatch.GetElapsedTime(started).TotalMilliseconds,

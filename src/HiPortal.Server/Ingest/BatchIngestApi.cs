@@ -35,13 +35,13 @@ public static class BatchIngestApi
         var device = DeviceIdentity.From(context.User)!;
         services.Presence.Seen(device);
         var version = await services.Configs.GetVersionAsync(device.DeviceId, context.RequestAborted);
-        var result = await HandleAsync(context, device, services, limits.Value, version);
+        var result = await HandleAsync(context, device, services, limits.Value, version, started);
         services.Metrics.EndToEnd((long)services.Time.GetElapsedTime(started).TotalMicroseconds);
         return result;
     }
 
     private static async Task<IResult> HandleAsync(HttpContext context, DeviceIdentity device, IngestServices services,
-        OffloadBatchOptions limits, long configVersion)
+        OffloadBatchOptions limits, long configVersion, long started)
     {
         var options = services.Options.Value;
         var (body, length) = await RequestBody.ReadAsync(context, limits.MaxBodyBytes);
@@ -83,7 +83,7 @@ public static class BatchIngestApi
                     services.Model.WhenReady.IsFaulted ? "the model failed to load" : "the model is still loading");
             }
 
-            var queued = await EnqueueAllAsync(context, device, services, served, binary, items, deadline);
+            var queued = await EnqueueAllAsync(context, device, services, served, binary, items, deadline, started);
             var answers = await AnswerAllAsync(services, queued, configVersion);
             if (answers.Any(a => a.Status == StatusCodes.Status503ServiceUnavailable))
             {
@@ -105,7 +105,7 @@ public static class BatchIngestApi
         PendingDecision? Pending, OffloadAnswer? Answer);
 
     private static async Task<Queued[]> EnqueueAllAsync(HttpContext context, DeviceIdentity device, IngestServices services,
-        ServedModel served, bool binary, List<BatchItem> items, TimeSpan deadline)
+        ServedModel served, bool binary, List<BatchItem> items, TimeSpan deadline, long started)
     {
         var queued = new Queued[items.Count];
         for (var i = 0; i < items.Count; i++)
@@ -125,7 +125,7 @@ public static class BatchIngestApi
             }
 
             var pending = OffloadAnswer.Pending(device, offload!, services.Time);
-            var request = InferenceRequest.Create(input, services.Time, deadline, pending);
+            var request = InferenceRequest.Create(input, services.Time, deadline, pending, receivedAt: started);
             var (enqueued, _) = await services.Model.EnqueueAsync(device.Fleet, served, request, context.RequestAborted);
             if (enqueued != EnqueueResult.Accepted)
             {

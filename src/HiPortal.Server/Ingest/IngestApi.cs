@@ -60,12 +60,13 @@ public static class IngestApi
         services.Presence.Seen(device);
         // Every answer carries the device's configuration version, so a device learns of a change without polling.
         var version = await services.Configs.GetVersionAsync(device.DeviceId, context.RequestAborted);
-        var result = await Handle(context, device, services, version);
+        var result = await Handle(context, device, services, version, started);
         services.Metrics.EndToEnd((long)services.Time.GetElapsedTime(started).TotalMicroseconds);
         return result;
     }
 
-    private static async ValueTask<IResult> Handle(HttpContext context, DeviceIdentity device, IngestServices services, long configVersion)
+    private static async ValueTask<IResult> Handle(HttpContext context, DeviceIdentity device, IngestServices services, long configVersion,
+        long started)
     {
         var (store, model, time, metrics) = (services.Store, services.Model, services.Time, services.Metrics);
         var options = services.Options.Value;
@@ -110,7 +111,7 @@ public static class IngestApi
         }
 
         var pending = OffloadAnswer.Pending(device, offload!, time);
-        var request = InferenceRequest.Create(input, time, deadline, pending);
+        var request = InferenceRequest.Create(input, time, deadline, pending, receivedAt: started);
         var (enqueued, _) = await model.EnqueueAsync(device.Fleet, served, request, context.RequestAborted);
         if (enqueued != EnqueueResult.Accepted)
         {
