@@ -56,14 +56,26 @@ public sealed class DeadlineWhileBusyTests
             Prometheus.Sum(page, "hiportal_batch_running") == 1 && Prometheus.Sum(page, "hiportal_queue_depth") == 1);
         Assert.False(held.IsCompleted, "answered before its deadline passed");
 
+        var before = await Prometheus.ScrapeAsync(anonymous);
         time.Advance(TimeSpan.FromSeconds(2));
         using var expired = await held.WaitAsync(TimeSpan.FromSeconds(30));
+        // The exporter caches its page for a moment: wait for one that counts the expiry.
+        var after = await Prometheus.WaitForAsync(anonymous, page => Prometheus.Sum(page, "hiportal_deadline_lateness_seconds_count") is > 0
+            && Prometheus.Sum(page, "hiportal_deadline_lateness_seconds_count") != Prometheus.Sum(before, "hiportal_deadline_lateness_seconds_count"));
 
         Assert.False(gate.IsReleased, "the batch must still be running when the expired request is answered");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, expired.StatusCode);
         Assert.NotNull(expired.Headers.RetryAfter);
         Assert.Contains("deadline", await expired.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.False(waiting.IsCompleted, "the waiting request has the default deadline (5 s) and must still wait");
+        // Its lateness past the deadline is recorded twice: when the timer ran and when the handler resumed to answer;
+        // the clock moved 2 s past a 1 s deadline, so neither is more than 1 s, and the handler is not before the timer.
+        double Delta(string metric, string stage) =>
+            (Prometheus.Sum(after, metric, $"stage=\"{stage}\"") ?? 0) - (Prometheus.Sum(before, metric, $"stage=\"{stage}\"") ?? 0);
+        Assert.Equal(1, Delta("hiportal_deadline_lateness_seconds_count", "timer"));
+        Assert.Equal(1, Delta("hiportal_deadline_lateness_seconds_count", "handler"));
+        Assert.InRange(Delta("hiportal_deadline_lateness_seconds_sum", "timer"), 0, 1.000001);
+        Assert.InRange(Delta("hiportal_deadline_lateness_seconds_sum", "handler"), Delta("hiportal_deadline_lateness_seconds_sum", "timer"), 1.000001);
 
         gate.Release();
         using var answered = await waiting.WaitAsync(TimeSpan.FromSeconds(30));

@@ -99,13 +99,32 @@ public sealed class InferenceRequest
             return;
         }
 
-        var timer = _time.CreateTimer(static state => ((InferenceRequest)state!)._completion.TrySetResult(s_deadlinePassed),
-            this, remaining, Timeout.InfiniteTimeSpan);
+        var timer = _time.CreateTimer(static state => ((InferenceRequest)state!).DeadlineTimerRan(), this, remaining, Timeout.InfiniteTimeSpan);
         Volatile.Write(ref _deadlineTimer, timer);
         // Answered meanwhile: Complete ran before the timer was stored and could not stop it.
         if (IsAnswered)
         {
             timer.Dispose();
+        }
+    }
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> when the deadline's timer ran and answered the caller; 0 if it did not.</summary>
+    public long TimerRanAt { get; private set; }
+
+    /// <summary>How long after the deadline the timer ran (null when it did not answer), and how long until now.</summary>
+    public (TimeSpan? Timer, TimeSpan Now) Lateness()
+    {
+        var ranAt = TimerRanAt;
+        return (ranAt == 0 ? null : _time.GetElapsedTime(Deadline, ranAt), _time.GetElapsedTime(Deadline));
+    }
+
+    private void DeadlineTimerRan()
+    {
+        var now = _time.GetTimestamp();
+        if (!_completion.Task.IsCompleted)
+        {
+            TimerRanAt = now;
+            _completion.TrySetResult(s_deadlinePassed);
         }
     }
 

@@ -120,6 +120,12 @@ public static class IngestApi
         }
 
         var outcome = await request.Completion;
+        if (outcome.Status == InferenceStatus.Expired)
+        {
+            var (timer, handler) = request.Lateness();
+            metrics.DeadlineLateness(timer, handler);
+        }
+
         return (await OffloadAnswer.FromOutcomeAsync(outcome, offload!, pending, store, metrics, configVersion)).ToResult(context, options);
     }
 

@@ -22,6 +22,7 @@ public sealed class HiPortalMetrics
     private readonly Histogram<int> _telemetryBatch;
     private readonly Histogram<double> _telemetryStoreTime;
     private readonly Counter<long> _expired;
+    private readonly Histogram<double> _deadlineLateness;
     private int _running;
     private long _overloaded;
 
@@ -50,6 +51,9 @@ public sealed class HiPortalMetrics
             "Database transaction time per stored batch of telemetry posts", advice: secondsAdvice);
         _expired = meter.CreateCounter<long>("hiportal.retention.deleted", "{row}",
             "Decisions and telemetry reports deleted by the retention pass, by table");
+        _deadlineLateness = meter.CreateHistogram("hiportal.deadline.lateness", "s",
+            "How long after its deadline an expired request was answered, by stage: timer (the deadline's timer ran) and handler (the request's handler resumed to answer 503)",
+            advice: secondsAdvice);
         meter.CreateObservableGauge("hiportal.queue.depth", () => QueueDepth?.Invoke() ?? 0, "{request}", "Requests waiting for the model");
         meter.CreateObservableGauge("hiportal.batch.running", () => Volatile.Read(ref _running), "{sample}",
             "Samples in model executions running now (with hiportal.queue.depth: what waits behind them)");
@@ -101,6 +105,17 @@ public sealed class HiPortalMetrics
     public void QueueWait(long micros) => _queueWait.Record(micros / 1e6);
 
     public void EndToEnd(long micros) => _endToEnd.Record(micros / 1e6);
+
+    /// <summary>
+    /// An expired request's lateness past its deadline: when its timer ran (null when the worker expired it) and when
+    /// its handler resumed to answer. Under load the difference is the wait for a thread-pool thread.
+    /// </summary>
+    public void DeadlineLateness(TimeSpan? timer, TimeSpan handler)
+    {
+        if (timer is { } t)
+            _deadlineLateness.Record(Math.Max(0, t.TotalSeconds), new KeyValuePair<string, object?>("stage", "timer"));
+        _deadlineLateness.Record(Math.Max(0, handler.TotalSeconds), new KeyValuePair<string, object?>("stage", "handler"));
+    }
 
     public void DecisionsStored(int count, long micros)
     {
