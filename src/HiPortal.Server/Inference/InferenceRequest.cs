@@ -30,16 +30,26 @@ public sealed record InferenceOutcome(
 /// <summary>
 /// One sample waiting for the large model. Its input is a pooled buffer the worker returns after copying it into
 /// the batch; ingest requests also carry the decision to store before the caller is answered. Once queued, its
-/// deadline is a timer of its own: the caller is answered when it passes, even while a batch holding it is running.
+/// deadline is watched by the <see cref="DeadlineWheel"/> (a timer of the clock for any other clock than the system's):
+/// the caller is answered when it passes, even while a batch holding it is running.
 /// </summary>
-public sealed class InferenceRequest
+/// <remarks>
+/// Who answers decides where the caller's code goes on. The model's answer (the worker, the decision writer) is handed
+/// to the thread pool, so those loops never run handler code; the wheel's answer resumes the handler on the wheel's
+/// thread, which writes the 503 at once instead of queueing behind a saturated pool.
+/// </remarks>
+public sealed class InferenceRequest : IThreadPoolWorkItem
 {
     private static readonly InferenceOutcome s_deadlinePassed =
         new(InferenceStatus.Expired, Error: "deadline exceeded while waiting for the model");
 
-    private readonly TaskCompletionSource<InferenceOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Continuations run where the result is set (see the remarks), so not RunContinuationsAsynchronously.
+    private readonly TaskCompletionSource<InferenceOutcome> _completion = new();
     private readonly TimeProvider _time;
     private ITimer? _deadlineTimer;
+    private DeadlineWheel? _wheel;
+    private InferenceOutcome? _handedOver;
+    private int _answered;
 
     private InferenceRequest(float[] input, TimeProvider time, long enqueuedAt, long deadline, PendingDecision? decision)
     {
@@ -83,23 +93,31 @@ public sealed class InferenceRequest
     }
 
     /// <summary>Whether the caller has its answer (the deadline's included): the worker drops such a request unrun.</summary>
-    public bool IsAnswered => _completion.Task.IsCompleted;
+    public bool IsAnswered => Volatile.Read(ref _answered) != 0;
 
     /// <summary>
-    /// Starts the deadline's timer (the queue calls it once the request is accepted). When it fires the caller is
-    /// answered <see cref="InferenceStatus.Expired"/> at once; the input stays with the worker, which may be copying it,
-    /// and a result the model still gives is stored (a retry with the same sample id replays it).
+    /// Watches the deadline (the queue calls it once the request is accepted): on the system clock through
+    /// <see cref="DeadlineWheel.System"/>, on another clock (tests) through a timer of that clock. When it passes the
+    /// caller is answered <see cref="InferenceStatus.Expired"/> at once; the input stays with the worker, which may be
+    /// copying it, and a result the model still gives is stored (a retry with the same sample id replays it).
     /// </summary>
     public void ArmDeadline()
     {
-        var remaining = _time.GetElapsedTime(_time.GetTimestamp(), Deadline);
-        if (remaining <= TimeSpan.Zero)
+        if (ReferenceEquals(_time, TimeProvider.System))
         {
-            _completion.TrySetResult(s_deadlinePassed);
+            ArmDeadline(DeadlineWheel.System);
             return;
         }
 
-        var timer = _time.CreateTimer(static state => ((InferenceRequest)state!).DeadlineTimerRan(), this, remaining, Timeout.InfiniteTimeSpan);
+        var remaining = _time.GetElapsedTime(_time.GetTimestamp(), Deadline);
+        if (remaining <= TimeSpan.Zero)
+        {
+            TryAnswer(s_deadlinePassed, inline: true);
+            return;
+        }
+
+        var timer = _time.CreateTimer(static state => ((InferenceRequest)state!).AnswerExpired(inline: false), this,
+            remaining, Timeout.InfiniteTimeSpan);
         Volatile.Write(ref _deadlineTimer, timer);
         // Answered meanwhile: Complete ran before the timer was stored and could not stop it.
         if (IsAnswered)
@@ -108,25 +126,33 @@ public sealed class InferenceRequest
         }
     }
 
-    /// <summary><see cref="TimeProvider.GetTimestamp"/> when the deadline's timer ran and answered the caller; 0 if it did not.</summary>
+    /// <summary>Watches the deadline on <paramref name="wheel"/>, a wheel of the request's own clock.</summary>
+    public void ArmDeadline(DeadlineWheel wheel)
+    {
+        if (_time.GetTimestamp() >= Deadline)
+        {
+            TryAnswer(s_deadlinePassed, inline: true);
+            return;
+        }
+
+        Volatile.Write(ref _wheel, wheel);
+        wheel.Add(this);
+    }
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> when the deadline's watcher answered the caller; 0 if it did not.</summary>
     public long TimerRanAt { get; private set; }
 
-    /// <summary>How long after the deadline the timer ran (null when it did not answer), and how long until now.</summary>
+    /// <summary>How long after the deadline the watcher answered (null when it did not), and how long until now.</summary>
     public (TimeSpan? Timer, TimeSpan Now) Lateness()
     {
         var ranAt = TimerRanAt;
         return (ranAt == 0 ? null : _time.GetElapsedTime(Deadline, ranAt), _time.GetElapsedTime(Deadline));
     }
 
-    private void DeadlineTimerRan()
-    {
-        var now = _time.GetTimestamp();
-        if (!_completion.Task.IsCompleted)
-        {
-            TimerRanAt = now;
-            _completion.TrySetResult(s_deadlinePassed);
-        }
-    }
+    /// <summary>The wheel found the deadline passed: answers the caller here, on the wheel's thread, unless answered.</summary>
+    internal void DeadlinePassed() => AnswerExpired(inline: true);
+
+    private void AnswerExpired(bool inline) => TryAnswer(s_deadlinePassed, inline, timerRanAt: _time.GetTimestamp());
 
     public void ReturnInput()
     {
@@ -137,10 +163,36 @@ public sealed class InferenceRequest
         }
     }
 
+    /// <summary>The model's (or the worker's) answer: handed to the thread pool, where the caller's code goes on.</summary>
     public void Complete(InferenceOutcome outcome)
     {
         ReturnInput();
-        _completion.TrySetResult(outcome);
+        TryAnswer(outcome, inline: false);
         Volatile.Read(ref _deadlineTimer)?.Dispose();
+    }
+
+    void IThreadPoolWorkItem.Execute() => _completion.SetResult(_handedOver!);
+
+    /// <summary>The first answer wins; <paramref name="inline"/> runs the caller's continuation on this thread.</summary>
+    private bool TryAnswer(InferenceOutcome outcome, bool inline, long timerRanAt = 0)
+    {
+        if (Interlocked.Exchange(ref _answered, 1) != 0)
+        {
+            return false;
+        }
+
+        Volatile.Read(ref _wheel)?.Answered();
+        TimerRanAt = timerRanAt;
+        if (inline)
+        {
+            _completion.SetResult(outcome);
+        }
+        else
+        {
+            _handedOver = outcome;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        }
+
+        return true;
     }
 }
