@@ -30,19 +30,26 @@ public sealed class HeldBatches : IBatchGate
 [Collection(MetricsCollection.Name)]
 public sealed class DeadlineWhileBusyTests
 {
+    /// <summary>
+    /// A server on <paramref name="time"/> whose executions <paramref name="gate"/> holds, with one execution in flight,
+    /// so later requests wait in the queue behind the held batch rather than running beside it (the default is two).
+    /// </summary>
+    private static Task<HiPortalHost> StartHeldAsync(FakeTimeProvider time, HeldBatches gate)
+    {
+        var options = HiPortalHostOptions.FakeClock(time);
+        return HiPortalHost.StartAsync(options with
+        {
+            Services = services => services.AddSingleton<IBatchGate>(gate),
+            Settings = new Dictionary<string, string?>(options.Settings) { ["Batching:Instances"] = "1" },
+        });
+    }
+
     [Fact]
     public async Task PostOffload_IsAnsweredAtItsDeadline_WhileItsBatchIsStillRunning_AndQueueMetricsShowTheWait()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var gate = new HeldBatches();
-        var options = HiPortalHostOptions.FakeClock(time);
-        // One execution in flight, so the second request waits in the queue behind the held batch rather than
-        // running beside it in a second one (the default is two).
-        await using var app = await HiPortalHost.StartAsync(options with
-        {
-            Services = services => services.AddSingleton<IBatchGate>(gate),
-            Settings = new Dictionary<string, string?>(options.Settings) { ["Batching:Instances"] = "1" },
-        });
+        await using var app = await StartHeldAsync(time, gate);
         using var device = await app.CreateDeviceAsync();
         using var anonymous = app.CreateAnonymousClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/offloads") { Content = JsonContent.Create(Samples.Offload(0, "held")) };
@@ -83,5 +90,52 @@ public sealed class DeadlineWhileBusyTests
         // The held batch still ran and stored its decision: the device's retry is answered from the database.
         var replay = await device.OffloadAsync(0, "held");
         Assert.True(replay.Replayed);
+    }
+
+    [Fact]
+    public async Task BatchedAndOipRequests_ExpiringBehindAHeldBatch_RecordTheirLateness()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var gate = new HeldBatches();
+        await using var app = await StartHeldAsync(time, gate);
+        using var device = await app.CreateDeviceAsync();
+        using var anonymous = app.CreateAnonymousClient();
+        var held = device.PostAsJsonAsync("/api/v1/offloads", Samples.Offload(0, "held-first"));
+        Assert.Equal(1, await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        string Item(int i) => System.Text.Json.JsonSerializer.Serialize(Samples.Offload(i, $"batched-{i}"), HiPortal.Contracts.ContractsJson.Default.OffloadRequest);
+        using var batchRequest = new HttpRequestMessage(HttpMethod.Post, HiPortal.Contracts.Routes.OffloadsBatch)
+        {
+            Content = ResponseAssertions.RawJson($"{{\"items\": [{Item(1)}, {Item(2)}]}}"),
+        };
+        batchRequest.Headers.Add(HiPortal.Contracts.WireHeaders.Deadline, "1000");
+        var batch = device.SendAsync(batchRequest);
+        var data = Samples.Test.Sample(3).ToArray().Select(p => p / 255f).ToArray();
+        var infer = device.PostAsJsonAsync("/v2/models/fashion-large/infer",
+            new { inputs = new[] { new { name = "input", shape = new[] { 1, 1, 28, 28 }, datatype = "FP32", data } } });
+        await Prometheus.WaitForAsync(anonymous, page => Prometheus.Sum(page, "hiportal_queue_depth") == 3);
+
+        var before = await Prometheus.ScrapeAsync(anonymous);
+        // Past the batch's 1 s and the server's 5 s default (the held request's and the OIP call's).
+        time.Advance(TimeSpan.FromSeconds(6));
+        using var batchResponse = await batch.WaitAsync(TimeSpan.FromSeconds(30));
+        using var inferResponse = await infer.WaitAsync(TimeSpan.FromSeconds(30));
+        using var heldResponse = await held.WaitAsync(TimeSpan.FromSeconds(30));
+        var after = await Prometheus.WaitForAsync(anonymous, page =>
+            Prometheus.Sum(page, "hiportal_deadline_lateness_seconds_count", "stage=\"handler\"")
+                - (Prometheus.Sum(before, "hiportal_deadline_lateness_seconds_count", "stage=\"handler\"") ?? 0) >= 4);
+
+        Assert.False(gate.IsReleased, "everything expired while the batch was held");
+        var items = (await batchResponse.JsonAsync(HttpStatusCode.OK)).GetProperty("items");
+        Assert.Equal(503, items[0].GetProperty("status").GetInt32());
+        Assert.Equal(503, items[1].GetProperty("status").GetInt32());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, inferResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, heldResponse.StatusCode);
+        // One timer and one handler record each: the held offload, the batch's two items and the OIP call's sample.
+        double Delta(string metric, string stage) =>
+            (Prometheus.Sum(after, metric, $"stage=\"{stage}\"") ?? 0) - (Prometheus.Sum(before, metric, $"stage=\"{stage}\"") ?? 0);
+        Assert.Equal(4, Delta("hiportal_deadline_lateness_seconds_count", "timer"));
+        Assert.Equal(4, Delta("hiportal_deadline_lateness_seconds_count", "handler"));
+        gate.Release();
     }
 }

@@ -150,8 +150,14 @@ public static class BatchIngestApi
         for (var i = 0; i < queued.Length; i++)
         {
             var q = queued[i];
-            var answer = q.Answer ?? await OffloadAnswer.FromOutcomeAsync(await q.Request!.Completion, q.Offload!, q.Pending!,
-                services.Store, services.Metrics, configVersion);
+            var answer = q.Answer;
+            if (answer is null)
+            {
+                var outcome = await q.Request!.Completion;
+                services.Metrics.DeadlineLateness(q.Request, outcome);
+                answer = await OffloadAnswer.FromOutcomeAsync(outcome, q.Offload!, q.Pending!, services.Store, services.Metrics, configVersion);
+            }
+
             answers[i] = answer.Response is { } response
                 ? new OffloadBatchItem(i, q.SampleId, answer.Status, response)
                 : new OffloadBatchItem(i, q.SampleId, answer.Status, Error: ItemProblem(i, answer));

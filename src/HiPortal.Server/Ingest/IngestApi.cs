@@ -120,11 +120,7 @@ public static class IngestApi
         }
 
         var outcome = await request.Completion;
-        if (outcome.Status == InferenceStatus.Expired)
-        {
-            var (timer, handler) = request.Lateness();
-            metrics.DeadlineLateness(timer, handler);
-        }
+        metrics.DeadlineLateness(request, outcome);
 
         return (await OffloadAnswer.FromOutcomeAsync(outcome, offload!, pending, store, metrics, configVersion)).ToResult(context, options);
     }

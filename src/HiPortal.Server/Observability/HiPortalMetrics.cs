@@ -117,6 +117,16 @@ public sealed class HiPortalMetrics
         _deadlineLateness.Record(Math.Max(0, handler.TotalSeconds), new KeyValuePair<string, object?>("stage", "handler"));
     }
 
+    /// <summary>Records <paramref name="request"/>'s lateness if <paramref name="outcome"/> is its expiry (every route that awaits the model calls it).</summary>
+    public void DeadlineLateness(Inference.InferenceRequest request, Inference.InferenceOutcome outcome)
+    {
+        if (outcome.Status == Inference.InferenceStatus.Expired)
+        {
+            var (timer, handler) = request.Lateness();
+            DeadlineLateness(timer, handler);
+        }
+    }
+
     public void DecisionsStored(int count, long micros)
     {
         _decisionsStored.Add(count);

@@ -125,7 +125,7 @@ public static class OpenInferenceApi
     }
 
     public static async Task<IResult> Infer(HttpContext context, string name, string? version, ModelHost model, ModelRepository repository,
-        IOptions<BatchingOptions> options, TimeProvider time)
+        IOptions<BatchingOptions> options, TimeProvider time, Observability.HiPortalMetrics metrics)
     {
         var (served, status, message) = await ServedForAsync(name, version, model, repository);
         if (served is null)
@@ -168,7 +168,7 @@ public static class OpenInferenceApi
             return refused;
         }
 
-        var run = await OpenInferenceRun.RunAsync(served, samples, options.Value.DefaultDeadline, time);
+        var run = await OpenInferenceRun.RunAsync(served, samples, options.Value.DefaultDeadline, time, metrics);
         if (run.Error is { } busy)
         {
             options.Value.AdviseRetry(context.Response);

@@ -15,7 +15,8 @@ public static class OpenInferenceRun
     public const string ProbabilitiesOutput = "probabilities";
 
     /// <summary>Runs <paramref name="samples"/> (pooled buffers, which this takes over and returns).</summary>
-    public static async Task<OpenInferenceResult> RunAsync(ServedModel served, List<float[]> samples, TimeSpan deadline, TimeProvider time)
+    public static async Task<OpenInferenceResult> RunAsync(ServedModel served, List<float[]> samples, TimeSpan deadline, TimeProvider time,
+        Observability.HiPortalMetrics metrics)
     {
         var requests = new List<InferenceRequest>(samples.Count);
         foreach (var sample in samples)
@@ -37,6 +38,11 @@ public static class OpenInferenceRun
         }
 
         var outcomes = await Task.WhenAll(requests.Select(r => r.Completion));
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            metrics.DeadlineLateness(requests[i], outcomes[i]);
+        }
+
         var classes = served.Signature.ClassCount;
         var logits = new float[outcomes.Length * classes];
         var probabilities = new float[outcomes.Length * classes];

@@ -17,7 +17,8 @@ namespace HiPortal.Server.OpenInference.Grpc;
 /// names the field.
 /// </summary>
 [Authorize(Policy = Policies.Inference)]
-public sealed class GrpcInferenceService(ModelHost model, ModelRepository repository, IOptions<BatchingOptions> options, TimeProvider time)
+public sealed class GrpcInferenceService(ModelHost model, ModelRepository repository, IOptions<BatchingOptions> options, TimeProvider time,
+    Observability.HiPortalMetrics metrics)
     : GRPCInferenceService.GRPCInferenceServiceBase
 {
     [AllowAnonymous]
@@ -87,7 +88,7 @@ public sealed class GrpcInferenceService(ModelHost model, ModelRepository reposi
             throw Fail(StatusCode.ResourceExhausted, "this caller's rate limit is spent (counted in samples); retry shortly");
         }
 
-        var run = await OpenInferenceRun.RunAsync(served, samples, Deadline(context), time);
+        var run = await OpenInferenceRun.RunAsync(served, samples, Deadline(context), time, metrics);
         if (run.Error is { } busy)
         {
             throw Fail(StatusCode.Unavailable, busy);
