@@ -14,9 +14,59 @@ namespace HiPortal.Bench;
 /// <summary>How one kind of answer arrived against the deadline every request carried.</summary>
 public sealed record DeadlineOutcome(string Outcome, int Count, double P50Ms, double P99Ms, double MaxMs, int LaterThanDeadlinePlus5Ms);
 
+/// <summary>
+/// Expired requests of one run as the server recorded them, at one <paramref name="Stage"/> (<c>timer</c>: the deadline's
+/// watcher answered; <c>handler</c>: the handler resumed to answer): how many, and the shares more than 2 and 5 ms late.
+/// </summary>
+public sealed record ServerLateness(string Stage, long Count, double Over2MsShare, double Over5MsShare)
+{
+    /// <summary>The difference of two <c>/metrics</c> pages' lateness histograms, per stage, from bucket bounds 0.002 and 0.005.</summary>
+    public static IReadOnlyList<ServerLateness> Between(string before, string after)
+    {
+        var first = Buckets(before);
+        return Buckets(after).Select(stage =>
+        {
+            double Delta(string le) => stage.Value.GetValueOrDefault(le) - (first.GetValueOrDefault(stage.Key)?.GetValueOrDefault(le) ?? 0);
+            var count = Delta("+Inf");
+            return new ServerLateness(stage.Key, (long)count,
+                count > 0 ? (count - Delta("0.002")) / count : 0, count > 0 ? (count - Delta("0.005")) / count : 0);
+        }).OrderByDescending(l => l.Stage, StringComparer.Ordinal).ToList();
+    }
+
+    private static Dictionary<string, Dictionary<string, double>> Buckets(string page)
+    {
+        const string prefix = "hiportal_deadline_lateness_seconds_bucket{";
+        var stages = new Dictionary<string, Dictionary<string, double>>();
+        foreach (var line in page.Split('\n'))
+        {
+            var end = line.LastIndexOf('}');
+            if (!line.StartsWith(prefix, StringComparison.Ordinal) || end < 0)
+                continue;
+            string? stage = null, le = null;
+            foreach (var label in line[prefix.Length..end].Split(','))
+            {
+                var parts = label.Split('=', 2);
+                if (parts.Length == 2 && parts[0] == "stage") stage = parts[1].Trim('"');
+                if (parts.Length == 2 && parts[0] == "le") le = parts[1].Trim('"');
+            }
+
+            if (stage is not null && le is not null
+                && double.TryParse(line[(end + 1)..].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                (stages.TryGetValue(stage, out var buckets) ? buckets : stages[stage] = [])[le] = value;
+            }
+        }
+
+        return stages;
+    }
+}
+
 /// <summary>One device count's run: every answer inside the window, by kind (answered, deadline passed, overloaded, error).</summary>
 public sealed record DeadlineResult(string Model, int Devices, double DeadlineMs, double RequestsPerSecond, IReadOnlyList<DeadlineOutcome> Outcomes)
 {
+    /// <summary>The server's own view of the run (its 2 s lead-in included): <c>hiportal.deadline.lateness</c> by stage.</summary>
+    public IReadOnlyList<ServerLateness> ServerLateness { get; init; } = [];
+
     /// <summary>Answers of any kind that came later than the deadline plus 5 ms, as the client timed them.</summary>
     public int LaterThanDeadlinePlus5Ms => Outcomes.Sum(o => o.LaterThanDeadlinePlus5Ms);
 
@@ -87,13 +137,17 @@ public static class DeadlineBenchmark
         var results = new List<DeadlineResult>();
         Directory.CreateDirectory(output);
         // The server's own histograms after each run (cumulative): request duration by status, queue wait, end to end.
-        await File.WriteAllTextAsync(Path.Combine(output, "metrics-deadlines-warm.txt"), await client.MetricsAsync());
+        var page = await client.MetricsAsync();
+        await File.WriteAllTextAsync(Path.Combine(output, "metrics-deadlines-warm.txt"), page);
         foreach (var devices in deviceCounts)
         {
             var result = await MeasureAsync(client, pair, keys, devices, deadlineMs, TimeSpan.FromSeconds(2), window, $"d{devices}", backoff);
-            await File.WriteAllTextAsync(Path.Combine(output, $"metrics-deadlines-{devices}.txt"), await client.MetricsAsync());
+            var previous = page;
+            page = await client.MetricsAsync();
+            await File.WriteAllTextAsync(Path.Combine(output, $"metrics-deadlines-{devices}.txt"), page);
+            result = result with { ServerLateness = ServerLateness.Between(previous, page) };
             AnsiConsole.MarkupLineInterpolated(
-                $"{devices,4} devices: {result.RequestsPerSecond,8:0} requests/s, {string.Join(", ", result.Outcomes.Select(o => $"{o.Outcome} {o.Count}"))}, latest {result.MaxMs:0.0} ms, {result.LaterThanDeadlinePlus5Ms} later than deadline + {SlackMs} ms");
+                $"{devices,4} devices: {result.RequestsPerSecond,8:0} requests/s, {string.Join(", ", result.Outcomes.Select(o => $"{o.Outcome} {o.Count}"))}, latest {result.MaxMs:0.0} ms, {result.LaterThanDeadlinePlus5Ms} later than deadline + {SlackMs} ms; server: {string.Join(", ", result.ServerLateness.Select(l => $"{l.Stage} {l.Count}, {l.Over5MsShare:P1} > 5 ms late"))}");
             results.Add(result);
         }
 
