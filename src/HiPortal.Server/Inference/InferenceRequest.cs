@@ -101,18 +101,22 @@ public sealed class InferenceRequest : IThreadPoolWorkItem
     /// caller is answered <see cref="InferenceStatus.Expired"/> at once; the input stays with the worker, which may be
     /// copying it, and a result the model still gives is stored (a retry with the same sample id replays it).
     /// </summary>
-    public void ArmDeadline()
-    {
-        if (ReferenceEquals(_time, TimeProvider.System))
-        {
-            ArmDeadline(DeadlineWheel.System);
-            return;
-        }
+    public void ArmDeadline() => ArmDeadline(ReferenceEquals(_time, TimeProvider.System) ? DeadlineWheel.System : null);
 
+    /// <summary>Watches the deadline on <paramref name="wheel"/> (a wheel of the request's own clock), or on a timer of that clock when null.</summary>
+    public void ArmDeadline(DeadlineWheel? wheel)
+    {
         var remaining = _time.GetElapsedTime(_time.GetTimestamp(), Deadline);
         if (remaining <= TimeSpan.Zero)
         {
             TryAnswer(s_deadlinePassed, inline: true);
+            return;
+        }
+
+        if (wheel is not null)
+        {
+            Volatile.Write(ref _wheel, wheel);
+            wheel.Add(this);
             return;
         }
 
@@ -124,19 +128,6 @@ public sealed class InferenceRequest : IThreadPoolWorkItem
         {
             timer.Dispose();
         }
-    }
-
-    /// <summary>Watches the deadline on <paramref name="wheel"/>, a wheel of the request's own clock.</summary>
-    public void ArmDeadline(DeadlineWheel wheel)
-    {
-        if (_time.GetTimestamp() >= Deadline)
-        {
-            TryAnswer(s_deadlinePassed, inline: true);
-            return;
-        }
-
-        Volatile.Write(ref _wheel, wheel);
-        wheel.Add(this);
     }
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when the deadline's watcher answered the caller; 0 if it did not.</summary>
@@ -174,11 +165,11 @@ public sealed class InferenceRequest : IThreadPoolWorkItem
     void IThreadPoolWorkItem.Execute() => _completion.SetResult(_handedOver!);
 
     /// <summary>The first answer wins; <paramref name="inline"/> runs the caller's continuation on this thread.</summary>
-    private bool TryAnswer(InferenceOutcome outcome, bool inline, long timerRanAt = 0)
+    private void TryAnswer(InferenceOutcome outcome, bool inline, long timerRanAt = 0)
     {
         if (Interlocked.Exchange(ref _answered, 1) != 0)
         {
-            return false;
+            return;
         }
 
         Volatile.Read(ref _wheel)?.Answered();
@@ -192,7 +183,5 @@ public sealed class InferenceRequest : IThreadPoolWorkItem
             _handedOver = outcome;
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         }
-
-        return true;
     }
 }

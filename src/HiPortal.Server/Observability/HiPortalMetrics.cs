@@ -107,24 +107,18 @@ public sealed class HiPortalMetrics
     public void EndToEnd(long micros) => _endToEnd.Record(micros / 1e6);
 
     /// <summary>
-    /// An expired request's lateness past its deadline: when its timer ran (null when the worker expired it) and when
-    /// its handler resumed to answer. Under load the difference is the wait for a thread-pool thread.
+    /// An expired request's lateness past its deadline (nothing for any other outcome; every route that waits for the
+    /// model calls it): when its deadline's watcher answered (absent when the worker expired it) and when its handler
+    /// resumed to answer.
     /// </summary>
-    public void DeadlineLateness(TimeSpan? timer, TimeSpan handler)
+    public void DeadlineLateness(Inference.InferenceRequest request, Inference.InferenceOutcome outcome)
     {
+        if (outcome.Status != Inference.InferenceStatus.Expired)
+            return;
+        var (timer, handler) = request.Lateness();
         if (timer is { } t)
             _deadlineLateness.Record(Math.Max(0, t.TotalSeconds), new KeyValuePair<string, object?>("stage", "timer"));
         _deadlineLateness.Record(Math.Max(0, handler.TotalSeconds), new KeyValuePair<string, object?>("stage", "handler"));
-    }
-
-    /// <summary>Records <paramref name="request"/>'s lateness if <paramref name="outcome"/> is its expiry (every route that awaits the model calls it).</summary>
-    public void DeadlineLateness(Inference.InferenceRequest request, Inference.InferenceOutcome outcome)
-    {
-        if (outcome.Status == Inference.InferenceStatus.Expired)
-        {
-            var (timer, handler) = request.Lateness();
-            DeadlineLateness(timer, handler);
-        }
     }
 
     public void DecisionsStored(int count, long micros)
