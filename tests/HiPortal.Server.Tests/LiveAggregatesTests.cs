@@ -1,10 +1,11 @@
 using HiPortal.Server.Live;
 using HiPortal.Server.Stats;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace HiPortal.Server.Tests;
 
-/// <summary>The live snapshot's in-memory sums give the figures the SQL stats give for the same window.</summary>
+/// <summary>The in-memory sums give the figures the SQL stats give for the same window: the live snapshot's and the alarms'.</summary>
 public sealed class LiveAggregatesTests
 {
     [Fact]
@@ -34,6 +35,57 @@ public sealed class LiveAggregatesTests
         // A restart starts from the database's rows of the window, not from nothing.
         await using var restarted = await HiPortalHost.StartAsync(new() { DataDirectory = directory.Path });
         await AssertSameAsSqlAsync(restarted, "lab", expectedOffloads: 13);
+    }
+
+    [Fact]
+    public async Task AlarmWindow_OutlivesTheLiveWindow_EqualsTheSql_IsFilledAgainOnRestart_AndThenAgesOut()
+    {
+        using var directory = new TempDirectory();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = HiPortalHostOptions.FakeClock(time) with { DataDirectory = directory.Path };
+        string fleet;
+        await using (var app = await HiPortalHost.StartAsync(options))
+        {
+            using var device = await app.CreateDeviceAsync("alarm-sums");
+            fleet = device.Fleet;
+            for (var i = 0; i < 6; i++)
+            {
+                await device.OffloadAsync(i, $"early-{i}", localClass: i % 2 == 0 ? (Samples.Test.Label(i) + 1) % 10 : null);
+            }
+
+            // Past the live snapshot's 60 s, inside the alarms' 5 minutes: the snapshot's read must not drop the early ones.
+            time.Advance(TimeSpan.FromMinutes(2));
+            for (var i = 0; i < 4; i++)
+            {
+                await device.OffloadAsync(10 + i, $"late-{i}");
+            }
+
+            await app.Services.GetRequiredService<SnapshotPublisher>().PublishOnceAsync(default);
+            Assert.Equal(4, await InMemoryOffloadsAsync(app, time, TimeSpan.FromSeconds(60), fleet));
+            Assert.Equal(10, await InMemoryOffloadsAsync(app, time, TimeSpan.FromMinutes(5), fleet));
+        }
+
+        // A restart fills the alarms' whole window from the database, not only the snapshot's minute.
+        await using var restarted = await HiPortalHost.StartAsync(options);
+        Assert.Equal(10, await InMemoryOffloadsAsync(restarted, time, TimeSpan.FromMinutes(5), fleet));
+
+        time.Advance(TimeSpan.FromMinutes(4));
+        await restarted.Services.GetRequiredService<SnapshotPublisher>().PublishOnceAsync(default);
+        Assert.Equal(4, await InMemoryOffloadsAsync(restarted, time, TimeSpan.FromMinutes(5), fleet));
+        // Older than the 5 minutes kept: dropped, not merely left out of the window.
+        var (from, to) = LiveAggregates.WindowEndingAt(time.GetUtcNow(), TimeSpan.FromMinutes(10));
+        Assert.Equal(4, restarted.Services.GetRequiredService<LiveAggregates>().Window(from, to)[fleet].OffloadsReceived);
+    }
+
+    /// <summary>The window's offloads in memory, after checking all its figures against the SQL over the same seconds.</summary>
+    private static async Task<long> InMemoryOffloadsAsync(HiPortalHost app, TimeProvider time, TimeSpan length, string fleet)
+    {
+        var stats = app.Services.GetRequiredService<StatsQueries>();
+        var (from, to) = LiveAggregates.WindowEndingAt(time.GetUtcNow(), length);
+        var inMemory = StatsQueries.Summaries(app.Services.GetRequiredService<LiveAggregates>().Window(from, to), await stats.CostsAsync(default));
+        var sql = await stats.SummariesByFleetAsync(DateTimeOffset.FromUnixTimeMilliseconds(from), DateTimeOffset.FromUnixTimeMilliseconds(to), default);
+        Assert.Equal(sql(fleet), inMemory(fleet));
+        return inMemory(fleet).OffloadsReceived;
     }
 
     private static async Task AssertSameAsSqlAsync(HiPortalHost app, string fleet, long expectedOffloads)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using HiPortal.Server.Inference;
+using HiPortal.Server.Live;
 using HiPortal.Server.Observability;
 using HiPortal.Server.Persistence;
 using HiPortal.Server.Presence;
@@ -12,8 +13,10 @@ namespace HiPortal.Server.Alarms;
 /// <summary>
 /// Once per <see cref="AlarmOptions.Interval"/>: every condition is measured, passed through the
 /// <see cref="Hysteresis"/>, and raised or cleared through <see cref="AlarmService"/> (which deduplicates). Presence, the
-/// 503 count and readiness come from memory; fleet figures from one aggregate pass over the window; drift from the
-/// offloads stored since the last evaluation.
+/// 503 count and readiness come from memory; fleet figures from the in-memory per-second sums
+/// (<see cref="LiveAggregates"/>), or with several instances on one database from one aggregate pass over the window;
+/// drift from the offloads stored since the last evaluation. So an evaluation's cost does not grow with offloads per
+/// second on a single instance: a 5-minute window at 15,000 offloads/s would be a scan of 4.5 million rows.
 /// </summary>
 public sealed class AlarmEvaluator(
     AlarmService alarms,
@@ -22,10 +25,12 @@ public sealed class AlarmEvaluator(
     ModelHost model,
     HiPortalMetrics metrics,
     StatsQueries stats,
+    LiveAggregates aggregates,
     IDbContextFactory<HiPortalDb> dbFactory,
     IOptions<AlarmOptions> options,
     TimeProvider time,
-    ILogger<AlarmEvaluator> logger) : BackgroundService
+    ILogger<AlarmEvaluator> logger,
+    IPublisherLease? lease = null) : BackgroundService
 {
     private readonly SemaphoreSlim _once = new(1, 1);
     private readonly Hysteresis _hysteresis = new(options.Value.RaiseAfter, options.Value.ClearAfter);
@@ -103,8 +108,19 @@ public sealed class AlarmEvaluator(
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var fleets = await db.Fleets.AsNoTracking().Select(f => f.Name).ToListAsync(cancellationToken);
-        // The window's end is exclusive: one millisecond on, so what arrived this very millisecond counts.
-        var figures = await stats.SummariesByFleetAsync(now - o.Window, now.AddMilliseconds(1), cancellationToken);
+        Func<string, StatsFigures> figures;
+        if (lease is null)
+        {
+            // One instance: its own writes are all there is, summed by second as they were stored.
+            var (from, to) = LiveAggregates.WindowEndingAt(now, o.Window);
+            figures = StatsQueries.Summaries(aggregates.Window(from, to), await stats.CostsAsync(cancellationToken));
+        }
+        else
+        {
+            // The window's end is exclusive: one millisecond on, so what arrived this very millisecond counts.
+            figures = await stats.SummariesByFleetAsync(now - o.Window, now.AddMilliseconds(1), cancellationToken);
+        }
+
         foreach (var fleet in fleets)
         {
             var f = figures(fleet);

@@ -9,13 +9,19 @@ namespace HiPortal.Server.Live;
 /// bucket by), so a snapshot adds up the window's seconds instead of scanning its rows: its cost grows with the
 /// window's length and the number of fleets, not with offloads per second. Filled from the database once at start-up,
 /// before requests are served (<see cref="SnapshotPublisher"/>). One instance's own writes only: with several
-/// instances on one database the publisher reads the database instead.
+/// instances on one database the publisher and the alarm evaluator read the database instead.
 /// </summary>
 public sealed class LiveAggregates
 {
     private const long SecondMs = 1000;
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Dictionary<string, StatsCounts>> _seconds = [];
+
+    /// <summary>
+    /// How much history is kept: the longest window any reader asks for (the live snapshot's and the alarms' fleet
+    /// figures). Seconds older than this before the end of a window read are dropped; start-up fills this much.
+    /// </summary>
+    public TimeSpan Horizon { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The decisions of one stored batch (<paramref name="inserted"/>: which rows the database took).</summary>
     public void AddDecisions(List<InferenceRequest> requests, bool[] inserted)
@@ -84,21 +90,25 @@ public sealed class LiveAggregates
         }
     }
 
-    /// <summary>Sums by fleet over the whole seconds in [<paramref name="fromMs"/>, <paramref name="toMs"/>); older seconds are dropped.</summary>
+    /// <summary>
+    /// Sums by fleet over the whole seconds in [<paramref name="fromMs"/>, <paramref name="toMs"/>); seconds older than
+    /// <see cref="Horizon"/> before <paramref name="toMs"/> are dropped.
+    /// </summary>
     public Dictionary<string, StatsCounts> Window(long fromMs, long toMs)
     {
         var totals = new Dictionary<string, StatsCounts>();
+        var keepFrom = toMs - (long)Math.Ceiling(Horizon.TotalMilliseconds);
         lock (_lock)
         {
             foreach (var (start, fleets) in _seconds)
             {
-                if (start < fromMs)
+                if (start < keepFrom)
                 {
                     _seconds.Remove(start);
                     continue;
                 }
 
-                if (start >= toMs)
+                if (start < fromMs || start >= toMs)
                 {
                     continue;
                 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace HiPortal.Server.Live;
 
 public static class LiveExtensions
@@ -8,7 +10,12 @@ public static class LiveExtensions
         builder.Services.AddSignalR();
         builder.Services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LiveNotifier>();
-        builder.Services.AddSingleton<LiveAggregates>();
+        // Long enough for the snapshot's window and the alarms' fleet figures, which both add up these sums.
+        builder.Services.AddSingleton(s => new LiveAggregates
+        {
+            Horizon = TimeSpan.FromTicks(Math.Max(s.GetRequiredService<IOptions<LiveOptions>>().Value.Window.Ticks,
+                s.GetRequiredService<IOptions<Alarms.AlarmOptions>>().Value.Window.Ticks)),
+        });
         builder.Services.AddSingleton<SnapshotPublisher>();
         builder.Services.AddHostedService(s => s.GetRequiredService<SnapshotPublisher>());
         return builder;

@@ -57,7 +57,7 @@ public sealed class SnapshotPublisher(
         if (InMemory)
         {
             // Before requests are served (hosted services start before the server): nothing is counted twice.
-            var (from, to) = LiveAggregates.WindowEndingAt(time.GetUtcNow(), options.Value.Window);
+            var (from, to) = LiveAggregates.WindowEndingAt(time.GetUtcNow(), aggregates.Horizon);
             aggregates.Seed(await stats.CountsBySecondAsync(from, to + (to - from), cancellationToken));
         }
 
