@@ -11,7 +11,7 @@ namespace HiPortal.Server.Ingest;
 /// batch k is written. A duplicate (device, sample id) inserts nothing and is reported as already stored.
 /// </summary>
 public sealed class DecisionWriter(IDecisionBatchStore store, Live.LiveAggregates live, HiPortalMetrics metrics, TimeProvider time,
-    ILogger<DecisionWriter> logger)
+    ILogger<DecisionWriter> logger, Alarms.FleetDrift? drift = null)
     : BackgroundService
 {
     private readonly Channel<List<InferenceRequest>> _batches =
@@ -38,6 +38,7 @@ public sealed class DecisionWriter(IDecisionBatchStore store, Live.LiveAggregate
             {
                 var inserted = await WriteAsync(pending);
                 live.AddDecisions(pending, inserted);
+                drift?.ObserveStored(pending, inserted);
                 for (var i = 0; i < pending.Count; i++)
                 {
                     pending[i].Complete(inserted[i]

@@ -1,0 +1,46 @@
+using HiPortal.Server.Alarms;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HiPortal.Server.Tests.Alarms;
+
+/// <summary>
+/// On a single instance the drift detector is fed by the decision writer, so it sees every offload stored since the
+/// last evaluation however many there were, not the first MaxDecisionsPerEvaluation of them.
+/// </summary>
+public sealed class DriftKeepsUpTests
+{
+    [Fact]
+    public async Task OneEvaluation_FindsADriftBehindMoreOffloadsThanTheReadCap_AndReportsItOnce()
+    {
+        await using var app = new HiPortalHost(AlarmHosts.Settings(new HiPortalHostOptions(),
+            new Dictionary<string, string?> { ["Alarms:Drift:MaxDecisionsPerEvaluation"] = "5" }));
+        app.StartServer();
+        using var admin = await app.CreateAdminAsync();
+        using var device = await app.CreateDeviceAsync("sensor", Samples.Unique("keeps-up"));
+        await admin.ChangeFleetSettingsAsync(device.Fleet, new FleetSettingsRequest(RateLimitBurst: 1000));
+        var detections = new List<DriftDetection>();
+        var drift = app.Services.GetRequiredService<FleetDrift>();
+        Task OnDetected(DriftDetection d)
+        {
+            detections.Add(d);
+            return Task.CompletedTask;
+        }
+
+        drift.Detected += OnDetected;
+        // The warm-up and two steady blocks, then one block whose confidence fell: 80 offloads, 16 times the cap.
+        var steady = (AlarmsFixture.DriftWarmupBlocks + 2) * AlarmsFixture.DriftBlock;
+        for (var i = 0; i < steady + AlarmsFixture.DriftBlock; i++)
+        {
+            var k = i % AlarmsFixture.DriftBlock;
+            await device.OffloadAsync(k, $"keeps-up-{i}", (i < steady ? 0.40 : 0.10) + (0.01 * k));
+        }
+
+        await AlarmHosts.EvaluateAsync(app);
+        var detected = await admin.AlarmsAsync(AlarmKinds.Drift, AlarmKinds.Fleet(device.Fleet));
+        await AlarmHosts.EvaluateAsync(app);
+
+        Assert.True(Assert.Single(detected).IsOpen());
+        Assert.Contains("local confidence", detected[0].GetProperty("detail").GetString());
+        Assert.Equal(device.Fleet, Assert.Single(detections).Fleet);
+    }
+}
