@@ -93,7 +93,7 @@ public static class BenchRun
                     var result = await LoadGenerator.RunAsync(servers.Instances, name, $"{devices}", pair, keys[pair.Fleet], devices,
                         TimeSpan.FromSeconds(1.5), options.Window, options.JsonBody, perCall: perCall);
                     AnsiConsole.MarkupLineInterpolated(
-                        $"{pair.Large.Name,-16} {name,-8} {devices,4} devices: {result.SamplesPerSecond,8:0} offloads/s  p50 {result.P50Ms,7:0.00} ms  p99 {result.P99Ms,7:0.00} ms  mean batch {result.MeanBatchSize:0.0}  server CPU {result.ServerCpuMsPerSample * 1000:0} µs/offload (JIT {result.ServerJitMsPerSample * 1000:0})");
+                        $"{pair.Large.Name,-16} {name,-8} {devices,4} devices: {result.SamplesPerSecond,8:0} offloads/s  p50 {result.P50Ms,7:0.00} ms  p99 {result.P99Ms,7:0.00} ms  mean batch {result.MeanBatchSize:0.0}  server CPU {result.ServerCpuMsPerSample * 1000:0} µs/offload (JIT {result.ServerJitMsPerSample * 1000:0})  allocated {result.ServerAllocatedBytesPerSample / 1024:0.0} KiB/offload");
                     served.Add(result with { Model = pair.Large.Reference });
                 }
             }
@@ -236,11 +236,11 @@ public static class BenchRun
 
         var servedTable = new Table().Title("(b) dynamic batching and (c) MaxBatchSize = 1, served over loopback HTTP");
         servedTable.AddColumns("model", "server", "devices", "offloads/s", "p50 ms", "p95 ms", "p99 ms", "mean batch", "server CPU µs/offload",
-            "of it JIT", "model ms/sample", "model CPU ms/sample", "client CPU ms/sample", "served / min(raw at formed batch, ceiling)", "errors");
+            "of it JIT", "allocated KiB/offload", "model ms/sample", "model CPU ms/sample", "client CPU ms/sample", "served / min(raw at formed batch, ceiling)", "errors");
         foreach (var s in served)
         {
             servedTable.AddRow(Markup.Escape(s.Model), s.Config, $"{s.Devices}", $"{s.SamplesPerSecond:0}", $"{s.P50Ms:0.00}", $"{s.P95Ms:0.00}", $"{s.P99Ms:0.00}",
-                $"{s.MeanBatchSize:0.0}", $"{s.ServerCpuMsPerSample * 1000:0}", $"{s.ServerJitMsPerSample * 1000:0}", $"{s.ServerModelMsPerSample:0.000}", $"{s.ServerModelCpuMsPerSample:0.000}", $"{s.ClientCpuMsPerSample:0.000}",
+                $"{s.MeanBatchSize:0.0}", $"{s.ServerCpuMsPerSample * 1000:0}", $"{s.ServerJitMsPerSample * 1000:0}", $"{s.ServerAllocatedBytesPerSample / 1024:0.0}", $"{s.ServerModelMsPerSample:0.000}", $"{s.ServerModelCpuMsPerSample:0.000}", $"{s.ClientCpuMsPerSample:0.000}",
                 s.BoundRatio is { } ratio ? Markup.Escape($"{ratio:0.00} ({s.Bound})") : "-", s.Errors.Count == 0 ? "0" : string.Join(", ", s.Errors.Select(e => $"{e.Key}: {e.Value}")));
         }
 

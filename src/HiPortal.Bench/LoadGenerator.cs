@@ -38,6 +38,12 @@ public sealed record ServedResult(
     /// </summary>
     public double ServerJitMsPerSample { get; init; }
 
+    /// <summary>
+    /// Bytes the server's managed code allocated during the window, per sample (the runtime's
+    /// <c>dotnet.gc.heap.total_allocated</c>): what its collector has to clear, the part of the request path's cost that
+    /// CPU time spreads over the garbage collector's threads.
+    /// </summary>
+    public double ServerAllocatedBytesPerSample { get; init; }
 
     /// <summary>Samples per call: 1 for single offloads, more behind gateways (the batched route).</summary>
     public int SamplesPerCall { get; init; } = 1;
@@ -228,6 +234,7 @@ public static class LoadGenerator
             ServerModelMsPerSample = PerSample(TimeSpan.FromSeconds(after.ModelSeconds - before.ModelSeconds), samplesAnswered),
             ServerModelCpuMsPerSample = PerSample(TimeSpan.FromSeconds(after.ModelCpuSeconds - before.ModelCpuSeconds), samplesAnswered),
             ServerJitMsPerSample = PerSample(TimeSpan.FromSeconds(after.JitSeconds - before.JitSeconds), samplesAnswered),
+            ServerAllocatedBytesPerSample = samplesAnswered > 0 ? (after.AllocatedBytes - before.AllocatedBytes) / samplesAnswered : 0,
             SamplesPerCall = perCall,
         };
     }
@@ -277,14 +284,14 @@ public static class LoadGenerator
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
     private readonly record struct MetricSnapshot(double Inferences, double Executions, double ModelSeconds, double JitSeconds,
-        double ModelCpuSeconds)
+        double ModelCpuSeconds, double AllocatedBytes)
     {
         /// <summary>The counters summed over every instance.</summary>
         public static async Task<MetricSnapshot> ReadAsync(HiPortalClient[] clients)
         {
             var all = await Task.WhenAll(clients.Select(async c => Parse(await c.MetricsAsync())));
             return new MetricSnapshot(all.Sum(m => m.Inferences), all.Sum(m => m.Executions), all.Sum(m => m.ModelSeconds),
-                all.Sum(m => m.JitSeconds), all.Sum(m => m.ModelCpuSeconds));
+                all.Sum(m => m.JitSeconds), all.Sum(m => m.ModelCpuSeconds), all.Sum(m => m.AllocatedBytes));
         }
 
         public static MetricSnapshot Parse(string text)
@@ -295,7 +302,7 @@ public static class LoadGenerator
                 .FirstOrDefault();
             return new MetricSnapshot(Read("hiportal_inferences_total"), Read("hiportal_executions_total"),
                 Read("hiportal_inference_duration_seconds_sum"), Read("dotnet_jit_compilation_time_seconds_total"),
-                Read("hiportal_inference_caller_cpu_seconds_total"));
+                Read("hiportal_inference_caller_cpu_seconds_total"), Read("dotnet_gc_heap_total_allocated_bytes_total"));
         }
     }
 }

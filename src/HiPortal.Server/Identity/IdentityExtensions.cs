@@ -1,5 +1,7 @@
 using HiPortal.Server.Devices;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace HiPortal.Server.Identity;
 
@@ -50,10 +52,11 @@ public static class IdentityExtensions
                 o.Events.OnValidatePrincipal = CookieRevalidation.ValidatePrincipalAsync;
             });
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
-            .AddPolicy(Policies.Reader, p => p.RequireRole(Roles.Admin, Roles.Operator))
-            .AddPolicy(Policies.Device, p => p.RequireRole(Roles.Device).RequireClaim(HiPortalClaims.DeviceId))
-            .AddPolicy(Policies.Inference, p => p.RequireRole(Roles.Device, Roles.Admin, Roles.Operator));
+            .AddPolicy(Policies.Admin, p => p.AddRequirements(new CallerRequirement([Roles.Admin])))
+            .AddPolicy(Policies.Reader, p => p.AddRequirements(new CallerRequirement([Roles.Admin, Roles.Operator])))
+            .AddPolicy(Policies.Device, p => p.AddRequirements(new CallerRequirement([Roles.Device], HiPortalClaims.DeviceId)))
+            .AddPolicy(Policies.Inference, p => p.AddRequirements(new CallerRequirement([Roles.Device, Roles.Admin, Roles.Operator])));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, CallerPolicyEvaluator>());
         return builder;
     }
 }

@@ -51,16 +51,20 @@ public sealed class InferenceRequest : IThreadPoolWorkItem
     private InferenceOutcome? _handedOver;
     private int _answered;
 
-    private InferenceRequest(float[] input, TimeProvider time, long enqueuedAt, long deadline, PendingDecision? decision)
+    private readonly ArrayPool<float> _inputPool;
+
+    private InferenceRequest(float[] input, ArrayPool<float> inputPool, TimeProvider time, long enqueuedAt, long deadline,
+        PendingDecision? decision)
     {
         Input = input;
+        _inputPool = inputPool;
         _time = time;
         EnqueuedAt = enqueuedAt;
         Deadline = deadline;
         Decision = decision;
     }
 
-    /// <summary>One decoded sample (the served model's sample length), rented from <see cref="ArrayPool{T}.Shared"/>; null once returned.</summary>
+    /// <summary>One decoded sample (the served model's sample length), rented from the pool given to <see cref="Create"/>; null once returned.</summary>
     public float[]? Input { get; private set; }
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when queued.</summary>
@@ -82,14 +86,16 @@ public sealed class InferenceRequest : IThreadPoolWorkItem
     /// <summary>
     /// A request whose deadline counts from <paramref name="receivedAt"/> (a <see cref="TimeProvider.GetTimestamp"/>
     /// taken when its HTTP request reached the handler), or from now: the caller's budget covers the body read, the
-    /// parse and the lookups before the queue too, not only the wait behind the model.
+    /// parse and the lookups before the queue too, not only the wait behind the model. <paramref name="inputPool"/> is
+    /// where <paramref name="rentedInput"/> came from and goes back to: <see cref="ArrayPool{T}.Shared"/> when null, the
+    /// served model's <see cref="ServedModel.Inputs"/> on the ingest routes.
     /// </summary>
     public static InferenceRequest Create(float[] rentedInput, TimeProvider time, TimeSpan deadline, PendingDecision? decision = null,
-        long? receivedAt = null)
+        long? receivedAt = null, ArrayPool<float>? inputPool = null)
     {
         var now = time.GetTimestamp();
         var ticks = (long)(deadline.TotalSeconds * time.TimestampFrequency);
-        return new InferenceRequest(rentedInput, time, now, (receivedAt ?? now) + ticks, decision);
+        return new InferenceRequest(rentedInput, inputPool ?? ArrayPool<float>.Shared, time, now, (receivedAt ?? now) + ticks, decision);
     }
 
     /// <summary>Whether the caller has its answer (the deadline's included): the worker drops such a request unrun.</summary>
@@ -150,7 +156,7 @@ public sealed class InferenceRequest : IThreadPoolWorkItem
         if (Input is { } input)
         {
             Input = null;
-            ArrayPool<float>.Shared.Return(input);
+            _inputPool.Return(input);
         }
     }
 

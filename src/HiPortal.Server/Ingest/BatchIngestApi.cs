@@ -1,4 +1,3 @@
-using System.Buffers;
 using HiPortal.Server.Devices;
 using HiPortal.Server.Inference;
 using HiPortal.Server.Problems;
@@ -118,14 +117,14 @@ public static class BatchIngestApi
                 : OffloadParser.ParseJson(item.Body.Span, served.Decoder, input, out offload));
             if (error is not null)
             {
-                ArrayPool<float>.Shared.Return(input);
+                served.Inputs.Return(input);
                 services.Metrics.Request("rejected", "invalid");
                 queued[i] = new(i, item.SampleId, null, null, null, OffloadAnswer.Invalid(error));
                 continue;
             }
 
             var pending = OffloadAnswer.Pending(device, offload!, services.Time);
-            var request = InferenceRequest.Create(input, services.Time, deadline, pending, receivedAt: started);
+            var request = InferenceRequest.Create(input, services.Time, deadline, pending, receivedAt: started, inputPool: served.Inputs);
             var (enqueued, _) = await services.Model.EnqueueAsync(device.Fleet, served, request, context.RequestAborted);
             if (enqueued != EnqueueResult.Accepted)
             {

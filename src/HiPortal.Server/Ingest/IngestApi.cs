@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using HiPortal.Server.Devices;
 using HiPortal.Server.Inference;
@@ -105,13 +104,13 @@ public static class IngestApi
         error ??= deadlineError;
         if (error is not null)
         {
-            ArrayPool<float>.Shared.Return(input);
+            served.Inputs.Return(input);
             metrics.Request("rejected", "invalid");
             return ProblemResults.Validation(error.Field, error.Message);
         }
 
         var pending = OffloadAnswer.Pending(device, offload!, time);
-        var request = InferenceRequest.Create(input, time, deadline, pending, receivedAt: started);
+        var request = InferenceRequest.Create(input, time, deadline, pending, receivedAt: started, inputPool: served.Inputs);
         var (enqueued, _) = await model.EnqueueAsync(device.Fleet, served, request, context.RequestAborted);
         if (enqueued != EnqueueResult.Accepted)
         {
