@@ -81,9 +81,15 @@ public sealed class DriftOptions
     [Range(0.0, 1.0)]
     public double AgreementMinDeviation { get; set; } = 0.2;
 
-    /// <summary>Decisions read per evaluation at most; the rest wait for the next one.</summary>
+    /// <summary>
+    /// With several instances (the detector reads the Decisions table): decisions per read. An evaluation reads page
+    /// after page until it has caught up or <see cref="MaxReadTime"/> has passed; the rest wait for the next one.
+    /// </summary>
     [Range(1, 1_000_000)]
     public int MaxDecisionsPerEvaluation { get; set; } = 20_000;
+
+    /// <summary>With several instances: how long one evaluation may go on reading pages of decisions.</summary>
+    public TimeSpan MaxReadTime { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>An optional receiver of every raise and clear, signed with HMAC-SHA256.</summary>

@@ -4,16 +4,26 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HiPortal.Server.Tests.Alarms;
 
 /// <summary>
-/// On a single instance the drift detector is fed by the decision writer, so it sees every offload stored since the
-/// last evaluation however many there were, not the first MaxDecisionsPerEvaluation of them.
+/// The drift detector sees every offload stored since the last evaluation however many there were, not the first
+/// MaxDecisionsPerEvaluation of them: fed by the decision writer on a single instance, reading the table page after page
+/// when the instance is one of several (Redis configured).
 /// </summary>
 public sealed class DriftKeepsUpTests
 {
-    [Fact]
-    public async Task OneEvaluation_FindsADriftBehindMoreOffloadsThanTheReadCap_AndReportsItOnce()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task OneEvaluation_FindsADriftBehindManyReadsWorthOfOffloads_AndReportsItOnce(bool scaleOut)
     {
-        await using var app = new HiPortalHost(AlarmHosts.Settings(new HiPortalHostOptions(),
-            new Dictionary<string, string?> { ["Alarms:Drift:MaxDecisionsPerEvaluation"] = "5" }));
+        await using var redis = scaleOut ? await RedisServer.StartAsync() : null;
+        var extra = new Dictionary<string, string?> { ["Alarms:Drift:MaxDecisionsPerEvaluation"] = "5" };
+        if (redis is not null)
+        {
+            extra["ConnectionStrings:Redis"] = redis.ConnectionString;
+            extra["ScaleOut:Deployment"] = "drift-" + Guid.NewGuid().ToString("n")[..8];
+        }
+
+        await using var app = new HiPortalHost(AlarmHosts.Settings(new HiPortalHostOptions(), extra));
         app.StartServer();
         using var admin = await app.CreateAdminAsync();
         using var device = await app.CreateDeviceAsync("sensor", Samples.Unique("keeps-up"));
@@ -27,7 +37,7 @@ public sealed class DriftKeepsUpTests
         }
 
         drift.Detected += OnDetected;
-        // The warm-up and two steady blocks, then one block whose confidence fell: 80 offloads, 16 times the cap.
+        // The warm-up and two steady blocks, then one block whose confidence fell: 80 offloads, 16 reads of 5.
         var steady = (AlarmsFixture.DriftWarmupBlocks + 2) * AlarmsFixture.DriftBlock;
         for (var i = 0; i < steady + AlarmsFixture.DriftBlock; i++)
         {
