@@ -15,7 +15,8 @@ public sealed record ParsedInferRequest(string? Id, List<float[]>? Samples, stri
 /// </summary>
 public static class InferRequestParser
 {
-    public static ParsedInferRequest Parse(ReadOnlySpan<byte> body, SampleDecoder decoder)
+    /// <summary>The request's samples go into buffers from <paramref name="inputPool"/> (the served model's; shared when null).</summary>
+    public static ParsedInferRequest Parse(ReadOnlySpan<byte> body, SampleDecoder decoder, ArrayPool<float>? inputPool = null)
     {
         JsonDocument document;
         try
@@ -65,7 +66,7 @@ public static class InferRequestParser
                 return Fail("inputs[0].data must be an array");
             }
 
-            return Decode(id, type, data, count, decoder);
+            return Decode(id, type, data, count, decoder, inputPool);
         }
     }
 
@@ -73,7 +74,8 @@ public static class InferRequestParser
     /// The JSON numbers are written as the sample's wire bytes (one byte per UINT8 value, little-endian floats for
     /// FP32) and decoded by the model's <see cref="SampleDecoder"/>, so the rules are the ones every other input path has.
     /// </summary>
-    private static ParsedInferRequest Decode(string? id, SampleDatatype type, JsonElement data, int count, SampleDecoder decoder)
+    private static ParsedInferRequest Decode(string? id, SampleDatatype type, JsonElement data, int count, SampleDecoder decoder,
+        ArrayPool<float>? inputPool)
     {
         var length = decoder.SampleLength;
         var sampleBytes = length * type.ElementBytes();
@@ -92,7 +94,7 @@ public static class InferRequestParser
                 return Fail($"inputs[0].data holds {written} values; shape needs {limit}");
             }
 
-            return DecodeSamples(id, type, wire.AsSpan(0, sampleBytes * count), count, decoder, "inputs[0].data");
+            return DecodeSamples(id, type, wire.AsSpan(0, sampleBytes * count), count, decoder, "inputs[0].data", inputPool);
         }
         finally
         {
@@ -120,8 +122,9 @@ public static class InferRequestParser
     /// Splits <paramref name="wire"/> (count samples' wire bytes, back to back) into decoded samples in pooled buffers.
     /// </summary>
     internal static ParsedInferRequest DecodeSamples(string? id, SampleDatatype type, ReadOnlySpan<byte> wire, int count, SampleDecoder decoder,
-        string field)
+        string field, ArrayPool<float>? inputPool = null)
     {
+        var pool = inputPool ?? ArrayPool<float>.Shared;
         var length = decoder.SampleLength;
         var sampleBytes = length * type.ElementBytes();
         if (wire.Length != sampleBytes * count)
@@ -134,7 +137,7 @@ public static class InferRequestParser
         {
             for (var i = 0; i < count; i++)
             {
-                var sample = ArrayPool<float>.Shared.Rent(length);
+                var sample = pool.Rent(length);
                 samples.Add(sample);
                 if (!decoder.TryDecode(type.Name(), wire.Slice(i * sampleBytes, sampleBytes), sample, out var error))
                 {
@@ -149,7 +152,7 @@ public static class InferRequestParser
         finally
         {
             // On success the list was handed over (and replaced by an empty one); on failure its buffers go back.
-            samples.ForEach(sample => ArrayPool<float>.Shared.Return(sample));
+            samples.ForEach(sample => pool.Return(sample));
         }
     }
 

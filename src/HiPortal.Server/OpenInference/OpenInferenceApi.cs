@@ -148,7 +148,7 @@ public static class OpenInferenceApi
         string? id;
         try
         {
-            var parsed = InferRequestParser.Parse(body.AsSpan(0, length), served.Decoder);
+            var parsed = InferRequestParser.Parse(body.AsSpan(0, length), served.Decoder, served.Inputs);
             if (parsed.Error is not null)
             {
                 return Error(parsed.Error);
@@ -164,7 +164,7 @@ public static class OpenInferenceApi
 
         if (await RateLimiting.RateLimitingExtensions.ChargeAsync(context, samples.Count - 1) is { } refused)
         {
-            samples.ForEach(s => ArrayPool<float>.Shared.Return(s));
+            samples.ForEach(s => served.Inputs.Return(s));
             return refused;
         }
 

@@ -21,13 +21,13 @@ public static class OpenInferenceRun
         var requests = new List<InferenceRequest>(samples.Count);
         foreach (var sample in samples)
         {
-            var request = InferenceRequest.Create(sample, time, deadline);
+            var request = InferenceRequest.Create(sample, time, deadline, inputPool: served.Inputs);
             if (served.Queue.TryEnqueue(request) != EnqueueResult.Accepted)
             {
                 request.ReturnInput();
                 foreach (var rest in samples.Skip(requests.Count + 1))
                 {
-                    System.Buffers.ArrayPool<float>.Shared.Return(rest);
+                    served.Inputs.Return(rest);
                 }
 
                 // Those already queued still run; nobody waits for them.

@@ -11,7 +11,8 @@ namespace HiPortal.Server.OpenInference.Grpc;
 /// </summary>
 public static class GrpcInferParser
 {
-    public static ParsedInferRequest Parse(ModelInferRequest request, SampleDecoder decoder)
+    /// <summary>The request's samples go into buffers from <paramref name="inputPool"/> (the served model's; shared when null).</summary>
+    public static ParsedInferRequest Parse(ModelInferRequest request, SampleDecoder decoder, ArrayPool<float>? inputPool = null)
     {
         var id = request.Id.Length == 0 ? null : request.Id;
         if (request.Inputs.Count != 1)
@@ -34,14 +35,15 @@ public static class GrpcInferParser
         {
             return request.RawInputContents.Count != 1 || tensor.Contents is not null
                 ? InferRequestParser.Fail("raw_input_contents must hold one entry, and inputs[0].contents must then be empty")
-                : InferRequestParser.DecodeSamples(id, type, request.RawInputContents[0].Span, count, decoder, "raw_input_contents[0]");
+                : InferRequestParser.DecodeSamples(id, type, request.RawInputContents[0].Span, count, decoder, "raw_input_contents[0]", inputPool);
         }
 
-        return FromContents(id, type, tensor.Contents, count, decoder);
+        return FromContents(id, type, tensor.Contents, count, decoder, inputPool);
     }
 
     /// <summary>Typed contents are written as the wire bytes the decoder reads, checked value by value as the REST numbers are.</summary>
-    private static ParsedInferRequest FromContents(string? id, SampleDatatype type, InferTensorContents? contents, int count, SampleDecoder decoder)
+    private static ParsedInferRequest FromContents(string? id, SampleDatatype type, InferTensorContents? contents, int count, SampleDecoder decoder,
+        ArrayPool<float>? inputPool)
     {
         var (values, field) = type switch
         {
@@ -73,7 +75,7 @@ public static class GrpcInferParser
                 }
             }
 
-            return InferRequestParser.DecodeSamples(id, type, wire.AsSpan(0, bytes), count, decoder, field);
+            return InferRequestParser.DecodeSamples(id, type, wire.AsSpan(0, bytes), count, decoder, field, inputPool);
         }
         finally
         {

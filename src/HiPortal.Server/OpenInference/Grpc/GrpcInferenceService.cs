@@ -1,4 +1,3 @@
-using System.Buffers;
 using Grpc.Core;
 using HiPortal.Core.Inference;
 using HiPortal.Server.Identity;
@@ -75,7 +74,7 @@ public sealed class GrpcInferenceService(ModelHost model, ModelRepository reposi
             throw Fail(status == StatusCodes.Status404NotFound ? StatusCode.NotFound : StatusCode.Unavailable, message!);
         }
 
-        var parsed = GrpcInferParser.Parse(request, served.Decoder);
+        var parsed = GrpcInferParser.Parse(request, served.Decoder, served.Inputs);
         if (parsed.Error is { } error)
         {
             throw Fail(StatusCode.InvalidArgument, error);
@@ -84,7 +83,7 @@ public sealed class GrpcInferenceService(ModelHost model, ModelRepository reposi
         var samples = parsed.Samples!;
         if (await RateLimiting.RateLimitingExtensions.ChargeAsync(context.GetHttpContext(), samples.Count - 1) is not null)
         {
-            samples.ForEach(s => ArrayPool<float>.Shared.Return(s));
+            samples.ForEach(s => served.Inputs.Return(s));
             throw Fail(StatusCode.ResourceExhausted, "this caller's rate limit is spent (counted in samples); retry shortly");
         }
 
