@@ -15,7 +15,8 @@ public sealed record DriftDetection(string Fleet, string Detail, DateTimeOffset 
 /// on the writer's thread, after the commit), so the detector keeps up at any offload rate and nothing is read back.
 /// With several instances on one database (a <see cref="IPublisherLease"/> is registered) it reads the Decisions table
 /// instead, so every instance sees every device: pages of <see cref="DriftOptions.MaxDecisionsPerEvaluation"/> rows until
-/// caught up or <see cref="DriftOptions.MaxReadTime"/> has passed. Decisions stored before this instance started are history, not news: they are skipped.
+/// caught up or <see cref="DriftOptions.MaxReadTime"/> has passed. Decisions stored before this instance started are
+/// history, not news: they are skipped.
 /// </summary>
 /// <remarks>
 /// <see cref="Detected"/> is the hook for whatever adapts to a fleet (the online threshold learner resets or

@@ -50,7 +50,7 @@ public sealed class CallerRequirement(string[] roles, string? claim = null)
 /// The authorization middleware's policy evaluator: the framework's own, except that a policy made of one
 /// <see cref="CallerRequirement"/> that an authenticated caller meets succeeds at once. The default path builds an
 /// authorization context, a set of pending requirements, a handler list and an iterator per requirement type for every
-/// request: about a sixth of what an offload allocated. Any other policy, and every failure (so every 401 and 403),
+/// request: about a tenth of what an offload allocated. Any other policy, and every failure (so every 401 and 403),
 /// goes to the framework's evaluator, which decides as before.
 /// </summary>
 /// <remarks>

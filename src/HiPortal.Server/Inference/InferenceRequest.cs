@@ -88,7 +88,7 @@ public sealed class InferenceRequest : IThreadPoolWorkItem
     /// taken when its HTTP request reached the handler), or from now: the caller's budget covers the body read, the
     /// parse and the lookups before the queue too, not only the wait behind the model. <paramref name="inputPool"/> is
     /// where <paramref name="rentedInput"/> came from and goes back to: <see cref="ArrayPool{T}.Shared"/> when null, the
-    /// served model's <see cref="ServedModel.Inputs"/> on the ingest routes.
+    /// served model's <see cref="ServedModel.Inputs"/> on every route that serves one.
     /// </summary>
     public static InferenceRequest Create(float[] rentedInput, TimeProvider time, TimeSpan deadline, PendingDecision? decision = null,
         long? receivedAt = null, ArrayPool<float>? inputPool = null)
