@@ -115,17 +115,12 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options, IOptions<Da
         Source = source,
     };
 
-    /// <summary>Writes an accepted upload: into a staging folder first, then one rename, so no half-written version is seen.</summary>
-    public void Write(ModelCard card, string stagedOnnx)
+    /// <summary>Writes an accepted upload, staged and renamed into place (<see cref="Publish"/>).</summary>
+    public void Write(ModelCard card, string stagedOnnx) => Publish(VersionDirectory(card.Name, card.Version), staging =>
     {
-        var target = VersionDirectory(card.Name, card.Version);
-        var staging = Path.Combine(Root, ".staging", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(staging);
         File.Copy(stagedOnnx, ModelLayout.OnnxPath(staging));
         File.WriteAllText(ModelLayout.CardPath(staging), card.ToJson());
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        Directory.Move(staging, target);
-    }
+    });
 
     public void Remove(string name, string version)
     {
@@ -136,10 +131,42 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options, IOptions<Da
         }
     }
 
-    private static void CopyVersion(string from, string to)
+    private void CopyVersion(string from, string to)
     {
-        Directory.CreateDirectory(to);
-        File.Copy(ModelLayout.OnnxPath(from), ModelLayout.OnnxPath(to));
-        File.Copy(ModelLayout.CardPath(from), ModelLayout.CardPath(to));
+        try
+        {
+            Publish(to, staging =>
+            {
+                File.Copy(ModelLayout.OnnxPath(from), ModelLayout.OnnxPath(staging));
+                File.Copy(ModelLayout.CardPath(from), ModelLayout.CardPath(staging));
+            });
+        }
+        catch (IOException) when (Directory.Exists(to))
+        {
+            // Another instance on the same data directory seeded this version first: its copy is the same files.
+        }
+    }
+
+    /// <summary>
+    /// Writes a version into a staging folder first, then renames it into place, so no reader ever sees a half-written
+    /// version and a crash leaves nothing under the version's name. Seeding copied straight into the version's folder:
+    /// a reader listing the repository meanwhile could open a card the copy had just created, and the copy then failed
+    /// to lock it; a crash mid-copy left a folder that the next start took for seeded.
+    /// </summary>
+    private void Publish(string target, Action<string> write)
+    {
+        var staging = Path.Combine(Root, ".staging", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(staging);
+        try
+        {
+            write(staging);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            Directory.Move(staging, target);
+        }
+        catch
+        {
+            Directory.Delete(staging, recursive: true);
+            throw;
+        }
     }
 }
