@@ -23,8 +23,7 @@ public sealed class DriftKeepsUpTests
             extra["ScaleOut:Deployment"] = "drift-" + Guid.NewGuid().ToString("n")[..8];
         }
 
-        await using var app = new HiPortalHost(AlarmHosts.Settings(new HiPortalHostOptions(), extra));
-        app.StartServer();
+        await using var app = await HiPortalHost.StartAsync(AlarmHosts.Settings(new HiPortalHostOptions(), extra));
         using var admin = await app.CreateAdminAsync();
         using var device = await app.CreateDeviceAsync("sensor", Samples.Unique("keeps-up"));
         await admin.ChangeFleetSettingsAsync(device.Fleet, new FleetSettingsRequest(RateLimitBurst: 1000));
