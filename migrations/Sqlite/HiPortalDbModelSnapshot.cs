@@ -473,14 +473,42 @@ namespace HiPortal.Server.Migrations
 
                     b.HasIndex("ReceivedAtMs");
 
-                    b.HasIndex("DeviceId", "ReceivedAtMs");
-
                     b.HasIndex("DeviceId", "SampleId")
                         .IsUnique();
 
                     b.HasIndex("Fleet", "ReceivedAtMs");
 
                     b.ToTable("Decisions");
+                });
+
+            modelBuilder.Entity("HiPortal.Server.Ingest.DeviceDecision", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAtMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DecisionId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("DeviceId", "ReceivedAtMs", "DecisionId");
+
+                    b.ToTable("DeviceDecisions", (string)null);
+                });
+
+            modelBuilder.Entity("HiPortal.Server.Ingest.DeviceHistoryState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("IndexedThroughId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DeviceHistoryState", (string)null);
                 });
 
             modelBuilder.Entity("HiPortal.Server.Models.ModelVersion", b =>

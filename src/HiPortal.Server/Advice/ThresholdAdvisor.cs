@@ -29,7 +29,8 @@ public sealed record ThresholdAdvice(
 /// the learner runs over the offloaded region: that ranks every θ below the current one exactly (samples above
 /// it stay local for all of them); raising θ needs exploration offloads from the devices.
 /// </summary>
-public sealed class ThresholdAdvisor(IDbContextFactory<HiPortalDb> dbFactory, ConfigService configs, FleetLearners learners)
+public sealed class ThresholdAdvisor(IDbContextFactory<HiPortalDb> dbFactory, ConfigService configs, FleetLearners learners,
+    Ingest.DeviceHistory history)
 {
     public const int Window = 5000;
 
@@ -62,7 +63,15 @@ public sealed class ThresholdAdvisor(IDbContextFactory<HiPortalDb> dbFactory, Co
         }
 
         var query = db.Decisions.AsNoTracking();
-        query = deviceId is not null ? query.Where(d => d.DeviceId == deviceId) : query.Where(d => d.Fleet == fleet);
+        if (deviceId is not null)
+        {
+            await history.CatchUpAsync(cancellationToken);
+            query = Ingest.DeviceHistory.Of(db, query, deviceId);
+        }
+        else
+        {
+            query = query.Where(d => d.Fleet == fleet);
+        }
         var rows = await query.OrderByDescending(d => d.Id).Take(Window)
             .Select(d => new { d.LocalConfidence, d.Agrees, d.Label, d.LocalClass, d.ServerClass })
             .ToListAsync(cancellationToken);

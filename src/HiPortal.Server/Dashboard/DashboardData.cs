@@ -28,7 +28,7 @@ public sealed record DecisionFilter(string? Fleet, string? DeviceId, bool? Agree
 /// AuditQueries, StatsQueries).
 /// </summary>
 public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, StatsQueries stats, ThresholdAdvisor advisor, ClassNames classNames,
-    TimeProvider time)
+    DeviceHistory history, TimeProvider time)
 {
     /// <summary>Bins of the confidence histogram: 0.05 wide over [0, 1].</summary>
     public const int HistogramBins = 20;
@@ -44,7 +44,7 @@ public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, Stats
     public async Task<List<DecisionRow>> DecisionsAsync(DecisionFilter filter, int skip, int take, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await Filtered(db, filter).OrderByDescending(d => d.Id).Skip(skip).Take(take)
+        var rows = await (await FilteredAsync(db, history, filter, cancellationToken)).OrderByDescending(d => d.Id).Skip(skip).Take(take)
             .Select(d => new
             {
                 Row = new DecisionRow(d.Id, DateTimeOffset.FromUnixTimeMilliseconds(d.ReceivedAtMs), d.DeviceId, d.Fleet, d.SampleId,
@@ -77,14 +77,14 @@ public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, Stats
     public async Task<int> DecisionCountAsync(DecisionFilter filter, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await Filtered(db, filter).CountAsync(cancellationToken);
+        return await (await FilteredAsync(db, history, filter, cancellationToken)).CountAsync(cancellationToken);
     }
 
     /// <summary>Local confidence of a fleet's or device's offloads, in <see cref="HistogramBins"/> bins over [0, 1] (counted by the database).</summary>
     public async Task<int[]> ConfidenceHistogramAsync(string? fleet, string? deviceId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var bins = await Filtered(db, new DecisionFilter(fleet, deviceId, null, null, null))
+        var bins = await (await FilteredAsync(db, history, new DecisionFilter(fleet, deviceId, null, null, null), cancellationToken))
             .GroupBy(d => (int)(d.LocalConfidence * HistogramBins))
             .Select(g => new { Bin = g.Key, Count = g.Count() })
             .ToListAsync(cancellationToken);
@@ -104,7 +104,8 @@ public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, Stats
     public async Task<IReadOnlyList<TradeoffPoint>> TradeoffAsync(string? fleet, string? deviceId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await Filtered(db, new DecisionFilter(fleet, deviceId, null, null, null)).Where(d => d.Label != null)
+        var rows = await (await FilteredAsync(db, history, new DecisionFilter(fleet, deviceId, null, null, null), cancellationToken))
+            .Where(d => d.Label != null)
             .OrderByDescending(d => d.Id).Take(ThresholdAdvisor.Window)
             .Select(d => new { d.LocalConfidence, Local = d.LocalClass == d.Label, Server = d.ServerClass == d.Label })
             .ToListAsync(cancellationToken);
@@ -116,24 +117,23 @@ public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, Stats
     public static TradeoffPoint? OperatingPoint(IReadOnlyList<TradeoffPoint> curve, double threshold) =>
         curve.LastOrDefault(p => p.Threshold <= threshold) ?? (curve.Count > 0 ? curve[0] : null);
 
-    internal static IQueryable<Decision> Filtered(HiPortalDb db, DecisionFilter filter)
+    /// <summary>The decisions <paramref name="filter"/> selects; a device filter first brings the device index up to date.</summary>
+    internal static async Task<IQueryable<Decision>> FilteredAsync(HiPortalDb db, DeviceHistory history, DecisionFilter filter,
+        CancellationToken cancellationToken)
     {
         var query = db.Decisions.AsNoTracking();
+        var fromMs = filter.From?.ToUnixTimeMilliseconds();
+        var toMs = filter.To?.ToUnixTimeMilliseconds();
         query = filter.Fleet is { Length: > 0 } f ? query.Where(d => d.Fleet == f) : query;
-        query = filter.DeviceId is { Length: > 0 } id ? query.Where(d => d.DeviceId == id) : query;
+        if (filter.DeviceId is { Length: > 0 } id)
+        {
+            await history.CatchUpAsync(cancellationToken);
+            query = DeviceHistory.Of(db, query, id, fromMs, toMs);
+        }
+
         query = filter.Agrees is { } agrees ? query.Where(d => d.Agrees == agrees) : query;
-        if (filter.From is { } from)
-        {
-            var ms = from.ToUnixTimeMilliseconds();
-            query = query.Where(d => d.ReceivedAtMs >= ms);
-        }
-
-        if (filter.To is { } to)
-        {
-            var ms = to.ToUnixTimeMilliseconds();
-            query = query.Where(d => d.ReceivedAtMs < ms);
-        }
-
+        query = fromMs is { } from ? query.Where(d => d.ReceivedAtMs >= from) : query;
+        query = toMs is { } to ? query.Where(d => d.ReceivedAtMs < to) : query;
         return query;
     }
 }

@@ -16,12 +16,12 @@ public static class DecisionsExport
         "id,receivedAt,deviceId,fleet,sampleId,localClass,localClassName,localConfidence,serverClass,serverClassName,serverConfidence,agrees,label,labelName,batchSize,queueMicros,inferenceMicros,model";
 
     /// <summary><c>GET /export/decisions.csv?fleet=&amp;deviceId=&amp;agrees=&amp;from=&amp;to=</c>.</summary>
-    public static async Task WriteAsync(HttpContext context, IDbContextFactory<HiPortalDb> dbFactory, ClassNames classNames, string? fleet,
-        string? deviceId, bool? agrees, DateTimeOffset? from, DateTimeOffset? to)
+    public static async Task WriteAsync(HttpContext context, IDbContextFactory<HiPortalDb> dbFactory, ClassNames classNames,
+        DeviceHistory history, string? fleet, string? deviceId, bool? agrees, DateTimeOffset? from, DateTimeOffset? to)
     {
         await using var db = await dbFactory.CreateDbContextAsync(context.RequestAborted);
-        await WriteCsvAsync(context.Response, DashboardData.Filtered(db, new DecisionFilter(fleet, deviceId, agrees, from, to)).OrderBy(d => d.Id),
-            classNames, context.RequestAborted);
+        var decisions = await DashboardData.FilteredAsync(db, history, new DecisionFilter(fleet, deviceId, agrees, from, to), context.RequestAborted);
+        await WriteCsvAsync(context.Response, decisions.OrderBy(d => d.Id), classNames, context.RequestAborted);
     }
 
     /// <summary>Writes <paramref name="decisions"/> in their order, with the class names of the model that answered each.</summary>

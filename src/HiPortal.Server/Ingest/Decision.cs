@@ -65,7 +65,7 @@ internal sealed class DecisionConfiguration : IEntityTypeConfiguration<Decision>
         builder.HasIndex(d => new { d.DeviceId, d.SampleId }).IsUnique();
         builder.HasIndex(d => d.ReceivedAtMs);
         builder.HasIndex(d => new { d.Fleet, d.ReceivedAtMs });
-        builder.HasIndex(d => new { d.DeviceId, d.ReceivedAtMs });
+        // (DeviceId, ReceivedAtMs): on PostgreSQL only (PostgresHiPortalDb); SQLite keeps it apart, see DeviceHistory.
         builder.Property(d => d.DeviceId).HasMaxLength(32);
         builder.Property(d => d.Fleet).HasMaxLength(64);
         builder.Property(d => d.SampleId).HasMaxLength(128);

@@ -34,6 +34,8 @@ public static class IngestApi
             builder.Services.AddSingleton<IDecisionBatchStore, SqliteDecisionBatchStore>();
         }
 
+        builder.Services.AddSingleton<DeviceHistory>();
+        builder.Services.AddHostedService<DeviceHistoryIndexer>();
         builder.Services.AddSingleton<DecisionWriter>();
         builder.Services.AddHostedService(s => s.GetRequiredService<DecisionWriter>());
         return builder;

@@ -30,6 +30,12 @@ public class HiPortalDb : DbContext
 
     public DbSet<Decision> Decisions => Set<Decision>();
 
+    /// <summary>SQLite only: the decisions by device and time (<see cref="DeviceHistory"/>).</summary>
+    public DbSet<DeviceDecision> DeviceDecisions => Set<DeviceDecision>();
+
+    /// <summary>SQLite only: how far <see cref="DeviceDecisions"/> has read the decisions.</summary>
+    public DbSet<DeviceHistoryState> DeviceHistoryState => Set<DeviceHistoryState>();
+
     public DbSet<Fleets.Fleet> Fleets => Set<Fleets.Fleet>();
 
     public DbSet<Audit.AuditEntry> Audit => Set<Audit.AuditEntry>();
@@ -46,6 +52,14 @@ public class HiPortalDb : DbContext
 
     public DbSet<Rollouts.RolloutDevice> RolloutDevices => Set<Rollouts.RolloutDevice>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HiPortalDb).Assembly);
+        ConfigureProvider(modelBuilder);
+    }
+
+    /// <summary>What differs from the shared configuration on this provider; SQLite takes it as it is.</summary>
+    protected virtual void ConfigureProvider(ModelBuilder modelBuilder)
+    {
+    }
 }

@@ -4,7 +4,20 @@ using Microsoft.EntityFrameworkCore.Design;
 namespace HiPortal.Server.Persistence;
 
 /// <summary>The model on PostgreSQL: its own type so its migrations (migrations/Postgres) are not SQLite's.</summary>
-public sealed class PostgresHiPortalDb(DbContextOptions<PostgresHiPortalDb> options) : HiPortalDb(options);
+public sealed class PostgresHiPortalDb(DbContextOptions<PostgresHiPortalDb> options) : HiPortalDb(options)
+{
+    /// <summary>
+    /// A device's decisions by time come from an index on <c>Decisions</c> itself: PostgreSQL's writers are many and
+    /// its pages are not rewritten whole per commit, so SQLite's separate table (<see cref="Ingest.DeviceHistory"/>) is
+    /// not used here.
+    /// </summary>
+    protected override void ConfigureProvider(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Ignore<Ingest.DeviceDecision>();
+        modelBuilder.Ignore<Ingest.DeviceHistoryState>();
+        modelBuilder.Entity<Ingest.Decision>().HasIndex(d => new { d.DeviceId, d.ReceivedAtMs });
+    }
+}
 
 /// <summary>
 /// For <c>dotnet ef migrations add X --context PostgresHiPortalDb --output-dir ../../migrations/Postgres</c>: the

@@ -44,7 +44,7 @@ public static class DecisionsApi
     /// <c>to</c> (ISO 8601, by when the server received it); <c>after</c> an id, <c>limit</c> 1 to 1000 (100).
     /// <c>format=csv</c> (or <c>Accept: text/csv</c>) streams every match after <c>after</c> as CSV, up to <c>limit</c> if given.
     /// </summary>
-    public static async Task<IResult> List(HttpContext context, IDbContextFactory<HiPortalDb> dbFactory, ClassNames classNames,
+    public static async Task<IResult> List(HttpContext context, IDbContextFactory<HiPortalDb> dbFactory, ClassNames classNames, DeviceHistory history,
         string? fleet, string? deviceId, bool? agrees, bool? labelled, bool? exploration, DateTimeOffset? from, DateTimeOffset? to,
         long? after, int? limit, bool? probabilities, string? format, CancellationToken cancellationToken)
     {
@@ -82,7 +82,8 @@ public static class DecisionsApi
             return ProblemResults.Status(StatusCodes.Status404NotFound, "Not found.", $"no device has the id '{deviceId}'", "deviceId");
         }
 
-        var query = Dashboard.DashboardData.Filtered(db, new Dashboard.DecisionFilter(fleet, deviceId, agrees, from, to));
+        var query = await Dashboard.DashboardData.FilteredAsync(db, history, new Dashboard.DecisionFilter(fleet, deviceId, agrees, from, to),
+            cancellationToken);
         query = labelled switch
         {
             true => query.Where(d => d.Label != null),

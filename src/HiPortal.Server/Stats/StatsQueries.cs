@@ -9,7 +9,8 @@ namespace HiPortal.Server.Stats;
 /// scan of the (Fleet, PeriodEndMs) and (Fleet, ReceivedAtMs) indexes, or of the time indexes for all fleets.
 /// Telemetry counts by the end of its period, decisions by when the server received them.
 /// </summary>
-public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, IRawDatabase raw, Models.ModelRepository models)
+public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, IRawDatabase raw, Models.ModelRepository models,
+    Ingest.DeviceHistory history)
 {
     /// <summary>Totals over [from, to) for the scope's fleet, device, or all fleets.</summary>
     public async Task<StatsFigures> SummaryAsync(StatsScope scope, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
@@ -58,8 +59,9 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, IRawDa
     /// <summary>Local class against the large model's, over the offloads stored in [from, to), one matrix per model version.</summary>
     public async Task<IReadOnlyList<ConfusionMatrix>> ConfusionAsync(StatsScope scope, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
+        await CatchUpAsync(scope, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var sql = new StatsSql(raw, scope, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), null);
+        var sql = new StatsSql(raw, history, scope, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), null);
         return ConfusionMatrix.From(await db.Database.SqlQueryRaw<ConfusionRow>(sql.Confusion, sql.Parameters).ToListAsync(cancellationToken));
     }
 
@@ -79,11 +81,12 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, IRawDa
     private async Task<(Dictionary<long, Dictionary<string, StatsCounts>> Counts, FleetCosts Profiles)> LoadAsync(
         StatsScope scope, long fromMs, long toMs, long? bucketMs, CancellationToken cancellationToken)
     {
+        await CatchUpAsync(scope, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // One connection for the three queries (the per-connection pragmas run once).
         await db.Database.OpenConnectionAsync(cancellationToken);
         var profiles = await ProfilesAsync(db, cancellationToken);
-        var sql = new StatsSql(raw, scope, fromMs, toMs, bucketMs);
+        var sql = new StatsSql(raw, history, scope, fromMs, toMs, bucketMs);
         var telemetry = await db.Database.SqlQueryRaw<TelemetrySums>(sql.Telemetry, sql.Parameters).ToListAsync(cancellationToken);
         var decisions = await db.Database.SqlQueryRaw<DecisionSums>(sql.Decisions, sql.Parameters).ToListAsync(cancellationToken);
 
@@ -115,6 +118,9 @@ public sealed class StatsQueries(IDbContextFactory<HiPortalDb> dbFactory, IRawDa
 
         return (counts, profiles);
     }
+
+    private ValueTask CatchUpAsync(StatsScope scope, CancellationToken cancellationToken) =>
+        scope.DeviceId is null ? ValueTask.CompletedTask : history.CatchUpAsync(cancellationToken);
 
     private async Task<FleetCosts> ProfilesAsync(HiPortalDb db, CancellationToken cancellationToken)
     {

@@ -10,11 +10,14 @@ internal sealed class StatsSql
 {
     private readonly List<object> _parameters = [];
 
-    public StatsSql(IRawDatabase raw, StatsScope scope, long fromMs, long toMs, long? bucketMs)
+    public StatsSql(IRawDatabase raw, Ingest.DeviceHistory history, StatsScope scope, long fromMs, long toMs, long? bucketMs)
     {
         var from = Add(fromMs);
         var to = Add(toMs);
-        var filter = scope.SqlValue is { } value ? scope.SqlFilter(Add(value)) : "";
+        var value = scope.SqlValue is { } v ? Add(v) : null;
+        var filter = value is null ? "" : scope.SqlFilter(value);
+        // A device's decisions come through the device index (see DeviceHistory); its telemetry has an index of its own.
+        var decisionFilter = scope.DeviceId is not null ? history.SqlFilter(value!, from, to) : filter;
         var bucketSize = bucketMs is { } b ? Add(b) : null;
         string Bucket(string column) => bucketSize is null ? "CAST(0 AS bigint)" : $"(\"{column}\" / {bucketSize}) * {bucketSize}";
         string Total(string column) => $"{raw.Total($"\"{column}\"")} AS \"{column}\"";
@@ -41,7 +44,7 @@ internal sealed class StatsSql
                 {raw.Total("""CASE WHEN "Exploration" AND "Agrees" THEN 1 ELSE 0 END""")} AS "ExplorationAgreements",
                 {raw.Total("""CASE WHEN "Exploration" THEN "InputBytes" ELSE 0 END""")} AS "ExplorationBytes"
             FROM "Decisions"
-            WHERE {filter}"ReceivedAtMs" >= {from} AND "ReceivedAtMs" < {to}
+            WHERE {decisionFilter}"ReceivedAtMs" >= {from} AND "ReceivedAtMs" < {to}
             GROUP BY 1, 2
             """";
 
@@ -49,7 +52,7 @@ internal sealed class StatsSql
         Confusion = $"""
             SELECT "ModelName", "ModelVersion", "LocalClass", "ServerClass", {raw.Total("1")} AS "Count"
             FROM "Decisions"
-            WHERE {filter}"ReceivedAtMs" >= {from} AND "ReceivedAtMs" < {to}
+            WHERE {decisionFilter}"ReceivedAtMs" >= {from} AND "ReceivedAtMs" < {to}
             GROUP BY 1, 2, 3, 4
             """;
     }
