@@ -77,6 +77,14 @@ public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, Stats
     public async Task<int> DecisionCountAsync(DecisionFilter filter, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (history.Deferred && filter is { DeviceId: { Length: > 0 } id, Fleet: null or "", Agrees: null })
+        {
+            // A device's count (its page's pager): the index table alone holds the answer.
+            await history.CatchUpAsync(cancellationToken);
+            return await DeviceHistory.Entries(db, id, filter.From?.ToUnixTimeMilliseconds(), filter.To?.ToUnixTimeMilliseconds())
+                .CountAsync(cancellationToken);
+        }
+
         return await (await FilteredAsync(db, history, filter, cancellationToken)).CountAsync(cancellationToken);
     }
 

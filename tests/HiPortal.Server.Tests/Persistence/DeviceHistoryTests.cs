@@ -1,3 +1,4 @@
+using HiPortal.Server.Dashboard;
 using HiPortal.Server.Ingest;
 using HiPortal.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -48,6 +49,17 @@ public sealed class DeviceHistoryTests(HostFixture server) : IClassFixture<HostF
         var recent = await reader.DecisionsAsync($"deviceId={a.Device.DeviceId}&from={from}&limit=1000");
         Assert.Equal("a-last", recent.GetProperty("items").EnumerateArray().Last().GetProperty("sampleId").GetString());
         Assert.Equal(13, recent.GetProperty("items").GetArrayLength());
+
+        // The dashboard's pager counts a device's entries, with and without a window, and a filter beside the device.
+        using var scope = server.App.Services.CreateScope();
+        var dashboard = scope.ServiceProvider.GetRequiredService<DashboardData>();
+        await a.OffloadAsync(10, "a-counted");
+        Assert.Equal(14, await dashboard.DecisionCountAsync(new DecisionFilter(null, a.Device.DeviceId, null, null, null), CancellationToken.None));
+        Assert.Equal(14, await dashboard.DecisionCountAsync(
+            new DecisionFilter(null, a.Device.DeviceId, null, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1)), CancellationToken.None));
+        Assert.Equal(0, await dashboard.DecisionCountAsync(
+            new DecisionFilter(null, a.Device.DeviceId, null, DateTimeOffset.UtcNow.AddMinutes(1), null), CancellationToken.None));
+        Assert.Equal(14, await dashboard.DecisionCountAsync(new DecisionFilter(fleet, a.Device.DeviceId, null, null, null), CancellationToken.None));
     }
 
     [Fact]
