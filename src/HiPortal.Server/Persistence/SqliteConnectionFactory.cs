@@ -21,9 +21,13 @@ public sealed class SqliteConnectionFactory(string connectionString) : IDisposab
     /// <summary>The writer's page cache (KiB; SQLite's default is 2,000): the hot pages of the decision indexes.</summary>
     public const int WriterCacheKiB = 32 * 1024;
 
+    /// <summary>How long <see cref="Dispose"/> waits for a leased writer to come back.</summary>
+    public static readonly TimeSpan WriterDrainTimeout = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentBag<SqliteConnection> _idle = [];
     private readonly SemaphoreSlim _writerTurn = new(1, 1);
     private SqliteConnection? _writer;
+    private volatile bool _disposed;
 
     public string ConnectionString { get; } = connectionString;
 
@@ -43,6 +47,7 @@ public sealed class SqliteConnectionFactory(string connectionString) : IDisposab
         await _writerTurn.WaitAsync(cancellationToken);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             _writer ??= await OpenNewAsync($"{SqlitePragmas.PerConnectionSql} PRAGMA cache_size=-{WriterCacheKiB};", cancellationToken);
             return new RawConnection(_writer, ReturnWriter);
         }
@@ -86,7 +91,7 @@ public sealed class SqliteConnectionFactory(string connectionString) : IDisposab
 
     private ValueTask Return(DbConnection connection, bool healthy)
     {
-        if (healthy && _idle.Count < MaxIdle)
+        if (healthy && !_disposed && _idle.Count < MaxIdle)
         {
             _idle.Add((SqliteConnection)connection);
         }
@@ -98,10 +103,23 @@ public sealed class SqliteConnectionFactory(string connectionString) : IDisposab
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// Closes the connections. The writer is closed only once its lease is back (or after <see cref="WriterDrainTimeout"/>):
+    /// a host whose shutdown timed out disposes its services while a writer may still be inside a statement, and closing
+    /// a SQLite connection under a running statement frees what that statement is using. Later leases are refused.
+    /// </summary>
     public void Dispose()
     {
+        _disposed = true;
+        var held = _writerTurn.Wait(WriterDrainTimeout);
         _writer?.Dispose();
-        _writerTurn.Dispose();
+        _writer = null;
+        if (held)
+        {
+            // Waiters still queued get the turn and find the factory disposed; the semaphore is left for them.
+            _writerTurn.Release();
+        }
+
         while (_idle.TryTake(out var connection))
         {
             connection.Dispose();
