@@ -63,15 +63,9 @@ public sealed class ThresholdAdvisor(IDbContextFactory<HiPortalDb> dbFactory, Co
         }
 
         var query = db.Decisions.AsNoTracking();
-        if (deviceId is not null)
-        {
-            await history.CatchUpAsync(cancellationToken);
-            query = Ingest.DeviceHistory.Of(db, query, deviceId);
-        }
-        else
-        {
-            query = query.Where(d => d.Fleet == fleet);
-        }
+        query = deviceId is not null
+            ? await history.OfAsync(db, query, deviceId, null, null, cancellationToken)
+            : query.Where(d => d.Fleet == fleet);
         var rows = await query.OrderByDescending(d => d.Id).Take(Window)
             .Select(d => new { d.LocalConfidence, d.Agrees, d.Label, d.LocalClass, d.ServerClass })
             .ToListAsync(cancellationToken);

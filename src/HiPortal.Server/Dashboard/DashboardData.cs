@@ -77,12 +77,11 @@ public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, Stats
     public async Task<int> DecisionCountAsync(DecisionFilter filter, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (history.Deferred && filter is { DeviceId: { Length: > 0 } id, Fleet: null or "", Agrees: null })
+        if (filter is { DeviceId: { Length: > 0 } id, Fleet: null or "", Agrees: null })
         {
-            // A device's count (its page's pager): the index table alone holds the answer.
-            await history.CatchUpAsync(cancellationToken);
-            return await DeviceHistory.Entries(db, id, filter.From?.ToUnixTimeMilliseconds(), filter.To?.ToUnixTimeMilliseconds())
-                .CountAsync(cancellationToken);
+            // A device's count (its page's pager), from the device index alone.
+            return await history.CountAsync(db, id, filter.From?.ToUnixTimeMilliseconds(), filter.To?.ToUnixTimeMilliseconds(),
+                cancellationToken);
         }
 
         return await (await FilteredAsync(db, history, filter, cancellationToken)).CountAsync(cancellationToken);
@@ -133,11 +132,7 @@ public sealed class DashboardData(IDbContextFactory<HiPortalDb> dbFactory, Stats
         var fromMs = filter.From?.ToUnixTimeMilliseconds();
         var toMs = filter.To?.ToUnixTimeMilliseconds();
         query = filter.Fleet is { Length: > 0 } f ? query.Where(d => d.Fleet == f) : query;
-        if (filter.DeviceId is { Length: > 0 } id)
-        {
-            await history.CatchUpAsync(cancellationToken);
-            query = DeviceHistory.Of(db, query, id, fromMs, toMs);
-        }
+        query = filter.DeviceId is { Length: > 0 } id ? await history.OfAsync(db, query, id, fromMs, toMs, cancellationToken) : query;
 
         query = filter.Agrees is { } agrees ? query.Where(d => d.Agrees == agrees) : query;
         query = fromMs is { } from ? query.Where(d => d.ReceivedAtMs >= from) : query;

@@ -47,14 +47,15 @@ internal sealed class DeviceHistoryStateConfiguration : IEntityTypeConfiguration
 
 /// <summary>
 /// Finds one device's decisions. On PostgreSQL that is the <c>(DeviceId, ReceivedAtMs)</c> index on <c>Decisions</c>.
-/// On SQLite that index cost about 14 % of the server's CPU per offload (`scripts/bench-ab.sh`): in a closed loop no
+/// On SQLite, dropping that index saved about 14 % of the server's CPU per offload and this table gives back about a
+/// third of it (`scripts/bench-ab.sh`, README "A device's decisions by time, kept apart"): in a closed loop no
 /// device has two rows in one commit, so each row dirtied a leaf page of its own and the commit wrote it to the WAL
 /// whole. SQLite keeps the same entries in <c>DeviceDecisions</c> instead, written a second's worth at a time in one
 /// transaction sorted by device, so a device's new entries share their pages. Reads stay exact: each device-scoped read
 /// first calls <see cref="CatchUpAsync"/>, which indexes whatever was stored before it. <c>Decisions</c> stays the record;
 /// the index is derived from it and rebuilt from where it stopped after a crash.
 /// </summary>
-public sealed class DeviceHistory(IRawDatabase database, WriteGate gate, ILogger<DeviceHistory> logger)
+public sealed class DeviceHistory(IRawDatabase database, WriteGate gate)
 {
     /// <summary>Decisions indexed per write transaction, so a backlog never holds the write turn for long.</summary>
     public const int RowsPerTransaction = 50_000;
@@ -102,15 +103,14 @@ public sealed class DeviceHistory(IRawDatabase database, WriteGate gate, ILogger
     /// <summary>One transaction's worth; false once nothing stored is left unindexed.</summary>
     private async Task<bool> IndexNextAsync(CancellationToken cancellationToken)
     {
-        if (_indexedThrough < 0)
-        {
-            await using var reader = await database.OpenAsync(cancellationToken);
-            Volatile.Write(ref _indexedThrough, await ScalarAsync(reader.Connection, null,
-                "SELECT \"IndexedThroughId\" FROM \"DeviceHistoryState\" WHERE \"Id\" = 1", cancellationToken) ?? 0);
-        }
-
         await using (var reader = await database.OpenAsync(cancellationToken))
         {
+            if (_indexedThrough < 0)
+            {
+                Volatile.Write(ref _indexedThrough, await ScalarAsync(reader.Connection, null,
+                    "SELECT \"IndexedThroughId\" FROM \"DeviceHistoryState\" WHERE \"Id\" = 1", cancellationToken) ?? 0);
+            }
+
             // Cheap (the rowid's last page), and it spares the write turn when nothing is new.
             if ((await ScalarAsync(reader.Connection, null, "SELECT MAX(\"Id\") FROM \"Decisions\"", cancellationToken) ?? 0) <= _indexedThrough)
             {
@@ -148,26 +148,42 @@ public sealed class DeviceHistory(IRawDatabase database, WriteGate gate, ILogger
 
     /// <summary>
     /// <paramref name="query"/> narrowed to one device's decisions, in [<paramref name="fromMs"/>, <paramref name="toMs"/>)
-    /// when given. On SQLite the device is matched through the index table only: a <c>DeviceId</c> term on
-    /// <c>Decisions</c> would tempt the planner into the unique (DeviceId, SampleId) index, a walk over the device's whole
-    /// history. Call <see cref="CatchUpAsync"/> first.
+    /// when given, with everything stored before this call indexed first. On SQLite the device is matched through the
+    /// index table only: a <c>DeviceId</c> term on <c>Decisions</c> would tempt the planner into the unique
+    /// (DeviceId, SampleId) index, a walk over the device's whole history.
     /// </summary>
-    public static IQueryable<Decision> Of(HiPortalDb db, IQueryable<Decision> query, string deviceId, long? fromMs = null, long? toMs = null)
+    public async Task<IQueryable<Decision>> OfAsync(HiPortalDb db, IQueryable<Decision> query, string deviceId, long? fromMs,
+        long? toMs, CancellationToken cancellationToken)
     {
-        if (db is PostgresHiPortalDb)
+        if (!_deferred)
         {
             return query.Where(d => d.DeviceId == deviceId);
         }
 
+        await CatchUpAsync(cancellationToken);
         var ids = Entries(db, deviceId, fromMs, toMs).Select(h => h.DecisionId);
         return query.Where(d => ids.Contains(d.Id));
     }
 
     /// <summary>
-    /// SQLite: the device's entries in the index table, in [<paramref name="fromMs"/>, <paramref name="toMs"/>) when given.
-    /// Counting them is a range of one B-tree, where counting the decisions they point at reads each row.
+    /// How many decisions the device has in [<paramref name="fromMs"/>, <paramref name="toMs"/>). On SQLite that is a range
+    /// of the index table alone; counting the decisions its entries point at would read each row.
     /// </summary>
-    public static IQueryable<DeviceDecision> Entries(HiPortalDb db, string deviceId, long? fromMs = null, long? toMs = null)
+    public async Task<int> CountAsync(HiPortalDb db, string deviceId, long? fromMs, long? toMs, CancellationToken cancellationToken)
+    {
+        if (!_deferred)
+        {
+            var decisions = db.Decisions.Where(d => d.DeviceId == deviceId);
+            decisions = fromMs is { } from ? decisions.Where(d => d.ReceivedAtMs >= from) : decisions;
+            decisions = toMs is { } to ? decisions.Where(d => d.ReceivedAtMs < to) : decisions;
+            return await decisions.CountAsync(cancellationToken);
+        }
+
+        await CatchUpAsync(cancellationToken);
+        return await Entries(db, deviceId, fromMs, toMs).CountAsync(cancellationToken);
+    }
+
+    private static IQueryable<DeviceDecision> Entries(HiPortalDb db, string deviceId, long? fromMs, long? toMs)
     {
         var entries = db.DeviceDecisions.Where(h => h.DeviceId == deviceId);
         entries = fromMs is { } from ? entries.Where(h => h.ReceivedAtMs >= from) : entries;
@@ -175,7 +191,7 @@ public sealed class DeviceHistory(IRawDatabase database, WriteGate gate, ILogger
     }
 
     /// <summary>
-    /// The hand-written form of <see cref="Of"/> for a WHERE prefix on <c>Decisions</c>, with the SQL text of the device,
+    /// The hand-written form of <see cref="OfAsync"/> (call <see cref="CatchUpAsync"/> first) for a WHERE prefix on <c>Decisions</c>, with the SQL text of the device,
     /// from and to values (parameters or placeholders).
     /// </summary>
     public string SqlFilter(string device, string from, string to) => _deferred
@@ -187,13 +203,10 @@ public sealed class DeviceHistory(IRawDatabase database, WriteGate gate, ILogger
         await using var command = SqlCommands.Create(connection, transaction, sql);
         return await command.ExecuteScalarAsync(cancellationToken) is long value ? value : null;
     }
-
-    internal void LogFailure(Exception ex) =>
-        logger.LogError(ex, "Indexing decisions by device failed; the next pass, or the next read by device, tries again");
 }
 
 /// <summary>Keeps <see cref="DeviceHistory"/> within about a second of the writer, so a read by device has little to do.</summary>
-public sealed class DeviceHistoryIndexer(DeviceHistory history, TimeProvider time) : BackgroundService
+public sealed class DeviceHistoryIndexer(DeviceHistory history, TimeProvider time, ILogger<DeviceHistoryIndexer> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -215,7 +228,7 @@ public sealed class DeviceHistoryIndexer(DeviceHistory history, TimeProvider tim
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    history.LogFailure(ex);
+                    logger.LogError(ex, "Indexing decisions by device failed; the next pass, or the next read by device, tries again");
                 }
             }
         }

@@ -110,11 +110,14 @@ public sealed class DeviceHistoryTests(HostFixture server) : IClassFixture<HostF
         }
 
         await using var db = await server.App.Services.GetRequiredService<IDbContextFactory<HiPortalDb>>().CreateDbContextAsync();
+        var history = server.App.Services.GetRequiredService<DeviceHistory>();
+        var all = await history.OfAsync(db, db.Decisions, "d-1", null, null, CancellationToken.None);
+        var window = await history.OfAsync(db, db.Decisions, "d-1", 1_000, 2_000, CancellationToken.None);
         var queries = new (string Name, IQueryable<Decision> Query)[]
         {
-            ("newest page", DeviceHistory.Of(db, db.Decisions, "d-1").OrderByDescending(d => d.Id).Take(20)),
-            ("window", DeviceHistory.Of(db, db.Decisions, "d-1", 1_000, 2_000).Where(d => d.ReceivedAtMs >= 1_000 && d.ReceivedAtMs < 2_000)),
-            ("labelled", DeviceHistory.Of(db, db.Decisions, "d-1").Where(d => d.Label != null).OrderByDescending(d => d.Id).Take(5000)),
+            ("newest page", all.OrderByDescending(d => d.Id).Take(20)),
+            ("window", window.Where(d => d.ReceivedAtMs >= 1_000 && d.ReceivedAtMs < 2_000)),
+            ("labelled", all.Where(d => d.Label != null).OrderByDescending(d => d.Id).Take(5000)),
         };
         foreach (var (name, query) in queries)
         {
