@@ -275,8 +275,8 @@ public sealed class DeviceHistory(IRawDatabase database, WriteGate gate)
     /// <summary>
     /// <paramref name="query"/> narrowed to one device's decisions, in [<paramref name="fromMs"/>, <paramref name="toMs"/>)
     /// when given, with everything stored before this call indexed first. On SQLite the device is matched through the
-    /// index table only: a <c>DeviceId</c> term on <c>Decisions</c> would tempt the planner into the unique
-    /// (DeviceId, SampleId) index, a walk over the device's whole history.
+    /// index table only: <c>Decisions</c> has no index keyed by device there, so a <c>DeviceId</c> term on it would
+    /// be checked row by row (and once tempted the planner into the unique index it had, a walk over the device's whole history).
     /// </summary>
     public async Task<IQueryable<Decision>> OfAsync(HiPortalDb db, IQueryable<Decision> query, string deviceId, long? fromMs,
         long? toMs, CancellationToken cancellationToken)
