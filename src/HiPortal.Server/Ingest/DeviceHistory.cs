@@ -97,7 +97,7 @@ public sealed class DeviceHistory(IRawDatabase database, WriteGate gate)
     internal const string SamplesSql = """
         INSERT OR IGNORE INTO "DeviceSamples" ("DeviceId", "SampleId", "DecisionId")
         SELECT "DeviceId", "SampleId", "Id" FROM "Decisions" WHERE "Id" > @from AND "Id" <= @through
-        ORDER BY "DeviceId", "SampleId"
+        ORDER BY "DeviceId", "SampleId", "Id"
         """;
 
     /// <summary>Whether a sample is indexed as stored: the decision writer's insert runs only where this finds nothing.</summary>
@@ -149,11 +149,11 @@ public sealed class DeviceHistory(IRawDatabase database, WriteGate gate)
     /// <summary>One transaction's worth; false once nothing stored is left unindexed.</summary>
     private async Task<bool> IndexNextAsync(CancellationToken cancellationToken)
     {
-        if (_indexedThrough >= 0)
+        if (IndexedThrough >= 0)
         {
             // Cheap (the rowid's last page), and it spares the write turn when nothing is new.
             await using var reader = await database.OpenAsync(cancellationToken);
-            if ((await ScalarAsync(reader.Connection, null, "SELECT MAX(\"Id\") FROM \"Decisions\"", cancellationToken) ?? 0) <= _indexedThrough)
+            if ((await ScalarAsync(reader.Connection, null, "SELECT MAX(\"Id\") FROM \"Decisions\"", cancellationToken) ?? 0) <= IndexedThrough)
             {
                 return false;
             }

@@ -131,6 +131,8 @@ public sealed class DeviceHistoryTests(HostFixture server) : IClassFixture<HostF
             ("newest page", all.OrderByDescending(d => d.Id).Take(20)),
             ("window", window.Where(d => d.ReceivedAtMs >= 1_000 && d.ReceivedAtMs < 2_000)),
             ("labelled", all.Where(d => d.Label != null).OrderByDescending(d => d.Id).Take(5000)),
+            ("rollout", HiPortal.Server.Rollouts.RolloutSignals.ReceivedSinceApplied(db,
+                db.RolloutDevices.Where(d => d.RolloutId == 1 && d.RolledBackAt == null && d.AppliedAtMs != null))),
         };
         foreach (var (name, query) in queries)
         {
@@ -173,7 +175,7 @@ public sealed class DeviceHistoryTests(HostFixture server) : IClassFixture<HostF
         Assert.True(stored >= 6);
         Assert.Equal(stored, await host.Database.CountAsync("""SELECT COUNT(*) FROM "DeviceDecisions" """));
         Assert.Equal(stored, await host.Database.CountAsync(
-            """SELECT COUNT(*) FROM "DeviceSamples" s JOIN "Decisions" d ON d."Id" = s."DecisionId" AND d."SampleId" = s."SampleId" """));
+            """SELECT COUNT(*) FROM "DeviceSamples" s JOIN "Decisions" d ON d."Id" = s."DecisionId" AND d."DeviceId" = s."DeviceId" AND d."SampleId" = s."SampleId" """));
         Assert.Equal(await host.Database.CountAsync("""SELECT MAX("Id") FROM "Decisions" """),
             await host.Database.CountAsync("""SELECT "IndexedThroughId" FROM "DeviceHistoryState" WHERE "Id" = 1"""));
         Assert.DoesNotContain("IX_Decisions_DeviceId_ReceivedAtMs", await IndexNamesAsync(host.Database));
