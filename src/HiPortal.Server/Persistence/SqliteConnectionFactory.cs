@@ -24,8 +24,6 @@ public sealed class SqliteConnectionFactory(string connectionString) : IDisposab
     /// <summary>How long <see cref="Dispose"/> waits for a leased writer to come back.</summary>
     public static readonly TimeSpan WriterDrainTimeout = TimeSpan.FromSeconds(10);
 
-    // Held while this factory lives: one process serves a SQLite file (see LockFile).
-    private readonly FileStream? _processLock = LockFile(connectionString);
     private readonly ConcurrentBag<SqliteConnection> _idle = [];
     private readonly SemaphoreSlim _writerTurn = new(1, 1);
     private SqliteConnection? _writer;
@@ -125,43 +123,6 @@ public sealed class SqliteConnectionFactory(string connectionString) : IDisposab
         while (_idle.TryTake(out var connection))
         {
             connection.Dispose();
-        }
-
-        _processLock?.Dispose();
-    }
-
-    /// <summary>
-    /// Takes <c>{database}.lock</c> beside the file, exclusively (an advisory <c>flock</c> on Linux), for as long as the
-    /// factory lives. One process serves a SQLite file: the write gate is in-process, and decisions stay idempotent
-    /// only because one writer knows what it stored since the last indexing pass (<see cref="Ingest.DeviceHistory"/>).
-    /// A second server on the same file (an overlapping deploy, a second copy on another port) fails at start instead
-    /// of storing a sample twice. In-memory databases take no lock.
-    /// </summary>
-    private static FileStream? LockFile(string connectionString)
-    {
-        var builder = new SqliteConnectionStringBuilder(connectionString);
-        var source = builder.DataSource;
-        if (string.IsNullOrEmpty(source) || source == ":memory:" || builder.Mode == SqliteOpenMode.Memory)
-        {
-            return null;
-        }
-
-        var path = Path.GetFullPath(source) + ".lock";
-        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerOnly.FilePermissions;
-        }
-
-        try
-        {
-            return new FileStream(path, options);
-        }
-        catch (IOException ex)
-        {
-            throw new InvalidOperationException(
-                $"Another HiPortal server has the SQLite database {source} open ({path} is locked). One server serves a " +
-                "SQLite file; run several instances on PostgreSQL (Database:Provider).", ex);
         }
     }
 }

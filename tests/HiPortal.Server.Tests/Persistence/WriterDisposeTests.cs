@@ -11,24 +11,6 @@ public sealed class WriterDisposeTests : IDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("hiportal-writer-dispose-").FullName;
 
     [Fact]
-    public void ASecondFactoryOnTheSameFile_IsRefused_UntilTheFirstIsDisposed()
-    {
-        var connection = $"Data Source={Path.Combine(_directory, "locked.db")};Pooling=False";
-        var first = new SqliteConnectionFactory(connection);
-        var refused = Assert.Throws<InvalidOperationException>(() => new SqliteConnectionFactory(connection));
-        Assert.Contains("locked.db", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("PostgreSQL", refused.Message, StringComparison.Ordinal);
-
-        // Another file is not affected, and the lock goes with the factory.
-        using (new SqliteConnectionFactory($"Data Source={Path.Combine(_directory, "other.db")};Pooling=False"))
-        {
-        }
-
-        first.Dispose();
-        using var second = new SqliteConnectionFactory(connection);
-    }
-
-    [Fact]
     public async Task Dispose_WaitsForTheLeasedWriter_ThenRefusesNewLeases()
     {
         var factory = new SqliteConnectionFactory($"Data Source={Path.Combine(_directory, "writer.db")};Pooling=False");
