@@ -30,6 +30,8 @@ CREATE UNIQUE INDEX IX_Decisions_DeviceId_SampleId ON Decisions(DeviceId, Sample
 CREATE INDEX IX_Decisions_ReceivedAtMs ON Decisions(ReceivedAtMs);
 CREATE INDEX IX_Decisions_Fleet_ReceivedAtMs ON Decisions(Fleet, ReceivedAtMs);
 """
+PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "wal_autocheckpoint=8000", "cache_size=-32768", "foreign_keys=ON")
+UNIQUE = "CREATE UNIQUE INDEX IX_Decisions_DeviceId_SampleId ON Decisions(DeviceId, SampleId);\n"
 OLD_INDEX = "CREATE INDEX IX_Decisions_DeviceId_ReceivedAtMs ON Decisions(DeviceId, ReceivedAtMs)"
 TABLE = """CREATE TABLE DeviceDecisions(DeviceId TEXT NOT NULL, ReceivedAtMs INTEGER NOT NULL, DecisionId INTEGER NOT NULL,
     PRIMARY KEY (DeviceId, ReceivedAtMs, DecisionId)) WITHOUT ROWID"""
@@ -56,7 +58,7 @@ READS = {
 
 def build(directory, layout, rows, devices, data):
     db = sqlite3.connect(os.path.join(directory, f"{layout}.db"), isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "wal_autocheckpoint=8000", "cache_size=-32768", "foreign_keys=ON"):
+    for pragma in PRAGMAS:
         db.execute(f"PRAGMA {pragma}")
     db.executescript(SCHEMA)
     db.execute(OLD_INDEX if layout == "index" else TABLE)

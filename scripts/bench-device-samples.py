@@ -11,6 +11,7 @@ Each layout fills DeviceDecisions each second, as the server does either way. Pr
 round (Python's own per-row work is in all alike: read the differences).
 Usage: /usr/bin/python3 scripts/bench-device-samples.py [rows=300000] [counter|uuid] [rounds=2]
 """
+import importlib.util
 import os
 import sqlite3
 import sys
@@ -18,22 +19,18 @@ import tempfile
 import time
 import uuid
 
-DEVICES = 256
-ROWS_PER_SECOND = 10_000
-SCHEMA = """
-CREATE TABLE Devices(Id TEXT PRIMARY KEY, Fleet TEXT NOT NULL);
-CREATE TABLE Decisions(Id INTEGER PRIMARY KEY AUTOINCREMENT, DeviceId TEXT NOT NULL REFERENCES Devices(Id),
-    Fleet TEXT NOT NULL, SampleId TEXT NOT NULL, ReceivedAtMs INTEGER NOT NULL, LocalClass INTEGER NOT NULL,
-    LocalConfidence REAL NOT NULL, ServerClass INTEGER NOT NULL, Probabilities BLOB NOT NULL, Agrees INTEGER NOT NULL,
-    Label INTEGER, ModelName TEXT NOT NULL);
-CREATE INDEX IX_Decisions_ReceivedAtMs ON Decisions(ReceivedAtMs);
-CREATE INDEX IX_Decisions_Fleet_ReceivedAtMs ON Decisions(Fleet, ReceivedAtMs);
-CREATE TABLE DeviceDecisions(DeviceId TEXT NOT NULL, ReceivedAtMs INTEGER NOT NULL, DecisionId INTEGER NOT NULL,
-    PRIMARY KEY (DeviceId, ReceivedAtMs, DecisionId)) WITHOUT ROWID;
+# The schema, pragmas and the DeviceDecisions pass are those of bench-device-history.py (the server's, at 01dec34).
+_spec = importlib.util.spec_from_file_location("bench_device_history", os.path.join(os.path.dirname(__file__), "bench-device-history.py"))
+history = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(history)
+
+DEVICES = history.DEVICES
+ROWS_PER_SECOND = history.ROWS_PER_SECOND
+# Decisions without the unique index (added per layout), and both tables kept apart.
+SCHEMA = history.SCHEMA.replace(history.UNIQUE, "") + history.TABLE + """;
 CREATE TABLE DeviceSamples(DeviceId TEXT NOT NULL, SampleId TEXT NOT NULL, DecisionId INTEGER NOT NULL,
     PRIMARY KEY (DeviceId, SampleId)) WITHOUT ROWID;
 """
-UNIQUE = "CREATE UNIQUE INDEX IX_Decisions_DeviceId_SampleId ON Decisions(DeviceId, SampleId)"
 COLUMNS = ("(DeviceId, Fleet, SampleId, ReceivedAtMs, LocalClass, LocalConfidence, ServerClass, Probabilities, Agrees, "
            "Label, ModelName)")
 VALUES = "?1, 'bench', ?2, ?3, 3, ?4, 3, ?5, 1, ?6, 'trivial'"
@@ -43,19 +40,18 @@ INSERT = {
              "WHERE NOT EXISTS (SELECT 1 FROM DeviceSamples WHERE DeviceId = ?1 AND SampleId = ?2)",
     "none": f"INSERT INTO Decisions{COLUMNS} VALUES ({VALUES})",
 }
-BY_TIME = """INSERT OR IGNORE INTO DeviceDecisions SELECT DeviceId, ReceivedAtMs, Id FROM Decisions
-    WHERE Id > ? AND Id <= ? ORDER BY DeviceId, ReceivedAtMs, Id"""
+BY_TIME = history.CATCH_UP
 BY_SAMPLE = """INSERT OR IGNORE INTO DeviceSamples SELECT DeviceId, SampleId, Id FROM Decisions
     WHERE Id > ? AND Id <= ? ORDER BY DeviceId, SampleId"""
 
 
 def store(path, layout, devices, data):
     db = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "wal_autocheckpoint=8000", "cache_size=-32768", "foreign_keys=ON"):
+    for pragma in history.PRAGMAS:
         db.execute(f"PRAGMA {pragma}")
     db.executescript(SCHEMA)
     if layout == "unique":
-        db.execute(UNIQUE)
+        db.execute(history.UNIQUE)
     db.executemany("INSERT INTO Devices VALUES (?, 'bench')", [(d,) for d in devices])
     passes = [BY_TIME, BY_SAMPLE] if layout == "table" else [BY_TIME]
     cpu, indexed = time.process_time(), 0
