@@ -37,7 +37,7 @@ python3 - "$WORK" "$ROUNDS" <<'EOF'
 import json, sys
 work, rounds = sys.argv[1], int(sys.argv[2])
 ratios = {}
-print(f"{'round':>5} {'config':<12} {'base µs':>9} {'new µs':>9} {'new/base':>9} {'base /s':>9} {'new /s':>9}")
+print(f"{'round':>5} {'config':<12} {'base µs':>9} {'new µs':>9} {'new/base':>9} {'base /s':>9} {'new /s':>9} {'batch b/n':>11} {'p50 ms b/n':>12}")
 for r in range(1, rounds + 1):
     runs = {side: {s['config']: s for s in json.load(open(f"{work}/{side}-{r}/bench.json"))['served']} for side in ('base', 'new')}
     for config, b in runs['base'].items():
@@ -46,7 +46,8 @@ for r in range(1, rounds + 1):
             continue
         bu, nu = b['serverCpuMsPerSample'] * 1000, n['serverCpuMsPerSample'] * 1000
         ratios.setdefault(config, []).append(nu / bu)
-        print(f"{r:>5} {config:<12} {bu:>9.1f} {nu:>9.1f} {nu / bu:>9.3f} {b['samplesPerSecond']:>9.0f} {n['samplesPerSecond']:>9.0f}")
+        print(f"{r:>5} {config:<12} {bu:>9.1f} {nu:>9.1f} {nu / bu:>9.3f} {b['samplesPerSecond']:>9.0f} {n['samplesPerSecond']:>9.0f}"
+              f" {b['meanBatchSize']:>5.1f}/{n['meanBatchSize']:<5.1f} {b['p50Ms']:>6.1f}/{n['p50Ms']:<5.1f}")
 for config, values in ratios.items():
     print(f"mean new/base server CPU per offload, {config}: {sum(values) / len(values):.3f} over {len(values)} rounds")
 EOF

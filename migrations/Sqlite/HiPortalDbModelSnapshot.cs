@@ -473,9 +473,6 @@ namespace HiPortal.Server.Migrations
 
                     b.HasIndex("ReceivedAtMs");
 
-                    b.HasIndex("DeviceId", "SampleId")
-                        .IsUnique();
-
                     b.HasIndex("Fleet", "ReceivedAtMs");
 
                     b.ToTable("Decisions");
@@ -509,6 +506,24 @@ namespace HiPortal.Server.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("DeviceHistoryState", (string)null);
+                });
+
+            modelBuilder.Entity("HiPortal.Server.Ingest.DeviceSample", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SampleId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DecisionId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("DeviceId", "SampleId");
+
+                    b.ToTable("DeviceSamples", (string)null);
                 });
 
             modelBuilder.Entity("HiPortal.Server.Models.ModelVersion", b =>

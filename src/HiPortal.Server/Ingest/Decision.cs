@@ -62,10 +62,10 @@ internal sealed class DecisionConfiguration : IEntityTypeConfiguration<Decision>
 {
     public void Configure(EntityTypeBuilder<Decision> builder)
     {
-        builder.HasIndex(d => new { d.DeviceId, d.SampleId }).IsUnique();
         builder.HasIndex(d => d.ReceivedAtMs);
         builder.HasIndex(d => new { d.Fleet, d.ReceivedAtMs });
-        // (DeviceId, ReceivedAtMs): on PostgreSQL only (PostgresHiPortalDb); SQLite keeps it apart, see DeviceHistory.
+        // Unique (DeviceId, SampleId) and (DeviceId, ReceivedAtMs): on PostgreSQL only (PostgresHiPortalDb); SQLite keeps
+        // both apart, see DeviceHistory.
         builder.Property(d => d.DeviceId).HasMaxLength(32);
         builder.Property(d => d.Fleet).HasMaxLength(64);
         builder.Property(d => d.SampleId).HasMaxLength(128);

@@ -41,12 +41,16 @@ internal static class DecisionRows
 }
 
 /// <summary>
-/// SQLite: one INSERT ... ON CONFLICT DO NOTHING, prepared once on the one writer connection (see
-/// <see cref="SqliteConnectionFactory"/>) and kept while that connection lives, re-bound per row, each batch in one
-/// transaction.
+/// SQLite: one INSERT, prepared once on the one writer connection (see <see cref="SqliteConnectionFactory"/>) and kept
+/// while that connection lives, re-bound per row, each batch in one transaction. <c>Decisions</c> has no unique
+/// (DeviceId, SampleId) index on SQLite (<see cref="DeviceHistory"/>): a key is stored already when
+/// <c>DeviceSamples</c> has it (the insert's own NOT EXISTS) or when this writer stored it since the last indexing pass
+/// (<see cref="DeviceHistory.IsStoredUnindexed"/>).
 /// </summary>
-internal sealed class SqliteDecisionBatchStore(IRawDatabase database, WriteGate gate) : IDecisionBatchStore, IDisposable
+internal sealed class SqliteDecisionBatchStore(IRawDatabase database, WriteGate gate, DeviceHistory history) : IDecisionBatchStore, IDisposable
 {
+    private static readonly string s_sql = DecisionRows.Insert.SqlUnless(DeviceHistory.IndexedSampleSql);
+
     // Used only while the writer lease is held, which is exclusive.
     private SqlitePreparedInsert<InferenceRequest>? _insert;
 
@@ -56,15 +60,31 @@ internal sealed class SqliteDecisionBatchStore(IRawDatabase database, WriteGate 
         await using var lease = await database.OpenWriterAsync();
         var connection = (Microsoft.Data.Sqlite.SqliteConnection)lease.Connection;
         lease.Broken = true; // until the commit succeeds
-        await using var transaction = await connection.BeginTransactionAsync();
-        var insert = InsertFor(connection);
         var inserted = new bool[requests.Count];
-        for (var i = 0; i < requests.Count; i++)
+        try
         {
-            inserted[i] = insert.Insert(requests[i]) == 1;
+            await using var transaction = await connection.BeginTransactionAsync();
+            var prepared = await history.PrepareStoreAsync(connection, transaction, CancellationToken.None);
+            var insert = InsertFor(connection);
+            for (var i = 0; i < requests.Count; i++)
+            {
+                var decision = requests[i].Decision!;
+                if (!history.IsStoredUnindexed(decision.DeviceId, decision.SampleId) && insert.Insert(requests[i]) == 1)
+                {
+                    inserted[i] = true;
+                    history.Stored(decision.DeviceId, decision.SampleId, insert.LastInsertRowId);
+                }
+            }
+
+            await transaction.CommitAsync();
+            history.StoreCommitted(prepared);
+        }
+        catch
+        {
+            history.StoreFailed();
+            throw;
         }
 
-        await transaction.CommitAsync();
         lease.Broken = false;
         return inserted;
     }
@@ -76,7 +96,7 @@ internal sealed class SqliteDecisionBatchStore(IRawDatabase database, WriteGate 
             // The writer connection was replaced (the last one broke): its statement goes with it.
             _insert?.Dispose();
             _insert = null;
-            _insert = new SqlitePreparedInsert<InferenceRequest>(DecisionRows.Insert, connection);
+            _insert = new SqlitePreparedInsert<InferenceRequest>(DecisionRows.Insert, connection, s_sql);
         }
 
         return _insert;

@@ -17,9 +17,11 @@ public sealed record StoredDecision(
 
 /// <summary>
 /// Reads stored decisions by device and sample id: the idempotency check. The worker asks once per batch (one
-/// query for the whole batch, not one per request), so concurrent devices do not each hold a read transaction.
+/// query for the whole batch, not one per request), so concurrent devices do not each hold a read transaction. On
+/// SQLite the keys are matched through <c>DeviceSamples</c>, with everything stored before the call indexed first
+/// (<see cref="DeviceHistory"/>).
 /// </summary>
-public sealed class DecisionStore(IRawDatabase database)
+public sealed class DecisionStore(IRawDatabase database, DeviceHistory history)
 {
     private const string Columns = """
         "DeviceId", "SampleId", "PayloadHash", "LocalClass", "ServerClass", "ServerConfidence", "Probabilities",
@@ -41,9 +43,15 @@ public sealed class DecisionStore(IRawDatabase database)
             return found;
         }
 
+        await history.CatchUpAsync(cancellationToken);
         await using var lease = await database.OpenAsync(cancellationToken);
         await using var command = lease.Connection.CreateCommand();
         var sql = new StringBuilder($"SELECT {Columns} FROM \"Decisions\" WHERE ");
+        if (history.Deferred)
+        {
+            sql.Append("\"Id\" IN (SELECT \"DecisionId\" FROM \"DeviceSamples\" WHERE ");
+        }
+
         for (var i = 0; i < keys.Count; i++)
         {
             sql.Append(i == 0 ? "" : " OR ").Append($"(\"DeviceId\" = @d{i} AND \"SampleId\" = @s{i})");
@@ -51,7 +59,7 @@ public sealed class DecisionStore(IRawDatabase database)
             Add(command, $"@s{i}", keys[i].SampleId);
         }
 
-        command.CommandText = sql.ToString();
+        command.CommandText = sql.Append(history.Deferred ? ")" : "").ToString();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

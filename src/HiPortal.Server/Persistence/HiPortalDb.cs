@@ -2,6 +2,10 @@ using HiPortal.Server.Devices;
 using HiPortal.Server.Identity;
 using HiPortal.Server.Ingest;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Metadata.Conventions;
+using Microsoft.EntityFrameworkCore.Metadata.Conventions.Infrastructure;
 
 namespace HiPortal.Server.Persistence;
 
@@ -33,7 +37,10 @@ public class HiPortalDb : DbContext
     /// <summary>SQLite only: the decisions by device and time (<see cref="DeviceHistory"/>).</summary>
     public DbSet<DeviceDecision> DeviceDecisions => Set<DeviceDecision>();
 
-    /// <summary>SQLite only: how far <see cref="DeviceDecisions"/> has read the decisions.</summary>
+    /// <summary>SQLite only: the decisions by device and sample id (<see cref="DeviceHistory"/>).</summary>
+    public DbSet<DeviceSample> DeviceSamples => Set<DeviceSample>();
+
+    /// <summary>SQLite only: how far <see cref="DeviceDecisions"/> and <see cref="DeviceSamples"/> have read the decisions.</summary>
     public DbSet<DeviceHistoryState> DeviceHistoryState => Set<DeviceHistoryState>();
 
     public DbSet<Fleets.Fleet> Fleets => Set<Fleets.Fleet>();
@@ -62,4 +69,23 @@ public class HiPortalDb : DbContext
     protected virtual void ConfigureProvider(ModelBuilder modelBuilder)
     {
     }
+
+    /// <summary>SQLite: <c>Decisions</c> gets no index for its device foreign key (<see cref="DecisionsUnindexedForeignKey"/>).</summary>
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder) =>
+        configurationBuilder.Conventions.Replace<ForeignKeyIndexConvention>(services =>
+            new DecisionsUnindexedForeignKey(services.GetRequiredService<ProviderConventionSetBuilderDependencies>()));
+}
+
+/// <summary>
+/// EF Core indexes every foreign key that no index covers. On SQLite, <c>Decisions.DeviceId</c> is covered by none on
+/// purpose: an index keyed by device costs a leaf page per stored decision (see <see cref="DeviceHistory"/>), and the
+/// tables kept apart serve its reads. The only cost is a scan of <c>Decisions</c> when a device row is deleted or
+/// its id changes, and HiPortal does neither (a device is revoked, not deleted). Every other foreign key keeps its index.
+/// </summary>
+internal sealed class DecisionsUnindexedForeignKey(ProviderConventionSetBuilderDependencies dependencies)
+    : ForeignKeyIndexConvention(dependencies)
+{
+    protected override IConventionIndex? CreateIndex(IReadOnlyList<IConventionProperty> properties, bool unique,
+        IConventionEntityTypeBuilder entityTypeBuilder) =>
+        entityTypeBuilder.Metadata.ClrType == typeof(Decision) ? null : base.CreateIndex(properties, unique, entityTypeBuilder);
 }

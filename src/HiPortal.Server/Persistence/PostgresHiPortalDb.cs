@@ -7,15 +7,22 @@ namespace HiPortal.Server.Persistence;
 public sealed class PostgresHiPortalDb(DbContextOptions<PostgresHiPortalDb> options) : HiPortalDb(options)
 {
     /// <summary>
-    /// A device's decisions by time come from an index on <c>Decisions</c> itself: PostgreSQL's writers are many and
-    /// its pages are not rewritten whole per commit, so SQLite's separate table (<see cref="Ingest.DeviceHistory"/>) is
-    /// not used here.
+    /// A device's decisions by time and by sample id come from indexes on <c>Decisions</c> itself: PostgreSQL's writers
+    /// are many and its pages are not rewritten whole per commit, so SQLite's separate tables (<see cref="Ingest.DeviceHistory"/>)
+    /// are not used here.
     /// </summary>
     protected override void ConfigureProvider(ModelBuilder modelBuilder)
     {
         modelBuilder.Ignore<Ingest.DeviceDecision>();
+        modelBuilder.Ignore<Ingest.DeviceSample>();
         modelBuilder.Ignore<Ingest.DeviceHistoryState>();
+        modelBuilder.Entity<Ingest.Decision>().HasIndex(d => new { d.DeviceId, d.SampleId }).IsUnique();
         modelBuilder.Entity<Ingest.Decision>().HasIndex(d => new { d.DeviceId, d.ReceivedAtMs });
+    }
+
+    /// <summary>EF Core's own conventions: every foreign key covered by an index (the unique one above, for decisions).</summary>
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
     }
 }
 

@@ -31,6 +31,14 @@ public sealed class SqlInsert<TRow>
 
     public string Sql { get; }
 
+    /// <summary>
+    /// The same insert guarded by a query instead of a unique key: it inserts nothing when
+    /// <paramref name="existsQuery"/> (which may use the columns' parameters) finds a row.
+    /// </summary>
+    public string SqlUnless(string existsQuery) =>
+        $"INSERT INTO {Quote(Table)} ({string.Join(", ", _names.Select(Quote))}) " +
+        $"SELECT {string.Join(", ", _names.Select(n => "@" + n))} WHERE NOT EXISTS ({existsQuery})";
+
     public string Table { get; }
 
     public IReadOnlyList<string> Columns { get; }

@@ -17,12 +17,15 @@ public sealed class SqlitePreparedInsert<TRow> : IDisposable
     private readonly SqliteConnection _connection;
     private readonly sqlite3_stmt _statement;
 
-    public SqlitePreparedInsert(SqlInsert<TRow> insert, SqliteConnection connection)
+    /// <param name="insert">The columns and values.</param>
+    /// <param name="connection">The connection the statement lives on.</param>
+    /// <param name="sql">Another statement over the same parameters (e.g. <see cref="SqlInsert{TRow}.SqlUnless"/>); default: the insert's own.</param>
+    public SqlitePreparedInsert(SqlInsert<TRow> insert, SqliteConnection connection, string? sql = null)
     {
         _insert = insert;
         _connection = connection;
         // SQLite binds "@Column" parameters by position as well: the i-th distinct name is index i + 1.
-        var rc = raw.sqlite3_prepare_v3(connection.Handle, insert.Sql, PreparePersistent, out _statement);
+        var rc = raw.sqlite3_prepare_v3(connection.Handle, sql ?? insert.Sql, PreparePersistent, out _statement);
         SqliteException.ThrowExceptionForRC(rc, connection.Handle);
         var count = raw.sqlite3_bind_parameter_count(_statement);
         if (count != insert.Columns.Count)
@@ -34,6 +37,9 @@ public sealed class SqlitePreparedInsert<TRow> : IDisposable
 
     /// <summary>Whether this statement belongs to <paramref name="connection"/> (a replaced connection needs a new one).</summary>
     public bool IsFor(SqliteConnection connection) => ReferenceEquals(connection, _connection);
+
+    /// <summary>The rowid of the connection's last inserted row (after <see cref="Insert"/> returned 1: that row's).</summary>
+    public long LastInsertRowId => raw.sqlite3_last_insert_rowid(_connection.Handle);
 
     /// <summary>Binds <paramref name="row"/> and runs the insert; the number of rows it inserted (0 on a conflict).</summary>
     public int Insert(TRow row)

@@ -14,7 +14,8 @@ public sealed record RolloutActionResult(Rollout? Rollout, bool NotFound = false
 /// gate evaluation that advances, completes or rolls back a running rollout, and the admin's pause, resume, promote
 /// and abort. Devices are notified and subscribers told after the commit.
 /// </summary>
-public sealed class RolloutEngine(IDbContextFactory<HiPortalDb> dbFactory, ConfigNotifier notifier, RolloutEvents events, TimeProvider time)
+public sealed class RolloutEngine(IDbContextFactory<HiPortalDb> dbFactory, ConfigNotifier notifier, RolloutEvents events, TimeProvider time,
+    Ingest.DeviceHistory history)
 {
     public const string SystemActor = "rollout";
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
@@ -38,8 +39,12 @@ public sealed class RolloutEngine(IDbContextFactory<HiPortalDb> dbFactory, Confi
     }
 
     /// <summary>One gate evaluation of a running rollout: records the gate values, then advances, completes or rolls back.</summary>
-    public Task<RolloutActionResult> EvaluateAsync(long id, CancellationToken cancellationToken) =>
-        TransitionAsync(id, SystemActor, null, async (db, rollout, now) =>
+    public async Task<RolloutActionResult> EvaluateAsync(long id, CancellationToken cancellationToken)
+    {
+        // The decisions counted are found by device (RolloutSignals): index what is stored first, outside the
+        // transaction below, which on SQLite holds the write lock the index pass needs.
+        await history.CatchUpAsync(cancellationToken);
+        return await TransitionAsync(id, SystemActor, null, async (db, rollout, now) =>
         {
             if (rollout.State != RolloutStates.Running)
             {
@@ -57,6 +62,7 @@ public sealed class RolloutEngine(IDbContextFactory<HiPortalDb> dbFactory, Confi
                 _ => new Step(null, null, null),
             };
         }, cancellationToken);
+    }
 
     public Task<RolloutActionResult> PauseAsync(long id, string actor, string? reason, CancellationToken cancellationToken) =>
         TransitionAsync(id, actor, reason, (_, rollout, _) =>

@@ -46,10 +46,7 @@ public static class RolloutSignals
             .GroupBy(_ => 1)
             .Select(g => new { Samples = g.Sum(t => t.Samples), Offloaded = g.Sum(t => t.Offloaded), Dropped = g.Sum(t => t.Dropped) })
             .FirstOrDefaultAsync(cancellationToken);
-        var decisions = await (from x in db.Decisions
-                               join d in applied on x.DeviceId equals d.DeviceId
-                               where x.ReceivedAtMs >= d.AppliedAtMs
-                               select x)
+        var decisions = await ReceivedSinceApplied(db, applied)
             .GroupBy(_ => 1)
             .Select(g => new
             {
@@ -63,4 +60,20 @@ public static class RolloutSignals
             telemetry?.Samples ?? 0, telemetry?.Offloaded ?? 0, telemetry?.Dropped ?? 0,
             decisions?.Count ?? 0, decisions?.Agreements ?? 0, decisions?.Labelled ?? 0, decisions?.Correct ?? 0);
     }
+
+    /// <summary>
+    /// The decisions of <paramref name="applied"/>'s devices received since each applied the change. On SQLite,
+    /// <c>Decisions</c> has no index keyed by device: they are found through <c>DeviceDecisions</c> (see
+    /// <see cref="Ingest.DeviceHistory"/>; the caller indexes what was stored first), then fetched by id.
+    /// </summary>
+    public static IQueryable<Ingest.Decision> ReceivedSinceApplied(HiPortalDb db, IQueryable<RolloutDevice> applied) =>
+        db.Database.IsSqlite()
+            ? db.Decisions.Where(x => (from h in db.DeviceDecisions
+                                       join d in applied on h.DeviceId equals d.DeviceId
+                                       where h.ReceivedAtMs >= d.AppliedAtMs
+                                       select h.DecisionId).Contains(x.Id))
+            : from x in db.Decisions
+              join d in applied on x.DeviceId equals d.DeviceId
+              where x.ReceivedAtMs >= d.AppliedAtMs
+              select x;
 }

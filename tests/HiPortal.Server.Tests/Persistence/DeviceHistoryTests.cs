@@ -67,12 +67,15 @@ public sealed class DeviceHistoryTests(HostFixture server) : IClassFixture<HostF
     {
         if (server.App.Provider != DatabaseProvider.Sqlite)
         {
-            // PostgreSQL keeps the (DeviceId, ReceivedAtMs) index on Decisions; the next assertion covers it.
+            // PostgreSQL keeps both indexes keyed by device on Decisions.
             Assert.Contains("IX_Decisions_DeviceId_ReceivedAtMs", await IndexNamesAsync());
+            Assert.Contains("IX_Decisions_DeviceId_SampleId", await IndexNamesAsync());
             return;
         }
 
-        Assert.DoesNotContain("IX_Decisions_DeviceId_ReceivedAtMs", await IndexNamesAsync());
+        // No index on Decisions is keyed by device, not even one for the foreign key.
+        Assert.Equal(["IX_Decisions_Fleet_ReceivedAtMs", "IX_Decisions_ReceivedAtMs"], (await IndexNamesAsync())
+            .Where(n => !n.StartsWith("sqlite_autoindex", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         using var device = await server.App.CreateDeviceAsync("history-table", Samples.Unique("history"));
         for (var i = 0; i < 5; i++)
         {
@@ -93,12 +96,22 @@ public sealed class DeviceHistoryTests(HostFixture server) : IClassFixture<HostF
         Assert.Equal(0, await server.App.Database.CountAsync(Unindexed, ("@through", through)));
         Assert.Equal(5, await server.App.Database.CountAsync("""SELECT COUNT(*) FROM "DeviceDecisions" WHERE "DeviceId" = @d""",
             ("@d", device.Device.DeviceId)));
+        const string Matched = """
+            SELECT COUNT(*) FROM "DeviceSamples" s JOIN "Decisions" d ON d."Id" = s."DecisionId"
+            WHERE s."DeviceId" = @d AND d."DeviceId" = s."DeviceId" AND d."SampleId" = s."SampleId"
+            """;
+        Assert.Equal(5, await server.App.Database.CountAsync(Matched, ("@d", device.Device.DeviceId)));
 
         await server.App.Database.CountAsync("""DELETE FROM "Decisions" WHERE "DeviceId" = @d AND "SampleId" = 't-0'""",
             ("@d", device.Device.DeviceId));
 
         Assert.Equal(4, await server.App.Database.CountAsync("""SELECT COUNT(*) FROM "DeviceDecisions" WHERE "DeviceId" = @d""",
             ("@d", device.Device.DeviceId)));
+        Assert.Equal(4, await server.App.Database.CountAsync("""SELECT COUNT(*) FROM "DeviceSamples" WHERE "DeviceId" = @d""",
+            ("@d", device.Device.DeviceId)));
+
+        // Deleted, the sample id can be stored again, as with the unique index before.
+        Assert.False((await device.OffloadAsync(0, "t-0")).Replayed);
     }
 
     [Fact]
@@ -118,6 +131,8 @@ public sealed class DeviceHistoryTests(HostFixture server) : IClassFixture<HostF
             ("newest page", all.OrderByDescending(d => d.Id).Take(20)),
             ("window", window.Where(d => d.ReceivedAtMs >= 1_000 && d.ReceivedAtMs < 2_000)),
             ("labelled", all.Where(d => d.Label != null).OrderByDescending(d => d.Id).Take(5000)),
+            ("rollout", HiPortal.Server.Rollouts.RolloutSignals.ReceivedSinceApplied(db,
+                db.RolloutDevices.Where(d => d.RolloutId == 1 && d.RolledBackAt == null && d.AppliedAtMs != null))),
         };
         foreach (var (name, query) in queries)
         {
@@ -149,7 +164,9 @@ public sealed class DeviceHistoryTests(HostFixture server) : IClassFixture<HostF
             var before = migrations[migrations.FindIndex(m => m.EndsWith("_DeviceHistory", StringComparison.Ordinal)) - 1];
             await migrator.MigrateAsync(before);
             Assert.Contains("IX_Decisions_DeviceId_ReceivedAtMs", await IndexNamesAsync(host.Database));
-            Assert.Equal(0, await host.Database.CountAsync("""SELECT COUNT(*) FROM sqlite_master WHERE "name" = 'DeviceDecisions'"""));
+            Assert.Contains("IX_Decisions_DeviceId_SampleId", await IndexNamesAsync(host.Database));
+            Assert.Equal(0, await host.Database.CountAsync(
+                """SELECT COUNT(*) FROM sqlite_master WHERE "name" IN ('DeviceDecisions', 'DeviceSamples', 'TR_Decisions_DeviceSamples')"""));
 
             await migrator.MigrateAsync();
         }
@@ -157,9 +174,12 @@ public sealed class DeviceHistoryTests(HostFixture server) : IClassFixture<HostF
         var stored = await host.Database.CountAsync("""SELECT COUNT(*) FROM "Decisions" """);
         Assert.True(stored >= 6);
         Assert.Equal(stored, await host.Database.CountAsync("""SELECT COUNT(*) FROM "DeviceDecisions" """));
+        Assert.Equal(stored, await host.Database.CountAsync(
+            """SELECT COUNT(*) FROM "DeviceSamples" s JOIN "Decisions" d ON d."Id" = s."DecisionId" AND d."DeviceId" = s."DeviceId" AND d."SampleId" = s."SampleId" """));
         Assert.Equal(await host.Database.CountAsync("""SELECT MAX("Id") FROM "Decisions" """),
             await host.Database.CountAsync("""SELECT "IndexedThroughId" FROM "DeviceHistoryState" WHERE "Id" = 1"""));
         Assert.DoesNotContain("IX_Decisions_DeviceId_ReceivedAtMs", await IndexNamesAsync(host.Database));
+        Assert.DoesNotContain("IX_Decisions_DeviceId_SampleId", await IndexNamesAsync(host.Database));
     }
 
     private Task<List<string>> IndexNamesAsync() => IndexNamesAsync(server.App.Database);
