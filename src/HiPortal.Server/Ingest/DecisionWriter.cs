@@ -34,17 +34,10 @@ public sealed class DecisionWriter(IDecisionBatchStore store, Live.LiveAggregate
                 pending.AddRange(batch);
             }
 
+            bool[] inserted;
             try
             {
-                var inserted = await WriteAsync(pending);
-                live.AddDecisions(pending, inserted);
-                drift?.ObserveStored(pending, inserted);
-                for (var i = 0; i < pending.Count; i++)
-                {
-                    pending[i].Complete(inserted[i]
-                        ? new InferenceOutcome(InferenceStatus.Completed, pending[i].Result)
-                        : new InferenceOutcome(InferenceStatus.AlreadyStored, pending[i].Result));
-                }
+                inserted = await WriteAsync(pending);
             }
             catch (Exception ex)
             {
@@ -53,7 +46,33 @@ public sealed class DecisionWriter(IDecisionBatchStore store, Live.LiveAggregate
                 {
                     request.Complete(new InferenceOutcome(InferenceStatus.Failed, Error: "the decision could not be stored"));
                 }
+
+                continue;
             }
+
+            // Committed: whatever the in-memory observers do, each request is answered as stored. A failing observer
+            // must not turn a stored decision into a 503 (the device would retry what the database already holds).
+            Observe(pending, inserted);
+            for (var i = 0; i < pending.Count; i++)
+            {
+                pending[i].Complete(inserted[i]
+                    ? new InferenceOutcome(InferenceStatus.Completed, pending[i].Result)
+                    : new InferenceOutcome(InferenceStatus.AlreadyStored, pending[i].Result));
+            }
+        }
+    }
+
+    private void Observe(List<InferenceRequest> requests, bool[] inserted)
+    {
+        try
+        {
+            live.AddDecisions(requests, inserted);
+            drift?.ObserveStored(requests, inserted);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Adding {Count} stored decisions to the live figures or the drift detector failed; the decisions are stored and answered",
+                requests.Count);
         }
     }
 

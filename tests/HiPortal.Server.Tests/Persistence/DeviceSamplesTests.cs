@@ -74,9 +74,9 @@ public sealed class DeviceSamplesTests
     }
 
     /// <summary>
-    /// Two servers on one SQLite file (a rolling deploy; the SQLite form of the scale-out tests): each writer knows in
-    /// memory only the keys it stored itself, so a key the other stored since the last pass must be found in the
-    /// database. Both writers are called directly, so the key reaches the second one however the lookups before the
+    /// Two servers of this build on one SQLite file (the SQLite form of the scale-out and failover tests): each writer
+    /// knows in memory only the keys it stored itself, so a key the other stored since the last pass must be found in the
+    /// database. The writer tells by <c>MAX(Id)</c>, which holds only because the ids are AUTOINCREMENT (never reused). Both writers are called directly, so the key reaches the second one however the lookups before the
     /// model raced; the first store on each makes its keys complete, so the second store is its fast path.
     /// </summary>
     [Fact]
@@ -92,6 +92,8 @@ public sealed class DeviceSamplesTests
         await using var b = await HiPortalHost.StartAsync(options);
         using var device = await a.CreateDeviceAsync("two-writers");
         var deviceId = device.Device.DeviceId;
+        Assert.Equal(1, await a.Database.CountAsync(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'Decisions' AND sql LIKE '%\"Id\" INTEGER NOT NULL%PRIMARY KEY AUTOINCREMENT%'"));
         var storeA = a.Services.GetRequiredService<IDecisionBatchStore>();
         var storeB = b.Services.GetRequiredService<IDecisionBatchStore>();
 
