@@ -104,6 +104,9 @@ public sealed class DeviceHistory(IRawDatabase database, WriteGate gate)
     internal const string IndexedSampleSql =
         """SELECT 1 FROM "DeviceSamples" WHERE "DeviceId" = @DeviceId AND "SampleId" = @SampleId""";
 
+    // The highest decision id stored (the rowid B-tree's last page): ids are AUTOINCREMENT, so it never comes back down to an id reused.
+    private const string LastIdSql = """SELECT MAX("Id") FROM "Decisions" """;
+
     private static readonly string[] s_indexSql = [IndexSql, SamplesSql];
 
     private readonly bool _deferred = database is SqliteRawDatabase;
@@ -157,7 +160,7 @@ public sealed class DeviceHistory(IRawDatabase database, WriteGate gate)
         {
             // Cheap (the rowid's last page), and it spares the write turn when nothing is new.
             await using var reader = await database.OpenAsync(cancellationToken);
-            if ((await ScalarAsync(reader.Connection, null, "SELECT MAX(\"Id\") FROM \"Decisions\"", cancellationToken) ?? 0) <= IndexedThrough)
+            if ((await ScalarAsync(reader.Connection, null, LastIdSql, cancellationToken) ?? 0) <= IndexedThrough)
             {
                 return false;
             }
@@ -186,7 +189,7 @@ public sealed class DeviceHistory(IRawDatabase database, WriteGate gate)
             "SELECT \"IndexedThroughId\" FROM \"DeviceHistoryState\" WHERE \"Id\" = 1", cancellationToken) ?? 0);
 
         // Read on the writer: one writer connection stores decisions in id order, so every id up to this one is committed.
-        var last = await ScalarAsync(writer, transaction, "SELECT MAX(\"Id\") FROM \"Decisions\"", cancellationToken) ?? 0;
+        var last = await ScalarAsync(writer, transaction, LastIdSql, cancellationToken) ?? 0;
         var through = limit is { } most ? Math.Min(last, _indexedThrough + most) : last;
         if (through <= _indexedThrough)
         {
@@ -227,14 +230,14 @@ public sealed class DeviceHistory(IRawDatabase database, WriteGate gate)
     /// The decision writer, in its write transaction, before its first insert (SQLite): unless the keys stored past the
     /// watermark are all known in memory, indexes everything stored, in the same transaction, so that <c>DeviceSamples</c>
     /// and <see cref="IsStoredUnindexed"/> together know every key. They are not all known at start, after a failed
-    /// write, and whenever a decision was stored by someone else: another server on the same SQLite file (a rolling
-    /// deploy, the scale-out tests), whose keys only the database has. SQLite's write lock, held from the transaction's
+    /// write, and whenever a decision was stored by someone else: another server of this build on the same SQLite
+    /// file (the scale-out and failover tests), whose keys only the database has. SQLite's write lock, held from the transaction's
     /// start, keeps anyone from storing more until it ends. Returns what to pass to <see cref="StoreCommitted"/>.
     /// </summary>
     internal async ValueTask<long?> PrepareStoreAsync(DbConnection writer, DbTransaction transaction, CancellationToken cancellationToken)
     {
         if (_keysComplete
-            && (await ScalarAsync(writer, transaction, "SELECT MAX(\"Id\") FROM \"Decisions\"", cancellationToken) ?? 0) == _keysThrough)
+            && (await ScalarAsync(writer, transaction, LastIdSql, cancellationToken) ?? 0) == _keysThrough)
         {
             return null;
         }
