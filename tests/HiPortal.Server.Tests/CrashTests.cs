@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using HiPortal.Server.Inference;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace HiPortal.Server.Tests;
 
@@ -41,8 +44,11 @@ public sealed class CrashTests
     [Fact]
     public async Task EveryAnsweredOffload_IsInTheDatabase_AfterAGracefulShutdownWithRequestsInFlight()
     {
-        // A 20 ms batching window keeps requests waiting in the queue at any moment, so stopping catches some.
-        await using var app = await HiPortalHost.StartAsync(new() { Settings = new Dictionary<string, string?> { ["Batching:MaxQueueDelay"] = "00:00:00.020" } });
+        // Once armed, the gate holds every model execution until the host begins to stop: requests are then certainly
+        // in flight (inside a running batch, and waiting in the queue behind it) when shutdown starts.
+        var gate = new HeldOnceArmed();
+        await using var app = await HiPortalHost.StartAsync(new() { Services = services => services.AddSingleton<IBatchGate>(gate) });
+        app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(gate.Release);
         var device = await app.RegisterDeviceAsync();
         var answered = new ConcurrentBag<string>();
         var answeredAfterStop = 0;
@@ -60,6 +66,8 @@ public sealed class CrashTests
         })).ToArray();
 
         await enoughAnswered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        gate.Arm();
+        var held = await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
         Volatile.Write(ref stopping, true);
         // Stop (not dispose) the host so its database stays to be read; in-flight requests are allowed to finish.
         await app.StopAsync();
@@ -68,7 +76,34 @@ public sealed class CrashTests
         var stored = await app.Database.SampleIdsAsync();
         var missing = answered.Where(id => !stored.Contains(id)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} of {answered.Count} answered offloads are not stored: {string.Join(", ", missing.Take(10))}");
-        Assert.True(answeredAfterStop > 0, "no request was in flight when the server stopped");
+        // The held batch's samples were in flight when the host began to stop, and each was answered.
+        Assert.True(answeredAfterStop >= held, $"{answeredAfterStop} answered after the stop began, fewer than the {held} held in the running batch");
+    }
+
+    /// <summary>Passes every model execution until armed; from then on holds each one until released.</summary>
+    private sealed class HeldOnceArmed : IBatchGate
+    {
+        private readonly TaskCompletionSource<int> _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _armed;
+
+        /// <summary>Completes with the batch size of the first execution held.</summary>
+        public Task<int> Entered => _entered.Task;
+
+        public void Arm() => _armed = true;
+
+        public void Release() => _release.TrySetResult();
+
+        public async ValueTask BeforeRunAsync(ServedModel model, int batchSize)
+        {
+            if (!_armed)
+            {
+                return;
+            }
+
+            _entered.TrySetResult(batchSize);
+            await _release.Task;
+        }
     }
 
     private static void Answered(ConcurrentBag<string> answered, string sampleId, TaskCompletionSource enough)
