@@ -7,7 +7,8 @@ namespace HiPortal.Bench;
 
 public sealed record BenchOptions(int[] Devices, TimeSpan Window, int MaxBatch, double MaxDelayMs, ExecutionProvider Provider,
     bool Spin, bool JsonBody, string Output, string Data, string Model = "fashion-large", bool AllPairs = false, int Instances = 1,
-    int Servers = 1, double ServerWarmupSeconds = 10, string Ceiling = BenchCeiling.DefaultModel, int Gateway = 0);
+    int Servers = 1, double ServerWarmupSeconds = 10, string Ceiling = BenchCeiling.DefaultModel, int Gateway = 0,
+    IReadOnlyDictionary<string, string>? ServerEnvironment = null);
 
 public sealed record GoalCheck(string Goal, double Measured, double Target, bool Met);
 
@@ -80,6 +81,8 @@ public static class BenchRun
         {
             settings["Inference:Provider"] = options.Provider.ToString();
             settings["Inference:AllowSpinning"] = options.Spin ? "true" : "false";
+            foreach (var (variable, value) in options.ServerEnvironment ?? new Dictionary<string, string>())
+                settings[variable] = value;
             await using var servers = await BenchServers.StartAsync(options.Servers, settings, servedPairs);
             var keys = new Dictionary<string, string[]>();
             foreach (var pair in servedPairs)
