@@ -46,7 +46,7 @@ public sealed class CrashTests
     {
         // Once armed, the gate holds every model execution until the host begins to stop: requests are then certainly
         // in flight (inside a running batch, and waiting in the queue behind it) when shutdown starts.
-        var gate = new HeldOnceArmed();
+        var gate = new HeldBatches(armed: false);
         await using var app = await HiPortalHost.StartAsync(new() { Services = services => services.AddSingleton<IBatchGate>(gate) });
         app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(gate.Release);
         var device = await app.RegisterDeviceAsync();
@@ -78,32 +78,6 @@ public sealed class CrashTests
         Assert.True(missing.Count == 0, $"{missing.Count} of {answered.Count} answered offloads are not stored: {string.Join(", ", missing.Take(10))}");
         // The held batch's samples were in flight when the host began to stop, and each was answered.
         Assert.True(answeredAfterStop >= held, $"{answeredAfterStop} answered after the stop began, fewer than the {held} held in the running batch");
-    }
-
-    /// <summary>Passes every model execution until armed; from then on holds each one until released.</summary>
-    private sealed class HeldOnceArmed : IBatchGate
-    {
-        private readonly TaskCompletionSource<int> _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private volatile bool _armed;
-
-        /// <summary>Completes with the batch size of the first execution held.</summary>
-        public Task<int> Entered => _entered.Task;
-
-        public void Arm() => _armed = true;
-
-        public void Release() => _release.TrySetResult();
-
-        public async ValueTask BeforeRunAsync(ServedModel model, int batchSize)
-        {
-            if (!_armed)
-            {
-                return;
-            }
-
-            _entered.TrySetResult(batchSize);
-            await _release.Task;
-        }
     }
 
     private static void Answered(ConcurrentBag<string> answered, string sampleId, TaskCompletionSource enough)

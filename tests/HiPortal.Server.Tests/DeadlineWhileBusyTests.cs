@@ -6,21 +6,32 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace HiPortal.Server.Tests;
 
-/// <summary>Holds every model execution until released: a model as slow as the test wants, on cue.</summary>
-public sealed class HeldBatches : IBatchGate
+/// <summary>
+/// Holds every model execution until released: a model as slow as the test wants, on cue. Unarmed
+/// (<paramref name="armed"/> false), it passes every execution until <see cref="Arm"/>.
+/// </summary>
+public sealed class HeldBatches(bool armed = true) : IBatchGate
 {
     private readonly TaskCompletionSource<int> _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _armed = armed;
 
     /// <summary>Completes with the batch size once a batch is held.</summary>
     public Task<int> Entered => _entered.Task;
 
     public bool IsReleased => _release.Task.IsCompleted;
 
+    public void Arm() => _armed = true;
+
     public void Release() => _release.TrySetResult();
 
     public async ValueTask BeforeRunAsync(ServedModel model, int batchSize)
     {
+        if (!_armed)
+        {
+            return;
+        }
+
         _entered.TrySetResult(batchSize);
         await _release.Task;
     }
