@@ -81,8 +81,11 @@ public static class BenchRun
         {
             settings["Inference:Provider"] = options.Provider.ToString();
             settings["Inference:AllowSpinning"] = options.Spin ? "true" : "false";
-            foreach (var (variable, value) in options.ServerEnvironment ?? new Dictionary<string, string>())
-                settings[variable] = value;
+            if (options.ServerEnvironment is { } environment)
+            {
+                foreach (var (variable, value) in environment)
+                    settings[variable] = value;
+            }
             await using var servers = await BenchServers.StartAsync(options.Servers, settings, servedPairs);
             var keys = new Dictionary<string, string[]>();
             foreach (var pair in servedPairs)

@@ -76,8 +76,9 @@ public sealed class DeviceSamplesTests
     /// <summary>
     /// Two servers of this build on one SQLite file (the SQLite form of the scale-out and failover tests): each writer
     /// knows in memory only the keys it stored itself, so a key the other stored since the last pass must be found in the
-    /// database. The writer tells by <c>MAX(Id)</c>, which holds only because the ids are AUTOINCREMENT (never reused). Both writers are called directly, so the key reaches the second one however the lookups before the
-    /// model raced; the first store on each makes its keys complete, so the second store is its fast path.
+    /// database. The writer tells by <c>MAX(Id)</c>, which holds only because the ids are AUTOINCREMENT (never reused).
+    /// Both writers are called directly, so the key reaches the second one however the lookups before the model raced;
+    /// the first store on each makes its keys complete, so the second store is its fast path.
     /// </summary>
     [Fact]
     public async Task AKeyStoredByAnotherServerOnTheFile_IsNotStoredAgain_BeforeAnyPass()
