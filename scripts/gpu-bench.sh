@@ -56,7 +56,7 @@ run)
   DATA=$PWD/fashion-mnist
   # shellcheck disable=SC2086 # the device counts are meant to split into words
   ./HiPortal.Bench --provider "$PROVIDER" --model fashion-large --max-batch 64 --devices ${GPU_BENCH_DEVICES:-1 8 64 256} \
-    --seconds "${GPU_BENCH_SECONDS:-3}" --server-warmup "${GPU_BENCH_WARMUP:-60}" --data "$DATA" --out "$OUTPUT" 2>&1 \
+    --seconds "${GPU_BENCH_SECONDS:-3}" --server-warmup "${GPU_BENCH_WARMUP:-60}" --raw-rounds "${GPU_BENCH_RAW_ROUNDS:-1}" --data "$DATA" --out "$OUTPUT" 2>&1 \
     | tee "$OUTPUT/bench.log"
   ;;
 *) echo "usage: $0 stage|run [dir] [out]" >&2; exit 2 ;;

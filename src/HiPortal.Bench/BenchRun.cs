@@ -8,7 +8,7 @@ namespace HiPortal.Bench;
 public sealed record BenchOptions(int[] Devices, TimeSpan Window, int MaxBatch, double MaxDelayMs, ExecutionProvider Provider,
     bool Spin, bool JsonBody, string Output, string Data, string Model = "fashion-large", bool AllPairs = false, int Instances = 1,
     int Servers = 1, double ServerWarmupSeconds = 10, string Ceiling = BenchCeiling.DefaultModel, int Gateway = 0,
-    IReadOnlyDictionary<string, string>? ServerEnvironment = null);
+    IReadOnlyDictionary<string, string>? ServerEnvironment = null, int RawRounds = 3);
 
 public sealed record GoalCheck(string Goal, double Measured, double Target, bool Met);
 
@@ -32,23 +32,11 @@ public static class BenchRun
         // The ceiling model is served beside the measured pairs (its own fleet), never run raw.
         var (ceiling, ceilingModel) = BenchCeiling.Select(options.Ceiling, pairs, images);
         List<BenchPair> servedPairs = ceiling is null ? pairs : [.. pairs, ceiling];
-        var raw = new List<RawResult>();
-        foreach (var pair in pairs)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[bold]raw[/]: {pair.Large.Reference} on {options.Provider}, {Environment.ProcessorCount} cores");
-            using (var model = OnnxClassifier.Load(ModelLayout.OnnxPath(pair.LargeDirectory), pair.Large, options.Provider, allowSpinning: options.Spin))
-                raw.AddRange(RawBenchmark.Run(model, pair.Samples, [1, 2, 4, 8, 16, 32, 64], TimeSpan.FromSeconds(1.5)));
-            if (options.Instances > 1)
-            {
-                // Raw gets what dynamic-xN gets: N executions in flight, each with the server's default share of the
-                // cores on the CPU (Inference:IntraOpThreads 0), so served/raw never credits the server with a
-                // threading the raw loop lacked.
-                var threads = new HiPortal.Server.Inference.InferenceOptions { Provider = options.Provider }.ThreadsPerExecution(options.Instances);
-                using var shared = OnnxClassifier.Load(ModelLayout.OnnxPath(pair.LargeDirectory), pair.Large, options.Provider,
-                    intraOpThreads: threads, allowSpinning: options.Spin);
-                raw.AddRange(RawBenchmark.Run(shared, pair.Samples, [1, 2, 4, 8, 16, 32, 64], TimeSpan.FromSeconds(1.5), options.Instances));
-            }
-        }
+        // Raw sweeps bracket the served runs: all but one before them, the last after, so a machine that slows down or
+        // speeds up meanwhile moves the raw reads too; each configuration is then judged by its median read.
+        var rawReads = new List<RawResult>();
+        for (var round = 1; round <= Math.Max(1, options.RawRounds - 1); round++)
+            rawReads.AddRange(RawSweep(pairs, options, round));
 
         var served = new List<ServedResult>();
         Dictionary<string, string> Dynamic(int instances) => new()
@@ -114,12 +102,39 @@ public static class BenchRun
             }
         }
 
+        if (options.RawRounds > 1)
+            rawReads.AddRange(RawSweep(pairs, options, options.RawRounds));
+        var raw = RawBenchmark.Median(rawReads);
         served = BenchCeiling.Bound(served, raw, ceilingModel);
         var goals = pairs.SelectMany(pair => Goals(pair.Large.Reference, raw, served, options)).ToList();
         Print(raw, served, goals);
         PrintPairs(pairs, raw, served, options);
         return new BenchReport($"{Environment.ProcessorCount} cores, {Environment.OSVersion}", options.Provider.ToString(),
             options.JsonBody ? "json" : "binary", options.Spin, options.MaxBatch, options.MaxDelayMs, raw, served, goals);
+    }
+
+    /// <summary>One raw sweep of every pair: each batch size with one execution in flight and, with --instances, with that many.</summary>
+    private static List<RawResult> RawSweep(List<BenchPair> pairs, BenchOptions options, int round)
+    {
+        var raw = new List<RawResult>();
+        foreach (var pair in pairs)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[bold]raw[/] {round}/{options.RawRounds}: {pair.Large.Reference} on {options.Provider}, {Environment.ProcessorCount} cores");
+            using (var model = OnnxClassifier.Load(ModelLayout.OnnxPath(pair.LargeDirectory), pair.Large, options.Provider, allowSpinning: options.Spin))
+                raw.AddRange(RawBenchmark.Run(model, pair.Samples, RawBenchmark.BatchSizes, RawBenchmark.ReadDuration));
+            if (options.Instances > 1)
+            {
+                // Raw gets what dynamic-xN gets: N executions in flight, each with the server's default share of the
+                // cores on the CPU (Inference:IntraOpThreads 0), so served/raw never credits the server with a
+                // threading the raw loop lacked.
+                var threads = new HiPortal.Server.Inference.InferenceOptions { Provider = options.Provider }.ThreadsPerExecution(options.Instances);
+                using var shared = OnnxClassifier.Load(ModelLayout.OnnxPath(pair.LargeDirectory), pair.Large, options.Provider,
+                    intraOpThreads: threads, allowSpinning: options.Spin);
+                raw.AddRange(RawBenchmark.Run(shared, pair.Samples, RawBenchmark.BatchSizes, RawBenchmark.ReadDuration, options.Instances));
+            }
+        }
+
+        return raw;
     }
 
     /// <summary>
@@ -234,10 +249,11 @@ public static class BenchRun
     private static void Print(List<RawResult> raw, List<ServedResult> served, List<GoalCheck> goals)
     {
         var rawTable = new Table().Title("(a) raw ONNX Runtime, large models");
-        rawTable.AddColumns("model", "in flight", "batch", "samples/s", "ms/batch", "CPU ms/sample");
+        rawTable.AddColumns("model", "in flight", "batch", "samples/s (median read)", "reads", "ms/batch", "CPU ms/sample");
         foreach (var r in raw)
         {
-            rawTable.AddRow(Markup.Escape(r.Model), $"{r.Executions}", $"{r.BatchSize}", $"{r.SamplesPerSecond:0}", $"{r.MillisecondsPerBatch:0.000}", $"{r.CpuMsPerSample:0.000}");
+            rawTable.AddRow(Markup.Escape(r.Model), $"{r.Executions}", $"{r.BatchSize}", $"{r.SamplesPerSecond:0}",
+                r.Reads is { Count: > 1 } reads ? string.Join(" ", reads.Select(v => $"{v:0}")) : "-", $"{r.MillisecondsPerBatch:0.000}", $"{r.CpuMsPerSample:0.000}");
         }
 
         var servedTable = new Table().Title("(b) dynamic batching and (c) MaxBatchSize = 1, served over loopback HTTP");

@@ -46,6 +46,8 @@ var serversOption = new Option<int>("--servers") { Description = "Server process
 var serverWarmupOption = new Option<double>("--server-warmup") { Description = "At most this many seconds each fresh server is driven at saturation, every pair, before any window is measured: until its JIT has settled (under 1 % of the wall clock in the JIT for two 2 s reads in a row), as a long-running server's has; 0: none", DefaultValueFactory = _ => 90 };
 var ceilingOption = new Option<string>("--ceiling") { Description = "Model served beside the measured one as the server's own ceiling (models/trivial: next to no inference); none: skip", DefaultValueFactory = _ => BenchCeiling.DefaultModel };
 var gatewayOption = new Option<int>("--gateway") { Description = "Also serve the same devices behind gateways of this many samples per call (the batched binary route; ceil(devices / N) gateways, so as many samples in flight), on --instances batches in flight; always binary frames; 0 or 1: skip", DefaultValueFactory = _ => 16 };
+var rawRoundsOption = new Option<int>("--raw-rounds") { Description = "Raw sweeps of every batch size, all but the last before the served runs and the last after them; each configuration counts its median read", DefaultValueFactory = _ => 3 };
+rawRoundsOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() is not (>= 1 and <= 9)) { r.AddError("--raw-rounds must be between 1 and 9"); } });
 var serverEnvOption = new Option<string[]>("--server-env")
 {
     Description = "NAME=VALUE set in every measured server's environment only, not the load generator's (repeatable), for A/B runs of runtime knobs such as DOTNET_TieredPGO=0",
@@ -62,7 +64,7 @@ serverEnvOption.Validators.Add(result =>
 var root = new RootCommand("HiPortal benchmark: raw ONNX Runtime vs served, dynamic batching vs batch 1, in one run")
 {
     devicesOption, windowOption, maxBatchOption, delayOption, providerOption, spinOption, jsonOption, outOption, dataOption, modelOption, pairsOption, instancesOption,
-    serversOption, serverWarmupOption, ceilingOption, gatewayOption, serverEnvOption,
+    serversOption, serverWarmupOption, ceilingOption, gatewayOption, serverEnvOption, rawRoundsOption,
 };
 root.SetAction(async parse =>
 {
@@ -71,7 +73,8 @@ root.SetAction(async parse =>
         parse.GetValue(spinOption), parse.GetValue(jsonOption), parse.GetValue(outOption)!, parse.GetValue(dataOption)!,
         parse.GetValue(modelOption)!, parse.GetValue(pairsOption), parse.GetValue(instancesOption), parse.GetValue(serversOption),
         parse.GetValue(serverWarmupOption), parse.GetValue(ceilingOption)!, parse.GetValue(gatewayOption),
-        (parse.GetValue(serverEnvOption) ?? []).Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair[1]));
+        (parse.GetValue(serverEnvOption) ?? []).Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair[1]),
+        parse.GetValue(rawRoundsOption));
     var report = await BenchRun.RunAsync(options);
     Directory.CreateDirectory(options.Output);
     var path = Path.Combine(options.Output, "bench.json");

@@ -74,4 +74,32 @@ public sealed class UnsupportedMediaTypeTests(ServerFixture server) : IClassFixt
         Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
         Assert.NotEqual(0.1, (await admin.GetFleetAsync("default")).GetProperty("desired").GetProperty("threshold").GetDouble());
     }
+
+    [Fact]
+    public async Task JsonRoutes_WithACharsetNoEncodingHas_Are415_AndChangeNothing()
+    {
+        using var admin = await server.App.CreateAdminAsync();
+        using var anonymous = server.App.CreateAnonymousClient();
+        var name = Samples.Unique("charset-fleet");
+
+        using var fleet = await admin.PostAsync(Routes.Fleets, Bogus($$"""{"name":"{{name}}"}"""));
+        using var signIn = await anonymous.PostAsync(Routes.Token, Bogus("""{"username":"admin","password":"x"}"""));
+        using var ack = await server.DeviceClient.PostAsync(Routes.ConfigAck, Bogus("""{"version":1,"status":"applied"}"""));
+
+        foreach (var response in new[] { fleet, signIn, ack })
+        {
+            var problem = await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "Content-Type");
+            Assert.Contains("no-such-charset", problem.Detail);
+        }
+
+        using var lookup = await admin.GetAsync($"{Routes.Fleets}/{name}");
+        Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+    }
+
+    private static StringContent Bogus(string json)
+    {
+        var content = new StringContent(json);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=no-such-charset");
+        return content;
+    }
 }

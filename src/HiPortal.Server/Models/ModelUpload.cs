@@ -45,7 +45,9 @@ public static class ModelUpload
         {
             form = await context.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max + (1024 * 1024) }, cancellationToken);
         }
-        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
+        // IOException: the body ended inside the form (no closing boundary), not a client that went away.
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException ||
+            (ex is IOException && !cancellationToken.IsCancellationRequested))
         {
             return ex is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
                 ? TooLarge(max)

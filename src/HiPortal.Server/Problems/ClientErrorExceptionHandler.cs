@@ -25,6 +25,9 @@ public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService p
             _ when Json(exception) is { } json => ProblemResults.Details(StatusCodes.Status400BadRequest,
                 "The request could not be read.", FieldFromPath(json.Path), $"malformed JSON: {json.Message}"),
             BadHttpRequestException bad => ProblemResults.Details(bad.StatusCode, "The request could not be read.", FieldOf(bad), bad.Message),
+            InvalidOperationException when UnknownCharset(context.Request) is { } charset => ProblemResults.Details(
+                StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Content-Type",
+                $"charset '{charset}' is not an encoding this server knows: send UTF-8 (charset=utf-8, or no charset)"),
             _ => null,
         };
         if (problem is null)
@@ -40,6 +43,29 @@ public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService p
     {
         context.Response.Headers.RetryAfter = "1";
         return ProblemResults.Details(StatusCodes.Status503ServiceUnavailable, "The server is busy; retry later.", null, busy.Message);
+    }
+
+    /// <summary>
+    /// The Content-Type's charset when no encoding has that name: the JSON binder then throws an
+    /// InvalidOperationException before it reads a byte, which would otherwise be a 500.
+    /// </summary>
+    private static string? UnknownCharset(HttpRequest request)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !type.Charset.HasValue)
+        {
+            return null;
+        }
+
+        var charset = type.Charset.Value!.Trim('"');
+        try
+        {
+            _ = System.Text.Encoding.GetEncoding(charset);
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return charset;
+        }
     }
 
     private static System.Text.Json.JsonException? Json(Exception exception) =>

@@ -53,6 +53,23 @@ public sealed class ModelUploadTests
         Assert.Equal(listedBefore.Order(), ModelLayout.Enumerate(root).Select(m => $"{m.Name}@{m.Version}").Order());
     }
 
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("--x\r\nContent-Disposition: form-data; name=\"card\"\r\n\r\n{\"name\":")]
+    public async Task RegisterModel_AFormThatEndsBeforeItsClosingBoundary_Is400NamingTheBody(string body)
+    {
+        await using var app = await HiPortalHost.StartAsync();
+        using var admin = await app.CreateAdminAsync();
+        var listedBefore = (await admin.ListModelsAsync()).Select(m => $"{m.Name}@{m.Version}").ToList();
+        using var content = new StringContent(body);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x");
+
+        using var response = await admin.PostAsync(Routes.Models, content);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "body");
+        Assert.Equal(listedBefore, (await admin.ListModelsAsync()).Select(m => $"{m.Name}@{m.Version}").ToList());
+    }
+
     [Fact]
     public async Task DeleteModel_IsRefusedWhileAFleetUsesIt_AndRemovesAnUnusedVersion()
     {
