@@ -188,6 +188,17 @@ public sealed class SampleDecoderTests
         Assert.Equal(card.ClassNames, parsed.ClassNames);
     }
 
+    [Fact]
+    public void Parse_ClassNamesNull_IsRefusedNamingTheField()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Card("UINT8", [-1, 3, 4, 4]).ToJson())!.AsObject();
+        json["classNames"] = null;
+
+        var error = Assert.Throws<ModelCardException>(() => ModelCard.Parse(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString())));
+
+        Assert.Equal("classNames", error.Field);
+    }
+
     [Theory]
     [InlineData("{\"name\":\"m\"}", "card")]
     [InlineData("not json", "card")]

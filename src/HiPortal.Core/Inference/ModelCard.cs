@@ -129,7 +129,9 @@ public sealed record ModelCard
         Input!.Validate();
         Output!.Validate();
         var classes = Output.Shape[1];
-        Require(ClassNames.Count == classes, "classNames", $"has {ClassNames.Count} names; output.shape says {classes} classes");
+        // JSON null overrides the empty default, so it is checked, not assumed away.
+        Require(ClassNames is not null, "classNames", $"is required: one name for each of the {classes} classes");
+        Require(ClassNames!.Count == classes, "classNames", $"has {ClassNames.Count} names; output.shape says {classes} classes");
         Require(ClassNames.All(n => !string.IsNullOrWhiteSpace(n) && n.Length <= 64), "classNames", "names must be 1 to 64 characters");
         Require(ClassNames.Distinct(StringComparer.Ordinal).Count() == ClassNames.Count, "classNames", "names must be distinct");
     }

@@ -54,6 +54,8 @@ public sealed class DeviceAdmin(IDbContextFactory<HiPortalDb> dbFactory, DeviceK
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // One write transaction from the count to the insert: two rotations at once cannot both see room for a key.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var device = await db.Devices.Include(d => d.Keys).FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
         if (device is null)
         {
@@ -76,6 +78,7 @@ public sealed class DeviceAdmin(IDbContextFactory<HiPortalDb> dbFactory, DeviceK
         device.Keys.Add(new DeviceKey { DeviceId = id, KeyId = keyId, SecretHash = hash, CreatedAt = now });
         AuditLog.Record(db, now, user.Actor, "key.rotate", "device", id, null, new { keyId }, null);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         var active = device.Keys.Where(k => k.RevokedAt == null).Select(k => k.KeyId).ToList();
         return new RotatedKey(id, key, keyId, active);
     }

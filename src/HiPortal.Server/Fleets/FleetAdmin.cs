@@ -66,6 +66,8 @@ public sealed class FleetAdmin(IDbContextFactory<HiPortalDb> dbFactory, FleetSet
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // The check and the insert in one write transaction, so creates at once (in any case) cannot both pass it.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Fleets differing only in case would be two fleets to the database and one to a reader. lower() on both sides
         // runs in SQL on either provider (a collation name does not travel; a StringComparison does not translate).
 #pragma warning disable CA1862
@@ -78,6 +80,7 @@ public sealed class FleetAdmin(IDbContextFactory<HiPortalDb> dbFactory, FleetSet
         db.Fleets.Add(fleet);
         AuditLog.Record(db, now, user.Actor, "fleet.create", "fleet", fleet.Name, null, DeviceConfiguration.Desired(fleet), request.Reason);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return await FleetQueries.ViewAsync(db, fleet, cancellationToken);
     }
 

@@ -82,8 +82,16 @@ public sealed class FleetModelSwitch(ModelRepository repository, ModelHost host,
             return badLarge;
         }
 
-        var tinySignature = ModelSignature.Create(repository.Card(tiny.Name, tiny.Version!));
-        var largeSignature = ModelSignature.Create(repository.Card(large.Name, large.Version!));
+        if (Signature(tiny, "tiny", out var tinySignature) is { } unreadableTiny)
+        {
+            return unreadableTiny;
+        }
+
+        if (Signature(large, "large", out var largeSignature) is { } unreadableLarge)
+        {
+            return unreadableLarge;
+        }
+
         if (ModelSignature.PairMismatch(tinySignature, largeSignature) is { } mismatch)
         {
             return Refusal.Invalid(request.Large is not null ? "large" : "tiny", mismatch);
@@ -98,10 +106,23 @@ public sealed class FleetModelSwitch(ModelRepository repository, ModelHost host,
                 // Loaded and warm before the route moves: no request waits on a cold session.
                 await host.LoadAsync(large.Name, large.Version!);
             }
-            catch (Exception ex) when (ex is ModelCardException or InvalidDataException or IOException)
+            catch (Exception ex) when (Unservable(ex))
             {
                 return Refusal.Invalid("large", $"{after.Large} cannot be served ({ex.Message})");
             }
+        }
+
+        // From here to the commit one write transaction, as a deletion's in-use check is (ModelsApi.Delete): a version
+        // deleted since the check above (while the new one loaded) is refused here, and nothing changes.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await GoneAsync(db, tiny, large, cancellationToken) is { } gone)
+        {
+            if (after.Large != before.Large)
+            {
+                await host.UnloadAsync(large.Name, large.Version!);
+            }
+
+            return Refusal.Invalid(gone.Field, $"{gone.Reference} is no longer a registered model version");
         }
 
         fleet.TinyModel = after.Tiny;
@@ -121,6 +142,7 @@ public sealed class FleetModelSwitch(ModelRepository repository, ModelHost host,
 
         AuditLog.Record(db, now, user.Actor, "fleet.models", "fleet", name, before, after, request.Reason);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         settings.Invalidate(name);
         if (after.Large != before.Large)
         {
@@ -129,6 +151,39 @@ public sealed class FleetModelSwitch(ModelRepository repository, ModelHost host,
 
         bumped.ForEach(d => notifier.Changed(d.Id, d.ConfigVersion));
         return after;
+    }
+
+    /// <summary>What a version whose files cannot be read or run throws: it may also have been deleted since it was resolved.</summary>
+    private static bool Unservable(Exception ex) =>
+        ex is ModelCardException or InvalidDataException or IOException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException;
+
+    private Refusal? Signature(ModelReference reference, string field, out ModelSignature signature)
+    {
+        try
+        {
+            signature = ModelSignature.Create(repository.Card(reference.Name, reference.Version!));
+            return null;
+        }
+        catch (Exception ex) when (Unservable(ex))
+        {
+            signature = null!;
+            return Refusal.Invalid(field, $"{reference} cannot be read ({ex.Message})");
+        }
+    }
+
+    /// <summary>The first of the pair (field and reference) whose version is no longer registered, or null.</summary>
+    private static async Task<(string Field, ModelReference Reference)?> GoneAsync(HiPortalDb db, ModelReference tiny, ModelReference large,
+        CancellationToken cancellationToken)
+    {
+        foreach (var (field, reference) in new[] { ("tiny", tiny), ("large", large) })
+        {
+            if (!await db.ModelVersions.AnyAsync(m => m.Name == reference.Name && m.Version == reference.Version, cancellationToken))
+            {
+                return (field, reference);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>name@version of a registered version; a bare name means its newest registered version.</summary>

@@ -38,6 +38,9 @@ public static class ModelsApi
         [AsParameters] ModelServices services, CancellationToken cancellationToken)
     {
         await using var db = await services.DbFactory.CreateDbContextAsync(cancellationToken);
+        // The in-use check and the removal in one write transaction, as a fleet's switch saves its pair in one
+        // (FleetModelSwitch): a switch to this version and its deletion at once cannot both succeed, nor two deletions.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var row = await db.ModelVersions.FirstOrDefaultAsync(m => m.Name == name && m.Version == version, cancellationToken);
         if (row is null)
         {
@@ -57,11 +60,13 @@ public static class ModelsApi
                 $"{row.Reference} is used by {string.Join(", ", usedBy)}; switch those fleets first", "model");
         }
 
-        await services.Host.UnloadAsync(name, version);
         db.ModelVersions.Remove(row);
         AuditLog.Record(db, services.Time.GetUtcNow().UtcDateTime, services.User.Actor, "model.delete", "model", row.Reference,
             new { row.Name, row.Version, row.Sha256, row.Bytes }, null, reason);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        // No fleet routes to it now (none uses it, and no switch to it can commit): unload it and remove its files.
+        await services.Host.UnloadAsync(name, version);
         services.Repository.Remove(name, version);
         return TypedResults.NoContent();
     }

@@ -20,11 +20,19 @@ public sealed class RolloutEngine(IDbContextFactory<HiPortalDb> dbFactory, Confi
     public const string SystemActor = "rollout";
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Saves a new, validated rollout and changes its first stage's devices.</summary>
-    public async Task<Rollout> StartAsync(Rollout rollout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Saves a new, validated rollout and changes its first stage's devices; or, when another rollout for its target
+    /// became active since it was planned, saves nothing and says which (<see cref="RolloutPlanner.BusyAsync"/>).
+    /// </summary>
+    public async Task<(Rollout? Started, string? Conflict)> StartAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await RolloutPlanner.BusyAsync(db, rollout.Fleet, cancellationToken) is { } busy)
+        {
+            return (null, busy);
+        }
+
         var now = time.GetUtcNow().UtcDateTime;
         rollout.CreatedAt = rollout.UpdatedAt = rollout.StageStartedAt = now;
         db.Rollouts.Add(rollout);
@@ -35,7 +43,7 @@ public sealed class RolloutEngine(IDbContextFactory<HiPortalDb> dbFactory, Confi
         await transaction.CommitAsync(cancellationToken);
         batch.Notify(notifier);
         await events.PublishAsync(new RolloutChanged(rollout.Id, rollout.State, rollout.Stage), null);
-        return rollout;
+        return (rollout, null);
     }
 
     /// <summary>One gate evaluation of a running rollout: records the gate values, then advances, completes or rolls back.</summary>

@@ -21,6 +21,21 @@ public sealed class RolloutPlanner(IDbContextFactory<HiPortalDb> dbFactory, IOpt
     public const int MaxStages = 10;
     public const int MaxTags = 16;
 
+    /// <summary>
+    /// Why a rollout for <paramref name="fleet"/> (null: by tags, any fleet) cannot start now, or null. One active rollout
+    /// per fleet: two would each attribute the other's effects to themselves. The engine asks again inside the
+    /// transaction that saves the rollout, so two creates at once cannot both pass.
+    /// </summary>
+    public static async Task<string?> BusyAsync(HiPortalDb db, string? fleet, CancellationToken cancellationToken)
+    {
+        var active = await db.Rollouts.AsNoTracking()
+            .Where(r => r.State == RolloutStates.Running || r.State == RolloutStates.Paused)
+            .Select(r => new { r.Id, r.Fleet }).ToListAsync(cancellationToken);
+        return active.FirstOrDefault(r => r.Fleet is null || fleet is null || r.Fleet == fleet) is { } busy
+            ? $"rollout {busy.Id} is still active for this target; finish, abort or wait for it"
+            : null;
+    }
+
     public async Task<PlannedRollout> PlanAsync(CreateRolloutRequest request, string actor, CancellationToken cancellationToken)
     {
         if (Check(request) is { } invalid)
@@ -58,13 +73,9 @@ public sealed class RolloutPlanner(IDbContextFactory<HiPortalDb> dbFactory, IOpt
             }
         }
 
-        var active = await db.Rollouts.AsNoTracking()
-            .Where(r => r.State == RolloutStates.Running || r.State == RolloutStates.Paused)
-            .Select(r => new { r.Id, r.Fleet }).ToListAsync(cancellationToken);
-        // One active rollout per fleet: two would each attribute the other's effects to themselves.
-        if (active.FirstOrDefault(r => r.Fleet is null || request.Fleet is null || r.Fleet == request.Fleet) is { } busy)
+        if (await BusyAsync(db, request.Fleet, cancellationToken) is { } busy)
         {
-            return new PlannedRollout(null, null, null, $"rollout {busy.Id} is still active for this target; finish, abort or wait for it");
+            return new PlannedRollout(null, null, null, busy);
         }
 
         var stages = Stages(request.Stages);

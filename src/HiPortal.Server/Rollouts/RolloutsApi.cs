@@ -50,7 +50,7 @@ public static class RolloutsApi
 
         if (planned.Conflict is { } conflict)
         {
-            return ProblemResults.Status(StatusCodes.Status409Conflict, "A rollout is already active.", conflict, "fleet");
+            return Busy(conflict);
         }
 
         if (request.DryRun)
@@ -58,9 +58,17 @@ public static class RolloutsApi
             return TypedResults.Ok(planned.Plan!);
         }
 
-        var rollout = await services.Engine.StartAsync(planned.Rollout!, cancellationToken);
+        var (rollout, raced) = await services.Engine.StartAsync(planned.Rollout!, cancellationToken);
+        if (rollout is null)
+        {
+            return Busy(raced!);
+        }
+
         return TypedResults.Created(Routes.Rollout(rollout.Id), (await services.Queries.GetAsync(rollout.Id, cancellationToken))!);
     }
+
+    private static ProblemHttpResult Busy(string conflict) =>
+        ProblemResults.Status(StatusCodes.Status409Conflict, "A rollout is already active.", conflict, "fleet");
 
     public static async Task<Results<Ok<List<RolloutView>>, ProblemHttpResult>> List(RolloutQueries queries, string? fleet, string? state,
         CancellationToken cancellationToken)
