@@ -117,6 +117,8 @@ public sealed class FleetModelSwitch(ModelRepository repository, ModelHost host,
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await GoneAsync(db, tiny, large, cancellationToken) is { } gone)
         {
+            // The write lock goes first: the unload waits for the version's worker.
+            await transaction.RollbackAsync(cancellationToken);
             if (after.Large != before.Large)
             {
                 await host.UnloadAsync(large.Name, large.Version!);
