@@ -46,6 +46,8 @@ public sealed class GrpcBadInputTests(GrpcServerFixture server) : IClassFixture<
     [InlineData("no contents", "inputs[0].contents.uint_contents", "is required for a UINT8 tensor")]
     [InlineData("fp32_contents for UINT8", "inputs[0].contents.uint_contents", "is required for a UINT8 tensor")]
     [InlineData("int_contents for UINT8", "inputs[0].contents.uint_contents", "is required for a UINT8 tensor")]
+    [InlineData("uint_contents beside fp32_contents", "inputs[0].contents.fp32_contents must be empty", "go in inputs[0].contents.uint_contents alone")]
+    [InlineData("uint_contents beside bytes_contents", "inputs[0].contents.bytes_contents must be empty", "UINT8 tensor")]
     [InlineData("uint_contents too few", "inputs[0].contents.uint_contents", "holds 783 values; shape needs 784")]
     [InlineData("uint_contents too many", "inputs[0].contents.uint_contents", "holds 785 values; shape needs 784")]
     [InlineData("uint_contents for a batch of two", "inputs[0].contents.uint_contents", "holds 784 values; shape needs 1568")]
@@ -199,6 +201,8 @@ public sealed class GrpcBadInputTests(GrpcServerFixture server) : IClassFixture<
             case "no contents": tensor.Contents = null; break;
             case "fp32_contents for UINT8": tensor.Contents = new InferTensorContents { Fp32Contents = { new float[Pixels] } }; break;
             case "int_contents for UINT8": tensor.Contents = new InferTensorContents { IntContents = { new int[Pixels] } }; break;
+            case "uint_contents beside fp32_contents": tensor.Contents.Fp32Contents.Add(new float[Pixels]); break;
+            case "uint_contents beside bytes_contents": tensor.Contents.BytesContents.Add(ByteString.CopyFrom(1, 2)); break;
             case "uint_contents too few": tensor.Contents.UintContents.RemoveAt(0); break;
             case "uint_contents too many": tensor.Contents.UintContents.Add(0); break;
             case "uint_contents for a batch of two": Reshape(tensor, 2, Pixels); break;

@@ -41,6 +41,34 @@ public static class GrpcInferParser
         return FromContents(id, type, tensor.Contents, count, decoder, inputPool);
     }
 
+    /// <summary>
+    /// The first contents field other than <paramref name="used"/> that holds values: a client that fills two would have
+    /// one of them ignored without a word, so such a request is refused.
+    /// </summary>
+    private static string? StrayContents(InferTensorContents contents, string used)
+    {
+        ReadOnlySpan<(string Name, int Count)> fields =
+        [
+            ("bool_contents", contents.BoolContents.Count),
+            ("int_contents", contents.IntContents.Count),
+            ("int64_contents", contents.Int64Contents.Count),
+            ("uint_contents", contents.UintContents.Count),
+            ("uint64_contents", contents.Uint64Contents.Count),
+            ("fp32_contents", contents.Fp32Contents.Count),
+            ("fp64_contents", contents.Fp64Contents.Count),
+            ("bytes_contents", contents.BytesContents.Count),
+        ];
+        foreach (var (name, count) in fields)
+        {
+            if (count > 0 && !used.EndsWith(name, StringComparison.Ordinal))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Typed contents are written as the wire bytes the decoder reads, checked value by value as the REST numbers are.</summary>
     private static ParsedInferRequest FromContents(string? id, SampleDatatype type, InferTensorContents? contents, int count, SampleDecoder decoder,
         ArrayPool<float>? inputPool)
@@ -55,6 +83,11 @@ public static class GrpcInferParser
         if (values is null || values.Count == 0)
         {
             return InferRequestParser.Fail($"{field} is required for a {type.Name()} tensor");
+        }
+
+        if (StrayContents(contents!, field) is { } stray)
+        {
+            return InferRequestParser.Fail($"inputs[0].contents.{stray} must be empty: a {type.Name()} tensor's values go in {field} alone");
         }
 
         var limit = count * decoder.SampleLength;
