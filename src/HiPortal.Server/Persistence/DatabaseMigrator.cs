@@ -15,16 +15,71 @@ public interface IDatabaseMigrator
     Task MigrateAsync(CancellationToken cancellationToken);
 }
 
-internal sealed class SqliteMigrator(IDbContextFactory<HiPortalDb> factory) : IDatabaseMigrator
+internal sealed class SqliteMigrator(IDbContextFactory<HiPortalDb> factory, ILogger<SqliteMigrator> logger) : IDatabaseMigrator
 {
+    /// <summary><c>PRAGMA auto_vacuum</c>'s value for INCREMENTAL.</summary>
+    internal const long IncrementalVacuum = 2;
+
     /// <summary>One process owns a SQLite file: nothing to serialise with.</summary>
     public Task<IAsyncDisposable> LockStartupAsync(CancellationToken cancellationToken) => Task.FromResult<IAsyncDisposable>(NoLock.Instance);
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await UseIncrementalVacuumAsync(db.Database.GetDbConnection(), cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
         await db.Database.ExecuteSqlRawAsync(SqlitePragmas.DatabaseSql, cancellationToken);
+    }
+
+    /// <summary>
+    /// Retention deletes rows, and SQLite keeps the freed pages inside its file unless <c>auto_vacuum</c> is
+    /// INCREMENTAL, which lets <c>PRAGMA incremental_vacuum</c> hand them back (<see cref="IRawDatabase.ReclaimAsync"/>).
+    /// The mode is a property of the file: a new one gets it before its first table; a file made by an older build is
+    /// rewritten once with <c>VACUUM</c>, which needs free disk space about the file's size. When that fails (a full
+    /// disk) the server goes on as before, with freed pages reused but never given back, and says so.
+    /// </summary>
+    private async Task UseIncrementalVacuumAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
+    {
+        if (await ScalarAsync(connection, "PRAGMA auto_vacuum", cancellationToken) == IncrementalVacuum)
+        {
+            return;
+        }
+
+        var tables = await ScalarAsync(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'", cancellationToken);
+        await ExecuteAsync(connection, "PRAGMA auto_vacuum=INCREMENTAL", cancellationToken);
+        if (tables == 0)
+        {
+            return;
+        }
+
+        var bytes = await ScalarAsync(connection, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", cancellationToken);
+        logger.LogInformation("Rewriting the database file once ({MiB:F1} MiB) so that space freed by retention goes back to the disk",
+            bytes / 1048576.0);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await ExecuteAsync(connection, "VACUUM", cancellationToken);
+            logger.LogInformation("Rewrote the database file in {Seconds:F1} s; it is now {MiB:F1} MiB",
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+                await ScalarAsync(connection, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", cancellationToken) / 1048576.0);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            logger.LogWarning(ex, "Could not rewrite the database file; freed space stays inside it and is reused, and the next start tries again");
+        }
+    }
+
+    private static async Task<long> ScalarAsync(System.Data.Common.DbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = SqlCommands.Create(connection, null, sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ExecuteAsync(System.Data.Common.DbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = SqlCommands.Create(connection, null, sql);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private sealed class NoLock : IAsyncDisposable

@@ -59,4 +59,44 @@ public sealed class SharedPostgresTests
             await TestPostgres.DropDatabaseAsync(database);
         }
     }
+
+    /// <summary>
+    /// Instances on one database take turns at retention: while another session holds the retention lock (as another
+    /// instance's pass would), a pass skips and deletes nothing; once it is released, the next pass deletes.
+    /// </summary>
+    [Fact]
+    public async Task ARetentionPass_SkipsWhileAnotherInstanceRunsOne_AndRunsOnceItEnds()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = HiPortalHostOptions.FakeClock(time);
+        await using var app = await HiPortalHost.StartAsync(clock with
+        {
+            Provider = DatabaseProvider.Postgres,
+            Settings = new Dictionary<string, string?>(clock.Settings) { ["Retention:Decisions"] = "1.00:00:00" },
+        });
+        using var device = await app.CreateDeviceAsync("turn-taker");
+        await device.OffloadAsync(2, "expired-2");
+        var retention = app.Services.GetRequiredService<HiPortal.Server.Retention.RetentionService>();
+
+        await using (var other = await app.Database.OpenAsync())
+        {
+            await using (var take = other.CreateCommand())
+            {
+                take.CommandText = $"SELECT pg_advisory_lock({HiPortal.Server.Retention.RetentionService.LockKey})";
+                await take.ExecuteNonQueryAsync();
+            }
+
+            time.Advance(TimeSpan.FromHours(36));
+            var skipped = await retention.PruneAsync(CancellationToken.None);
+
+            Assert.Equal(new HiPortal.Server.Retention.RetentionPass(0, 0, Skipped: true), skipped);
+            Assert.Equal(1L, await app.Database.CountAsync("""SELECT COUNT(*) FROM "Decisions" """));
+        }
+
+        // The other session has ended, and its lock with it.
+        var pass = await retention.PruneAsync(CancellationToken.None);
+
+        Assert.False(pass.Skipped);
+        Assert.Equal(0L, await app.Database.CountAsync("""SELECT COUNT(*) FROM "Decisions" """));
+    }
 }
