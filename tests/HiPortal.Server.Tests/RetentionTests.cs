@@ -135,16 +135,18 @@ public sealed class RetentionTests
             path = first.DatabasePath;
         }
 
-        // What an older build left: the same schema and rows, auto_vacuum off.
+        // What an older build left: the same schema and rows, in WAL mode, auto_vacuum off.
         await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             await connection.OpenAsync();
             await using var rewrite = connection.CreateCommand();
-            rewrite.CommandText = "PRAGMA journal_mode=DELETE; PRAGMA auto_vacuum=NONE; VACUUM;";
+            rewrite.CommandText = "PRAGMA auto_vacuum=NONE; VACUUM;";
             await rewrite.ExecuteNonQueryAsync();
         }
 
-        Assert.Equal(0L, await new ServerDatabase(path).CountAsync("PRAGMA auto_vacuum"));
+        var older = new ServerDatabase(path);
+        Assert.Equal(0L, await older.CountAsync("PRAGMA auto_vacuum"));
+        Assert.Equal(["wal"], await older.QueryAsync("PRAGMA journal_mode", r => r.GetString(0)));
 
         await using var second = await HiPortalHost.StartAsync(options);
 
