@@ -20,6 +20,8 @@ internal sealed class SqliteMigrator(IDbContextFactory<HiPortalDb> factory, ILog
     /// <summary><c>PRAGMA auto_vacuum</c>'s value for INCREMENTAL.</summary>
     internal const long IncrementalVacuum = 2;
 
+    private const string FileBytesSql = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";
+
     /// <summary>One process owns a SQLite file: nothing to serialise with.</summary>
     public Task<IAsyncDisposable> LockStartupAsync(CancellationToken cancellationToken) => Task.FromResult<IAsyncDisposable>(NoLock.Instance);
 
@@ -53,7 +55,7 @@ internal sealed class SqliteMigrator(IDbContextFactory<HiPortalDb> factory, ILog
             return;
         }
 
-        var bytes = await ScalarAsync(connection, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", cancellationToken);
+        var bytes = await ScalarAsync(connection, FileBytesSql, cancellationToken);
         logger.LogInformation("Rewriting the database file once ({MiB:F1} MiB) so that space freed by retention goes back to the disk",
             bytes / 1048576.0);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -62,7 +64,7 @@ internal sealed class SqliteMigrator(IDbContextFactory<HiPortalDb> factory, ILog
             await ExecuteAsync(connection, "VACUUM", cancellationToken);
             logger.LogInformation("Rewrote the database file in {Seconds:F1} s; it is now {MiB:F1} MiB",
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
-                await ScalarAsync(connection, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", cancellationToken) / 1048576.0);
+                await ScalarAsync(connection, FileBytesSql, cancellationToken) / 1048576.0);
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex)
         {
@@ -80,13 +82,6 @@ internal sealed class SqliteMigrator(IDbContextFactory<HiPortalDb> factory, ILog
     {
         await using var command = SqlCommands.Create(connection, null, sql);
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private sealed class NoLock : IAsyncDisposable
-    {
-        public static readonly NoLock Instance = new();
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
 
@@ -108,7 +103,7 @@ internal sealed class PostgresMigrator(IDbContextFactory<HiPortalDb> factory, Np
         {
             await using var take = new NpgsqlCommand($"SELECT pg_advisory_lock({LockKey})", connection);
             await take.ExecuteNonQueryAsync(cancellationToken);
-            return new StartupLock(connection);
+            return new PostgresSessionLock(connection, LockKey);
         }
         catch
         {
@@ -129,19 +124,5 @@ internal sealed class PostgresMigrator(IDbContextFactory<HiPortalDb> factory, Np
 
         logger.LogInformation("Applying {Count} migrations: {Migrations}", pending.Count, string.Join(", ", pending));
         await db.Database.MigrateAsync(cancellationToken);
-    }
-
-    private sealed class StartupLock(NpgsqlConnection connection) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            // Closing the session would release it too; unlocking first lets a waiting instance go at once.
-            await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({LockKey})", connection))
-            {
-                await release.ExecuteNonQueryAsync();
-            }
-
-            await connection.DisposeAsync();
-        }
     }
 }

@@ -44,6 +44,14 @@ public interface IRawDatabase
         CancellationToken cancellationToken = default);
 }
 
+/// <summary>The lock SQLite's side hands out where PostgreSQL's takes one: one process owns the file.</summary>
+internal sealed class NoLock : IAsyncDisposable
+{
+    public static readonly NoLock Instance = new();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
 /// <summary>A connection borrowed for raw SQL; disposing gives it back to its pool.</summary>
 public sealed class RawConnection(DbConnection connection, Func<DbConnection, bool, ValueTask> giveBack) : IAsyncDisposable
 {
@@ -92,13 +100,6 @@ public sealed class SqliteRawDatabase(SqliteConnectionFactory connections) : IRa
         await using var count = SqlCommands.Create(connection, transaction, "PRAGMA freelist_count");
         return Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
-
-    private sealed class NoLock : IAsyncDisposable
-    {
-        public static readonly NoLock Instance = new();
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
 }
 
 internal sealed class PostgresRawDatabase(NpgsqlDataSource dataSource) : IRawDatabase
@@ -135,7 +136,7 @@ internal sealed class PostgresRawDatabase(NpgsqlDataSource dataSource) : IRawDat
             await using var take = new NpgsqlCommand($"SELECT pg_try_advisory_lock({key})", connection);
             if (await take.ExecuteScalarAsync(cancellationToken) is true)
             {
-                return new SessionLock(connection, key);
+                return new PostgresSessionLock(connection, key);
             }
         }
         catch
@@ -150,21 +151,23 @@ internal sealed class PostgresRawDatabase(NpgsqlDataSource dataSource) : IRawDat
 
     public Task<(long Freed, long Left)> ReclaimAsync(DbConnection connection, DbTransaction transaction, int pages,
         CancellationToken cancellationToken = default) => Task.FromResult((0L, 0L));
+}
 
-    private sealed class SessionLock(NpgsqlConnection connection, long key) : IAsyncDisposable
+/// <summary>A PostgreSQL session-level advisory lock, held by a connection of its own until disposed.</summary>
+internal sealed class PostgresSessionLock(NpgsqlConnection connection, long key) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
     {
-        public async ValueTask DisposeAsync()
+        try
         {
-            try
-            {
-                // Closing the session would release it too, but a pooled connection's session lives on.
-                await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({key})", connection);
-                await release.ExecuteNonQueryAsync();
-            }
-            finally
-            {
-                await connection.DisposeAsync();
-            }
+            // Closing the session would release it too, but a pooled connection's session lives on, and unlocking
+            // first lets a waiting instance go at once.
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({key})", connection);
+            await release.ExecuteNonQueryAsync();
+        }
+        finally
+        {
+            await connection.DisposeAsync();
         }
     }
 }

@@ -87,7 +87,6 @@ public sealed class RetentionService(IRawDatabase database, WriteGate gate, HiPo
 
     private async Task<RetentionPass> PruneLockedAsync(CancellationToken cancellationToken)
     {
-
         var o = options.Value;
         var now = time.GetUtcNow();
         var decisions = await DeleteOlderThanAsync("decisions", DecisionsSql, o.Decisions, now, o.RowsPerTransaction, cancellationToken);
@@ -109,13 +108,9 @@ public sealed class RetentionService(IRawDatabase database, WriteGate gate, HiPo
         long total = 0;
         while (true)
         {
-            using var turn = await gate.EnterAsync(cancellationToken: cancellationToken);
-            await using var lease = await database.OpenWriterAsync(cancellationToken);
-            lease.Broken = true; // until the commit succeeds
-            await using var transaction = await database.BeginWriteAsync(lease.Connection, cancellationToken);
-            var (freed, left) = await database.ReclaimAsync(lease.Connection, transaction, PagesPerTransaction, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            lease.Broken = false;
+            var (freed, left) = await InWriteTurnAsync(
+                (connection, transaction) => database.ReclaimAsync(connection, transaction, PagesPerTransaction, cancellationToken),
+                cancellationToken);
             total += freed;
             // None freed with some left: a file still without auto_vacuum (its one-time rewrite failed at start-up).
             if (left == 0 || freed == 0)
@@ -147,7 +142,18 @@ public sealed class RetentionService(IRawDatabase database, WriteGate gate, HiPo
         }
     }
 
-    private async Task<int> DeleteChunkAsync(string sql, long cutoff, int limit, CancellationToken cancellationToken)
+    private Task<int> DeleteChunkAsync(string sql, long cutoff, int limit, CancellationToken cancellationToken) =>
+        InWriteTurnAsync(async (connection, transaction) =>
+        {
+            await using var delete = SqlCommands.Create(connection, transaction, sql, "@cutoff", "@limit");
+            delete.Parameters[0].Value = cutoff;
+            delete.Parameters[1].Value = limit;
+            return await delete.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>One write transaction, at its turn at the write gate, committed when <paramref name="work"/> returns.</summary>
+    private async Task<T> InWriteTurnAsync<T>(Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, Task<T>> work,
+        CancellationToken cancellationToken)
     {
         using var turn = await gate.EnterAsync(cancellationToken: cancellationToken);
         // SQLite: the decision writer's own connection, so its page cache stays warm (a write on any other connection
@@ -155,13 +161,10 @@ public sealed class RetentionService(IRawDatabase database, WriteGate gate, HiPo
         await using var lease = await database.OpenWriterAsync(cancellationToken);
         lease.Broken = true; // until the commit succeeds
         await using var transaction = await database.BeginWriteAsync(lease.Connection, cancellationToken);
-        await using var delete = SqlCommands.Create(lease.Connection, transaction, sql, "@cutoff", "@limit");
-        delete.Parameters[0].Value = cutoff;
-        delete.Parameters[1].Value = limit;
-        var deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+        var result = await work(lease.Connection, transaction);
         await transaction.CommitAsync(cancellationToken);
         lease.Broken = false;
-        return deleted;
+        return result;
     }
 }
 
