@@ -127,6 +127,40 @@ public sealed class RetentionTests
     {
         using var data = new TempDirectory();
         var options = new HiPortalHostOptions { Provider = DatabaseProvider.Sqlite, DataDirectory = data.Path };
+        await MakeOlderBuildsFileAsync(options);
+
+        await using var second = await HiPortalHost.StartAsync(options);
+
+        Assert.Equal(2L, await second.Database.CountAsync("PRAGMA auto_vacuum"));
+        Assert.Equal(["kept-1"], await SampleIdsAsync(second));
+        Assert.Equal("ok", (await second.Database.QueryAsync("PRAGMA integrity_check", r => r.GetString(0))).Single());
+    }
+
+    [Fact]
+    public async Task WithTheRewriteTurnedOff_AnOlderFileStartsAsItIs_AndIsRewrittenAtTheNextStartWithItOn()
+    {
+        using var data = new TempDirectory();
+        var options = new HiPortalHostOptions { Provider = DatabaseProvider.Sqlite, DataDirectory = data.Path };
+        await MakeOlderBuildsFileAsync(options);
+
+        await using (var deferred = await HiPortalHost.StartAsync(options with
+        {
+            Settings = new Dictionary<string, string?> { ["Database:RewriteOlderFile"] = "false" },
+        }))
+        {
+            Assert.Equal(0L, await deferred.Database.CountAsync("PRAGMA auto_vacuum"));
+            Assert.Equal(["kept-1"], await SampleIdsAsync(deferred));
+        }
+
+        await using var converted = await HiPortalHost.StartAsync(options);
+
+        Assert.Equal(2L, await converted.Database.CountAsync("PRAGMA auto_vacuum"));
+        Assert.Equal(["kept-1"], await SampleIdsAsync(converted));
+    }
+
+    /// <summary>What an older build left in the data directory: the same schema and rows, in WAL mode, auto_vacuum off.</summary>
+    private static async Task MakeOlderBuildsFileAsync(HiPortalHostOptions options)
+    {
         string path;
         await using (var first = await HiPortalHost.StartAsync(options))
         {
@@ -135,7 +169,6 @@ public sealed class RetentionTests
             path = first.DatabasePath;
         }
 
-        // What an older build left: the same schema and rows, in WAL mode, auto_vacuum off.
         await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             await connection.OpenAsync();
@@ -147,12 +180,6 @@ public sealed class RetentionTests
         var older = new ServerDatabase(path);
         Assert.Equal(0L, await older.CountAsync("PRAGMA auto_vacuum"));
         Assert.Equal(["wal"], await older.QueryAsync("PRAGMA journal_mode", r => r.GetString(0)));
-
-        await using var second = await HiPortalHost.StartAsync(options);
-
-        Assert.Equal(2L, await second.Database.CountAsync("PRAGMA auto_vacuum"));
-        Assert.Equal(["kept-1"], await SampleIdsAsync(second));
-        Assert.Equal("ok", (await second.Database.QueryAsync("PRAGMA integrity_check", r => r.GetString(0))).Single());
     }
 
     [Theory]

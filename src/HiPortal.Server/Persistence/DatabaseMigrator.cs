@@ -15,7 +15,8 @@ public interface IDatabaseMigrator
     Task MigrateAsync(CancellationToken cancellationToken);
 }
 
-internal sealed class SqliteMigrator(IDbContextFactory<HiPortalDb> factory, ILogger<SqliteMigrator> logger) : IDatabaseMigrator
+internal sealed class SqliteMigrator(IDbContextFactory<HiPortalDb> factory, Microsoft.Extensions.Options.IOptions<DatabaseOptions> options,
+    ILogger<SqliteMigrator> logger) : IDatabaseMigrator
 {
     /// <summary><c>PRAGMA auto_vacuum</c>'s value for INCREMENTAL.</summary>
     internal const long IncrementalVacuum = 2;
@@ -49,13 +50,20 @@ internal sealed class SqliteMigrator(IDbContextFactory<HiPortalDb> factory, ILog
         }
 
         var tables = await ScalarAsync(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'", cancellationToken);
+        var bytes = tables == 0 ? 0 : await ScalarAsync(connection, FileBytesSql, cancellationToken);
+        if (tables > 0 && !options.Value.RewriteOlderFile)
+        {
+            logger.LogWarning("The database file ({MiB:F1} MiB) predates incremental auto-vacuum and Database:RewriteOlderFile is false: " +
+                "space freed by retention stays inside it and is reused; a start with the setting true rewrites it once", bytes / 1048576.0);
+            return;
+        }
+
         await ExecuteAsync(connection, "PRAGMA auto_vacuum=INCREMENTAL", cancellationToken);
         if (tables == 0)
         {
             return;
         }
 
-        var bytes = await ScalarAsync(connection, FileBytesSql, cancellationToken);
         logger.LogInformation("Rewriting the database file once ({MiB:F1} MiB) so that space freed by retention goes back to the disk",
             bytes / 1048576.0);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -21,6 +21,14 @@ public sealed class DatabaseOptions : IValidatableObject
     /// </summary>
     public string? Path { get; set; }
 
+    /// <summary>
+    /// SQLite: a file made by a build before incremental auto-vacuum is rewritten once at start-up (<c>VACUUM</c>, which
+    /// takes about as long as copying the file and needs that much free disk) so that retention can give freed pages
+    /// back. False skips the rewrite at this start, so a large file does not delay it; the server then logs that freed
+    /// space stays inside the file, and the rewrite happens at the first start with this true.
+    /// </summary>
+    public bool RewriteOlderFile { get; set; } = true;
+
     /// <summary><c>Data:Directory</c>, read beside this section (see <see cref="DataDirectory"/>).</summary>
     internal string? DataDirectorySetting { get; set; }
 
