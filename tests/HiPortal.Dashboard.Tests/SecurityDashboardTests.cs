@@ -88,6 +88,46 @@ public sealed partial class SecurityDashboardTests(DashboardFixture fixture) : I
     }
 
     [Fact]
+    public async Task SignOut_NeedsTheAntiforgeryTokenOfTheSignedInPage()
+    {
+        var username = await CreateUserAsync("Operator");
+        using var browser = NewBrowser();
+        using (var signedIn = await PostLoginAsync(browser, username, Password, null))
+        {
+            Assert.DoesNotContain("login-error", await signedIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // What another site's form could send: the cookie (were it not SameSite=Strict) and no token.
+        using (var forged = await browser.PostAsync("/account/logout", new FormUrlEncodedContent([])))
+        {
+            await ResponseAssertions.AssertProblemAsync(forged, HttpStatusCode.BadRequest, "__RequestVerificationToken");
+        }
+
+        var page = await browser.GetStringAsync("/devices");
+        Assert.Contains("signed-in-as", page, StringComparison.Ordinal);
+        var token = HiddenInput().Matches(page).Single(m => m.Groups[1].Value == "__RequestVerificationToken").Groups[2].Value;
+
+        using var signOut = await browser.PostAsync("/account/logout",
+            new FormUrlEncodedContent([new("__RequestVerificationToken", WebUtility.HtmlDecode(token))]));
+
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.Equal("/login", LocalTarget(signOut.Headers.Location!));
+        using var after = await browser.GetAsync("/devices");
+        Assert.DoesNotContain("signed-in-as", await after.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFormPastTheReadersLimits_Is400NamingTheForm()
+    {
+        using var browser = NewBrowser();
+        var fields = Enumerable.Range(0, 2_000).Select(i => new KeyValuePair<string, string>($"f{i}", "x"));
+
+        using var response = await browser.PostAsync("/account/logout", new FormUrlEncodedContent(fields));
+
+        await ResponseAssertions.AssertProblemAsync(response, HttpStatusCode.BadRequest, "form");
+    }
+
+    [Fact]
     public async Task HubSubscriptions_RefuseInvalidNames_AndAreBoundedPerConnection()
     {
         using var admin = await _app.CreateAdminAsync();

@@ -25,6 +25,9 @@ public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService p
             _ when Json(exception) is { } json => ProblemResults.Details(StatusCodes.Status400BadRequest,
                 "The request could not be read.", FieldFromPath(json.Path), $"malformed JSON: {json.Message}"),
             BadHttpRequestException bad => ProblemResults.Details(bad.StatusCode, "The request could not be read.", FieldOf(bad), bad.Message),
+            // The form reader's limits (too many fields, a key or value too long, a malformed multipart boundary).
+            InvalidDataException form when context.Request.HasFormContentType => ProblemResults.Details(StatusCodes.Status400BadRequest,
+                "The request could not be read.", "form", form.Message),
             InvalidOperationException when UnknownCharset(context.Request) is { } charset => ProblemResults.Details(
                 StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Content-Type",
                 $"charset '{charset}' is not an encoding this server knows: send UTF-8 (charset=utf-8, or no charset)"),
