@@ -20,11 +20,7 @@ public sealed partial class SecurityDashboardTests(DashboardFixture fixture) : I
     public async Task DemotedAdmin_LosesTheThresholdsPage_AtOnce_AndADisabledOne_IsSignedOut()
     {
         var username = await CreateUserAsync("Admin");
-        using var browser = NewBrowser();
-        using (var signedIn = await PostLoginAsync(browser, username, Password, null))
-        {
-            Assert.DoesNotContain("login-error", await signedIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        }
+        using var browser = await SignedInBrowserAsync(username);
 
         using (var before = await browser.GetAsync("/thresholds"))
         {
@@ -91,11 +87,7 @@ public sealed partial class SecurityDashboardTests(DashboardFixture fixture) : I
     public async Task SignOut_NeedsTheAntiforgeryTokenOfTheSignedInPage()
     {
         var username = await CreateUserAsync("Operator");
-        using var browser = NewBrowser();
-        using (var signedIn = await PostLoginAsync(browser, username, Password, null))
-        {
-            Assert.DoesNotContain("login-error", await signedIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        }
+        using var browser = await SignedInBrowserAsync(username);
 
         // What another site's form could send: the cookie (were it not SameSite=Strict) and no token.
         using (var forged = await browser.PostAsync("/account/logout", new FormUrlEncodedContent([])))
@@ -156,6 +148,15 @@ public sealed partial class SecurityDashboardTests(DashboardFixture fixture) : I
     }
 
     private HttpClient NewBrowser() => _app.CreateBrowserClient();
+
+    /// <summary>A browser signed in as <paramref name="username"/> through the login form.</summary>
+    private async Task<HttpClient> SignedInBrowserAsync(string username)
+    {
+        var browser = NewBrowser();
+        using var signedIn = await PostLoginAsync(browser, username, Password, null);
+        Assert.DoesNotContain("login-error", await signedIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        return browser;
+    }
 
     /// <summary>
     /// A redirect's target on this server as path and query. Real Kestrel answers the cookie handler's redirects with an
