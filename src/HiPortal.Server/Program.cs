@@ -67,6 +67,7 @@ app.UseAuthentication();
 app.UseCallerRateLimits();
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseAntiforgeryProblems();
 
 app.MapObservability();
 app.MapAuthApi();

@@ -108,13 +108,29 @@ public sealed partial class SecurityDashboardTests(DashboardFixture fixture) : I
         Assert.DoesNotContain("signed-in-as", await after.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task AFormPastTheReadersLimits_Is400NamingTheForm()
+    [Theory]
+    [InlineData("/login")]
+    [InlineData("/account/logout")]
+    public async Task AFormWithoutItsAntiforgeryToken_Is400NamingTheToken(string path)
+    {
+        using var browser = NewBrowser();
+        await browser.GetStringAsync("/login"); // the antiforgery cookie a browser would hold, without the form's field
+
+        using var response = await browser.PostAsync(path,
+            new FormUrlEncodedContent([new("Input.Username", "admin"), new("Input.Password", "x")]));
+
+        await ResponseAssertions.AssertProblemAsync(response, HttpStatusCode.BadRequest, "__RequestVerificationToken");
+    }
+
+    [Theory]
+    [InlineData("/login")]
+    [InlineData("/account/logout")]
+    public async Task AFormPastTheReadersLimits_Is400NamingTheForm(string path)
     {
         using var browser = NewBrowser();
         var fields = Enumerable.Range(0, 2_000).Select(i => new KeyValuePair<string, string>($"f{i}", "x"));
 
-        using var response = await browser.PostAsync("/account/logout", new FormUrlEncodedContent(fields));
+        using var response = await browser.PostAsync(path, new FormUrlEncodedContent(fields));
 
         await ResponseAssertions.AssertProblemAsync(response, HttpStatusCode.BadRequest, "form");
     }
