@@ -63,6 +63,7 @@ await using (await app.LockDatabaseStartupAsync())
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseUtf8JsonBodies();
 app.UseAuthentication();
 app.UseCallerRateLimits();
 app.UseAuthorization();

@@ -75,31 +75,59 @@ public sealed class UnsupportedMediaTypeTests(ServerFixture server) : IClassFixt
         Assert.NotEqual(0.1, (await admin.GetFleetAsync("default")).GetProperty("desired").GetProperty("threshold").GetDouble());
     }
 
-    [Fact]
-    public async Task JsonRoutes_WithACharsetNoEncodingHas_Are415_AndChangeNothing()
+    [Theory]
+    [InlineData("no-such-charset")]
+    [InlineData("utf-7")] // an encoding .NET knows by name and refuses to use: the JSON binder threw a 500 for it
+    [InlineData("\"UTF-7\"")]
+    [InlineData("utf-16")] // the routes that read their own bodies read it as UTF-8 before
+    public async Task JsonBodies_InACharsetOtherThanUtf8_Are415_OnEveryRoute_AndChangeNothing(string charset)
     {
         using var admin = await server.App.CreateAdminAsync();
         using var anonymous = server.App.CreateAnonymousClient();
         var name = Samples.Unique("charset-fleet");
+        var sampleId = Samples.Unique("charset-offload");
+        var offload = System.Text.Json.JsonSerializer.Serialize(Samples.Offload(1, sampleId), ContractsJson.Default.OffloadRequest);
 
-        using var fleet = await admin.PostAsync(Routes.Fleets, Bogus($$"""{"name":"{{name}}"}"""));
-        using var signIn = await anonymous.PostAsync(Routes.Token, Bogus("""{"username":"admin","password":"x"}"""));
-        using var ack = await server.DeviceClient.PostAsync(Routes.ConfigAck, Bogus("""{"version":1,"status":"applied"}"""));
+        HttpResponseMessage[] responses =
+        [
+            await admin.PostAsync(Routes.Fleets, In(charset, $$"""{"name":"{{name}}"}""")),
+            await anonymous.PostAsync(Routes.Token, In(charset, """{"username":"admin","password":"x"}""")),
+            await server.DeviceClient.PostAsync(Routes.ConfigAck, In(charset, """{"version":1,"status":"applied"}""")),
+            await server.DeviceClient.PostAsync(Routes.Offloads, In(charset, offload)),
+            await server.DeviceClient.PostAsync(Routes.OffloadsBatch, In(charset, """{"items":[]}""")),
+            await server.DeviceClient.PostAsync(Routes.Telemetry, In(charset, """{"reports":[]}""")),
+            await server.DeviceClient.PostAsync("/v2/models/fashion-large/infer", In(charset, """{"inputs":[]}""")),
+        ];
 
-        foreach (var response in new[] { fleet, signIn, ack })
+        foreach (var response in responses)
         {
-            var problem = await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "Content-Type");
-            Assert.Contains("no-such-charset", problem.Detail);
+            using (response)
+            {
+                var problem = await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "Content-Type");
+                Assert.Contains(charset.Trim('"'), problem.Detail);
+            }
         }
 
         using var lookup = await admin.GetAsync($"{Routes.Fleets}/{name}");
         Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+        Assert.False((await server.DeviceClient.OffloadAsync(Samples.Offload(1, sampleId))).Replayed);
     }
 
-    private static StringContent Bogus(string json)
+    [Fact]
+    public async Task JsonWithTheUtf8Charset_IsTaken_HoweverItIsSpelled()
+    {
+        foreach (var charset in new[] { "utf-8", "UTF-8", "\"utf-8\"", "utf8" })
+        {
+            var json = System.Text.Json.JsonSerializer.Serialize(Samples.Offload(1, Samples.Unique("utf8")), ContractsJson.Default.OffloadRequest);
+            using var response = await server.DeviceClient.PostAsync(Routes.Offloads, In(charset, json));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"charset={charset}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    private static StringContent In(string charset, string json)
     {
         var content = new StringContent(json);
-        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=no-such-charset");
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse($"application/json; charset={charset}");
         return content;
     }
 }

@@ -36,7 +36,24 @@ public static class RequestBody
                 buffer = larger;
             }
 
-            var read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
+            int read;
+            try
+            {
+                read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
+            }
+            catch (Exception ex)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                // Kestrel's chunked reader lets some framing errors out as a bare IOException (a chunk size past
+                // long.MaxValue); they are the client's, like the BadHttpRequestException it throws for the others.
+                if (ex is IOException && ex is not BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
+                {
+                    throw new BadHttpRequestException($"the request body could not be read: {ex.Message}", StatusCodes.Status400BadRequest, ex);
+                }
+
+                throw;
+            }
+
             if (read == 0)
             {
                 break;

@@ -28,7 +28,7 @@ public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService p
             // The form reader's limits (too many fields, a key or value too long, a malformed multipart boundary).
             InvalidDataException form when context.Request.HasFormContentType => ProblemResults.Details(StatusCodes.Status400BadRequest,
                 "The request could not be read.", "form", form.Message),
-            InvalidOperationException when UnknownCharset(context.Request) is { } charset => ProblemResults.Details(
+            InvalidOperationException or NotSupportedException when UnknownCharset(context.Request) is { } charset => ProblemResults.Details(
                 StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Content-Type",
                 $"charset '{charset}' is not an encoding this server knows: send UTF-8 (charset=utf-8, or no charset)"),
             _ => null,
@@ -65,7 +65,7 @@ public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService p
             _ = System.Text.Encoding.GetEncoding(charset);
             return null;
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
             return charset;
         }

@@ -27,6 +27,47 @@ public static class RequestContentTypes
         return builder;
     }
 
+    /// <summary>
+    /// JSON bodies are UTF-8 (RFC 8259 §8.1), on every route: a <c>charset</c> other than utf-8 is a 415 naming
+    /// Content-Type before any handler runs. The routes that read their bodies themselves (offloads, telemetry, Open
+    /// Inference) would otherwise read a UTF-16 body as UTF-8, and the framework's binder threw on UTF-7 (a 500).
+    /// </summary>
+    public static IApplicationBuilder UseUtf8JsonBodies(this IApplicationBuilder app)
+    {
+        var problems = app.ApplicationServices.GetRequiredService<IProblemDetailsService>();
+        return app.Use(async (context, next) =>
+        {
+            if (OtherCharset(context.Request.ContentType) is not { } charset)
+            {
+                await next(context);
+                return;
+            }
+
+            context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = ProblemResults.Details(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Content-Type",
+                    $"charset '{charset}': JSON bodies are UTF-8; send charset=utf-8 or no charset"),
+            });
+        });
+    }
+
+    /// <summary>The charset of a JSON Content-Type when it is not UTF-8; null for anything else.</summary>
+    internal static string? OtherCharset(string? contentType)
+    {
+        if (contentType is null || !contentType.Contains("charset", StringComparison.OrdinalIgnoreCase)
+            || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type)
+            || !type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || !type.Charset.HasValue)
+        {
+            return null;
+        }
+
+        var charset = type.Charset.Value!.Trim('"');
+        return charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+            ? null : charset;
+    }
+
     /// <summary>Names the header in a 415 (routing's rejection writes no body of its own).</summary>
     internal static void Describe(ProblemDetailsContext context)
     {
