@@ -65,6 +65,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseUtf8JsonBodies();
 app.UseAuthentication();
+app.UseRequestBodyLimits();
 app.UseCallerRateLimits();
 app.UseAuthorization();
 app.UseAntiforgery();

@@ -116,6 +116,22 @@ public sealed class BadInputTests(ServerFixture server) : IClassFixture<ServerFi
         await AssertProblemNamingAsync(response, HttpStatusCode.RequestEntityTooLarge, "body");
     }
 
+    [Theory]
+    [InlineData(WireHeaders.SampleId, "second-id")]
+    [InlineData(WireHeaders.LocalClass, "3")]
+    public async Task PostBinaryOffload_WithAFieldHeaderSentTwice_Is400NamingIt_AndStoresNothing(string header, string second)
+    {
+        using var request = Binary();
+        var sampleId = request.Headers.GetValues(WireHeaders.SampleId).Single();
+        request.Headers.Add(header, second);
+
+        using var response = await server.DeviceClient.SendAsync(request);
+
+        await AssertProblemNamingAsync(response, HttpStatusCode.BadRequest, header);
+        Assert.Equal(0L, await server.App.Database.CountAsync(
+            "SELECT COUNT(*) FROM \"Decisions\" WHERE \"SampleId\" LIKE @id", ("@id", sampleId + "%")));
+    }
+
     [Fact]
     public async Task PostOffload_StoresNothing_ForRejectedOffloads()
     {

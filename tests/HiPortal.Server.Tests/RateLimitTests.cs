@@ -96,6 +96,32 @@ public sealed class RateLimitTests(FakeClockFixture server) : IClassFixture<Fake
         Assert.Equal(HttpStatusCode.TooManyRequests, sixth.StatusCode);
     }
 
+    [Fact]
+    public async Task ABatchOfMoreSamplesThanTheBurst_Is413NamingItems_NotA429ThatCouldNeverPass()
+    {
+        var (first, second) = await LimitedFleetAsync();
+        using var limited = server.App.CreateDeviceClient(first);
+        using var other = server.App.CreateDeviceClient(second);
+
+        using var tooMany = await limited.PostAsync(Routes.OffloadsBatch, Batch("over-burst", 3));
+        using var fits = await other.PostAsync(Routes.OffloadsBatch, Batch("at-burst", 2));
+        server.Time.Advance(TimeSpan.FromSeconds(1)); // one token back: the request passes the middleware, not its items
+        using var spent = await other.PostAsync(Routes.OffloadsBatch, Batch("spent", 2));
+
+        var problem = await AssertProblemAsync(tooMany, HttpStatusCode.RequestEntityTooLarge, "items");
+        Assert.Null(tooMany.Headers.RetryAfter);
+        Assert.Contains("3 samples in one request, and this caller's burst is 2", problem.Detail);
+        Assert.Equal(0L, await server.App.Database.CountAsync("SELECT COUNT(*) FROM \"Decisions\" WHERE \"DeviceId\" = @d", ("@d", first.DeviceId)));
+        Assert.Equal(2, (await fits.JsonAsync(HttpStatusCode.OK)).GetProperty("succeeded").GetInt32());
+        // A batch the bucket can hold once it refills is a 429, and its detail counts the request's own samples.
+        Assert.Equal(HttpStatusCode.TooManyRequests, spent.StatusCode);
+        Assert.Contains("(this request: 2 samples)", await spent.Content.ReadAsStringAsync());
+    }
+
+    private static StringContent Batch(string prefix, int items) => ResponseAssertions.RawJson(System.Text.Json.JsonSerializer.Serialize(
+        new OffloadBatchRequest { Items = [.. Enumerable.Range(0, items).Select(i => Samples.Offload(i, Samples.Unique(prefix)))] },
+        ContractsJson.Default.OffloadBatchRequest));
+
     /// <summary>A new fleet limited to 1 request/s with a burst of 2, and two devices in it that have made no request.</summary>
     private async Task<(CreatedDevice First, CreatedDevice Second)> LimitedFleetAsync()
     {

@@ -69,7 +69,7 @@ public static class BatchIngestApi
             }
 
             // The middleware charged this request one token; every further item is a sample to infer as well.
-            if (await RateLimiting.RateLimitingExtensions.ChargeAsync(context, items.Count - 1) is { } refused)
+            if (await RateLimiting.RateLimitingExtensions.ChargeSamplesAsync(context, items.Count, "items") is { } refused)
             {
                 return refused;
             }

@@ -161,7 +161,7 @@ public static class IngestApi
 
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) || ms <= 0)
         {
-            return new FieldError(WireHeaders.Deadline, "must be a positive number of milliseconds");
+            return new FieldError(WireHeaders.Deadline, $"must be a whole number of milliseconds from 1 to {int.MaxValue} (the server's own deadline caps it)");
         }
 
         // A client may only shorten the server's deadline, never extend it.

@@ -115,10 +115,26 @@ public static class OffloadParser
         return null;
     }
 
+    /// <summary>The headers that carry one offload's fields: each is sent once (HTTP joins repeats with commas).</summary>
+    private static readonly string[] s_fieldHeaders =
+    [
+        WireHeaders.SampleId, WireHeaders.Datatype, WireHeaders.LocalClass, WireHeaders.LocalConfidence, WireHeaders.LocalMicros,
+        WireHeaders.Label, WireHeaders.CapturedAt, WireHeaders.Exploration,
+    ];
+
     public static FieldError? ParseBinary(ReadOnlySpan<byte> body, IHeaderDictionary headers, SampleDecoder decoder, float[] destination,
         out ParsedOffload? offload)
     {
         offload = null;
+        foreach (var name in s_fieldHeaders)
+        {
+            if (headers[name].Count > 1)
+            {
+                // Two sample ids were stored as one, "a,b", before.
+                return new FieldError(name, $"is sent {headers[name].Count} times: send it once");
+            }
+        }
+
         var datatype = headers[WireHeaders.Datatype].ToString();
         // No header: the model card's own wire datatype.
         if (!decoder.TryDecode(string.IsNullOrEmpty(datatype) ? null : datatype, body, destination, out var codecError))

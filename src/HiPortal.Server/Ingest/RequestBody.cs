@@ -15,6 +15,12 @@ public static class RequestBody
             return (null, -1);
         }
 
+        // This route's limit, not the default for routes without one (RateLimitingExtensions.UseRequestBodyLimits).
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } kestrel)
+        {
+            kestrel.MaxRequestBodySize = limit + 1L;
+        }
+
         var budget = context.RequestServices.GetService<RateLimiting.BodyBudget>();
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, (int)(context.Request.ContentLength ?? 16 * 1024) + 1));
         Reserve(budget, context, buffer, buffer.Length);

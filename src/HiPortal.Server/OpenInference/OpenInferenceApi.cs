@@ -162,7 +162,7 @@ public static class OpenInferenceApi
             RequestBody.Return(body);
         }
 
-        if (await RateLimiting.RateLimitingExtensions.ChargeAsync(context, samples.Count - 1) is { } refused)
+        if (await RateLimiting.RateLimitingExtensions.ChargeSamplesAsync(context, samples.Count, "inputs") is { } refused)
         {
             samples.ForEach(s => served.Inputs.Return(s));
             return refused;

@@ -71,17 +71,35 @@ public static class RequestContentTypes
     /// <summary>Names the header in a 415 (routing's rejection writes no body of its own).</summary>
     internal static void Describe(ProblemDetailsContext context)
     {
-        if (context.ProblemDetails.Status != StatusCodes.Status415UnsupportedMediaType || context.ProblemDetails.Extensions.ContainsKey("errors"))
+        if (context.ProblemDetails.Extensions.ContainsKey("errors"))
+        {
+            return;
+        }
+
+        if (context.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's limit, met while a binder read the body: the binder sets 413 and writes nothing.
+            var limit = context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+            Name(context.ProblemDetails, ProblemResults.Details(StatusCodes.Status413PayloadTooLarge, "The request body is too large.", "body",
+                limit is { } bytes ? $"at most {bytes} bytes on this route" : "larger than this route takes"));
+            return;
+        }
+
+        if (context.ProblemDetails.Status != StatusCodes.Status415UnsupportedMediaType)
         {
             return;
         }
 
         var detail = $"'{context.HttpContext.Request.ContentType}' is not a body type this route takes: send application/json " +
             "(offloads also take application/octet-stream); the OpenAPI document (/openapi/v1.json) lists each route's";
-        var problem = ProblemResults.Details(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Content-Type", detail);
-        context.ProblemDetails.Title = problem.Title;
-        context.ProblemDetails.Detail = problem.Detail;
-        context.ProblemDetails.Type = problem.Type;
-        context.ProblemDetails.Extensions["errors"] = problem.Extensions["errors"];
+        Name(context.ProblemDetails, ProblemResults.Details(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Content-Type", detail));
+    }
+
+    private static void Name(Microsoft.AspNetCore.Mvc.ProblemDetails target, Microsoft.AspNetCore.Mvc.ProblemDetails problem)
+    {
+        target.Title = problem.Title;
+        target.Detail = problem.Detail;
+        target.Type = problem.Type;
+        target.Extensions["errors"] = problem.Extensions["errors"];
     }
 }

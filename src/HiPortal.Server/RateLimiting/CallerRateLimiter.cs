@@ -52,23 +52,7 @@ public sealed class CallerRateLimiter
             return null;
         }
 
-        if (!_buckets.TryGetValue(key, out var entry))
-        {
-            var now = _time.GetTimestamp();
-            if (device is not null)
-            {
-                var fleet = await _fleets.GetAsync(device.Fleet, cancellationToken);
-                double rate = fleet?.RateLimitPerSecond ?? 50, burst = fleet?.RateLimitBurst ?? 100;
-                entry = _buckets.GetOrAdd(key, _ => new Entry(device.Fleet, rate, burst, new TokenBucket(rate, burst, now)));
-            }
-            else
-            {
-                var options = _options.Value;
-                entry = _buckets.GetOrAdd(key, _ => new Entry(null, options.UserPerSecond, options.UserBurst,
-                    new TokenBucket(options.UserPerSecond, options.UserBurst, now)));
-            }
-        }
-
+        var entry = await EntryAsync(key, device, cancellationToken);
         if (_shared is not null &&
             await _shared.TryTakeAsync(key, entry.RatePerSecond, entry.Burst, cost, cancellationToken) is { Answered: true } shared)
         {
@@ -76,6 +60,30 @@ public sealed class CallerRateLimiter
         }
 
         return entry.Bucket.TryTake(cost, _time.GetTimestamp(), _time.TimestampFrequency);
+    }
+
+    /// <summary>The most the caller's bucket holds (its fleet's burst, or a user's); null for an anonymous caller.</summary>
+    public async ValueTask<double?> BurstAsync(ClaimsPrincipal caller, CancellationToken cancellationToken) =>
+        Key(caller, out var device) is { } key ? (await EntryAsync(key, device, cancellationToken)).Burst : null;
+
+    private async ValueTask<Entry> EntryAsync(string key, DeviceIdentity? device, CancellationToken cancellationToken)
+    {
+        if (_buckets.TryGetValue(key, out var entry))
+        {
+            return entry;
+        }
+
+        var now = _time.GetTimestamp();
+        if (device is not null)
+        {
+            var fleet = await _fleets.GetAsync(device.Fleet, cancellationToken);
+            double rate = fleet?.RateLimitPerSecond ?? 50, burst = fleet?.RateLimitBurst ?? 100;
+            return _buckets.GetOrAdd(key, _ => new Entry(device.Fleet, rate, burst, new TokenBucket(rate, burst, now)));
+        }
+
+        var options = _options.Value;
+        return _buckets.GetOrAdd(key, _ => new Entry(null, options.UserPerSecond, options.UserBurst,
+            new TokenBucket(options.UserPerSecond, options.UserBurst, now)));
     }
 
     private sealed record Entry(string? Fleet, double RatePerSecond, double Burst, TokenBucket Bucket);

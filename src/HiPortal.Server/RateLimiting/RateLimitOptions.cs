@@ -23,4 +23,19 @@ public sealed class RateLimitOptions
     /// </summary>
     [Range(1024 * 1024, 4L * 1024 * 1024 * 1024)]
     public long MaxBufferedBodyBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The largest body an authenticated request may send to a route that sets no limit of its own (the admin JSON
+    /// routes, the config ack); past it, 413. The offload, batch, telemetry, Open Inference and model-upload routes
+    /// have their own limits, and gRPC its message size.
+    /// </summary>
+    [Range(64 * 1024, 64L * 1024 * 1024)]
+    public long MaxJsonBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// The same for a request with no credentials (sign-in, the login form): small, since nothing has vouched for
+    /// the caller. Kestrel's own default was 30 MB, and four anonymous 28 MB sign-ins grew the process by 1 GB.
+    /// </summary>
+    [Range(1024, 1024 * 1024)]
+    public long MaxAnonymousBodyBytes { get; set; } = 64 * 1024;
 }

@@ -81,10 +81,12 @@ public sealed class GrpcInferenceService(ModelHost model, ModelRepository reposi
         }
 
         var samples = parsed.Samples!;
-        if (await RateLimiting.RateLimitingExtensions.ChargeAsync(context.GetHttpContext(), samples.Count - 1) is not null)
+        if (await RateLimiting.RateLimitingExtensions.ChargeSamplesAsync(context.GetHttpContext(), samples.Count, "inputs") is { } refused)
         {
             samples.ForEach(s => served.Inputs.Return(s));
-            throw Fail(StatusCode.ResourceExhausted, "this caller's rate limit is spent (counted in samples); retry shortly");
+            throw refused.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? Fail(StatusCode.InvalidArgument, refused.ProblemDetails.Detail!)
+                : Fail(StatusCode.ResourceExhausted, "this caller's rate limit is spent (counted in samples); retry shortly");
         }
 
         var run = await OpenInferenceRun.RunAsync(served, samples, Deadline(context), time, metrics);
