@@ -70,10 +70,17 @@ public class HiPortalDb : DbContext
     {
     }
 
-    /// <summary>SQLite: <c>Decisions</c> gets no index for its device foreign key (<see cref="DecisionsUnindexedForeignKey"/>).</summary>
-    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder) =>
+    /// <summary>
+    /// SQLite: <c>Decisions</c> gets no index for its device foreign key (<see cref="DecisionsUnindexedForeignKey"/>), and
+    /// every <see cref="DateTime"/> is read back as UTC (<see cref="UtcDateTimeConverter"/>; PostgreSQL's
+    /// <c>timestamp with time zone</c> already is).
+    /// </summary>
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
         configurationBuilder.Conventions.Replace<ForeignKeyIndexConvention>(services =>
             new DecisionsUnindexedForeignKey(services.GetRequiredService<ProviderConventionSetBuilderDependencies>()));
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
 }
 
 /// <summary>
