@@ -91,9 +91,14 @@ public sealed class SharedPostgresTests
 
             Assert.Equal(new HiPortal.Server.Retention.RetentionPass(0, 0, Skipped: true), skipped);
             Assert.Equal(1L, await app.Database.CountAsync("""SELECT COUNT(*) FROM "Decisions" """));
+
+            // The other instance's pass ends and lets go, as PostgresSessionLock does. Closing alone would not: a
+            // pooled connection keeps its session, and the lock with it, until Npgsql resets it on its next use.
+            await using var release = other.CreateCommand();
+            release.CommandText = $"SELECT pg_advisory_unlock({HiPortal.Server.Retention.RetentionService.LockKey})";
+            Assert.True((bool)(await release.ExecuteScalarAsync())!);
         }
 
-        // The other session has ended, and its lock with it.
         var pass = await retention.PruneAsync(CancellationToken.None);
 
         Assert.False(pass.Skipped);
