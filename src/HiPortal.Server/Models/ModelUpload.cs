@@ -136,13 +136,16 @@ public static class ModelUpload
         }
         catch (ModelCardException ex)
         {
-            return CardProblem(ex);
+            return CardProblem(ex, path);
         }
         catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException)
         {
-            return ProblemResults.Validation("model", $"the model does not run at the card's shape ({ex.Message})");
+            return ProblemResults.Validation("model", $"the model does not run at the card's shape ({WithoutPath(ex.Message, path)})");
         }
     }
+
+    /// <summary>ONNX Runtime's messages name the file it loaded: the staged file inside the data directory, not the client's business.</summary>
+    private static string WithoutPath(string message, string path) => message.Replace(path, "model.onnx", StringComparison.Ordinal);
 
     private static async Task<byte[]?> ReadCardAsync(IFormCollection form, CancellationToken cancellationToken)
     {
@@ -157,10 +160,10 @@ public static class ModelUpload
     }
 
     /// <summary>A card refusal names the card field (<c>card.input.shape</c>); "model" is the file itself.</summary>
-    private static ProblemHttpResult CardProblem(ModelCardException ex)
+    private static ProblemHttpResult CardProblem(ModelCardException ex, string? stagedPath = null)
     {
         var field = ex.Field is "model" or "card" ? ex.Field : $"card.{ex.Field}";
-        return ProblemResults.Validation(field, ex.Reason);
+        return ProblemResults.Validation(field, stagedPath is null ? ex.Reason : WithoutPath(ex.Reason, stagedPath));
     }
 
     private static ProblemHttpResult TooLarge(long max) =>
