@@ -28,9 +28,6 @@ public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService p
             // The form reader's limits (too many fields, a key or value too long, a malformed multipart boundary).
             InvalidDataException form when context.Request.HasFormContentType => ProblemResults.Details(StatusCodes.Status400BadRequest,
                 "The request could not be read.", "form", form.Message),
-            InvalidOperationException or NotSupportedException when UnknownCharset(context.Request) is { } charset => ProblemResults.Details(
-                StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Content-Type",
-                $"charset '{charset}' is not an encoding this server knows: send UTF-8 (charset=utf-8, or no charset)"),
             _ => null,
         };
         if (problem is null)
@@ -46,29 +43,6 @@ public sealed partial class ClientErrorExceptionHandler(IProblemDetailsService p
     {
         context.Response.Headers.RetryAfter = "1";
         return ProblemResults.Details(StatusCodes.Status503ServiceUnavailable, "The server is busy; retry later.", null, busy.Message);
-    }
-
-    /// <summary>
-    /// The Content-Type's charset when no encoding has that name: the JSON binder then throws an
-    /// InvalidOperationException before it reads a byte, which would otherwise be a 500.
-    /// </summary>
-    private static string? UnknownCharset(HttpRequest request)
-    {
-        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !type.Charset.HasValue)
-        {
-            return null;
-        }
-
-        var charset = type.Charset.Value!.Trim('"');
-        try
-        {
-            _ = System.Text.Encoding.GetEncoding(charset);
-            return null;
-        }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
-        {
-            return charset;
-        }
     }
 
     private static System.Text.Json.JsonException? Json(Exception exception) =>
